@@ -1,0 +1,179 @@
+//! Eligibility rules on the host side: the application a rule is called with, and the outcome
+//! it returns — either the SMEV requests it still needs, or a decision with its trace.
+//!
+//! The rule is a pure function; the host keeps the state between calls (see DESIGN.md,
+//! "Resumable decisions without blocking").
+
+use serde::{Deserialize, Serialize};
+
+use crate::capabilities::smev::{SmevAnswer, SmevQuery, validate_query};
+use crate::runtime::wit::latest::exports::zemstvo::platform::eligibility_rule_entry as wit;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ApplicationChannel {
+    Portal,
+    Mfc,
+    Office,
+}
+
+/// An application as an eligibility rule sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Application {
+    pub id: u64,
+    pub applicant: u64,
+    pub measure: String,
+    /// Seconds since the epoch.
+    pub submitted: i64,
+    pub channel: ApplicationChannel,
+    #[serde(default)]
+    pub fields: Vec<(String, String)>,
+}
+
+/// What the rule needs to be called with: the application and the answers so far.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EligibilityInput {
+    pub application: Application,
+    #[serde(default)]
+    pub answers: Vec<SmevAnswer>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TraceStep {
+    pub name: String,
+    pub value: String,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Payment {
+    pub due: i64,
+    /// Kopecks.
+    pub amount: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Assignment {
+    pub measure: String,
+    /// Kopecks.
+    pub monthly_amount: i64,
+    pub start: i64,
+    pub end: Option<i64>,
+    pub payments: Vec<Payment>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "verdict", rename_all = "snake_case")]
+pub enum Verdict {
+    Approve { assignment: Assignment },
+    Deny { reasons: Vec<String> },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Decision {
+    #[serde(flatten)]
+    pub verdict: Verdict,
+    pub trace: Vec<TraceStep>,
+}
+
+/// What a rule answered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Outcome {
+    /// Send these requests and call the rule again when they are answered.
+    Need {
+        requests: Vec<SmevQuery>,
+    },
+    Decided {
+        decision: Decision,
+    },
+}
+
+/// Checks what a rule returned; a rule that asks for nothing or approves a negative amount
+/// has a bug, and its run fails rather than acting on it.
+pub(crate) fn outcome_from_wit(o: wit::Outcome) -> Result<Outcome, String> {
+    match o {
+        wit::Outcome::Need(queries) => {
+            if queries.is_empty() {
+                return Err("the rule asked for no requests and decided nothing".into());
+            }
+            if queries.len() > 64 {
+                return Err(format!(
+                    "the rule asked for {} requests at once; at most 64",
+                    queries.len()
+                ));
+            }
+            let requests: Vec<SmevQuery> = queries.into_iter().map(Into::into).collect();
+            for q in &requests {
+                validate_query(q)
+                    .map_err(|why| format!("requested {}/{}: {why}", q.agency, q.kind))?;
+            }
+            Ok(Outcome::Need { requests })
+        }
+        wit::Outcome::Decided(d) => {
+            let verdict = match d.verdict {
+                wit::Verdict::Approve(a) => {
+                    if a.monthly_amount < 0 || a.payments.iter().any(|p| p.amount < 0) {
+                        return Err("the approval assigns a negative amount".into());
+                    }
+                    if a.end.is_some_and(|end| end < a.start) {
+                        return Err("the assignment ends before it starts".into());
+                    }
+                    Verdict::Approve {
+                        assignment: Assignment {
+                            measure: a.measure,
+                            monthly_amount: a.monthly_amount,
+                            start: a.start,
+                            end: a.end,
+                            payments: a
+                                .payments
+                                .into_iter()
+                                .map(|p| Payment {
+                                    due: p.due,
+                                    amount: p.amount,
+                                })
+                                .collect(),
+                        },
+                    }
+                }
+                wit::Verdict::Deny(reasons) => {
+                    if reasons.is_empty() || reasons.iter().any(|r| r.trim().is_empty()) {
+                        return Err("a denial must give the citizen at least one reason".into());
+                    }
+                    Verdict::Deny { reasons }
+                }
+            };
+            Ok(Outcome::Decided {
+                decision: Decision {
+                    verdict,
+                    trace: d
+                        .trace
+                        .into_iter()
+                        .map(|t| TraceStep {
+                            name: t.name,
+                            value: t.value,
+                            source: t.source,
+                        })
+                        .collect(),
+                },
+            })
+        }
+    }
+}
+
+impl From<&Application> for wit::Application {
+    fn from(a: &Application) -> Self {
+        wit::Application {
+            id: a.id,
+            applicant: a.applicant,
+            measure: a.measure.clone(),
+            submitted: a.submitted,
+            channel: match a.channel {
+                ApplicationChannel::Portal => wit::Channel::Portal,
+                ApplicationChannel::Mfc => wit::Channel::Mfc,
+                ApplicationChannel::Office => wit::Channel::Office,
+            },
+            fields: a.fields.clone(),
+        }
+    }
+}

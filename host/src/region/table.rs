@@ -1,0 +1,311 @@
+//! A columnar table in memory: one vector per column, rows sorted by key. Batches are cut
+//! straight from the columns (a slice copy per column when no filter applies), never built
+//! row by row.
+
+use std::cmp::Ordering;
+
+use crate::capabilities::data::{
+    Batch, Column, ColumnType, ColumnValues, Condition, Entity, Filter, Query, Scalar, TextColumn,
+};
+
+/// One value of a row being added.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Cell<'a> {
+    Absent,
+    U64(u64),
+    S64(i64),
+    U32(u32),
+    F32(f32),
+    F64(f64),
+    Flag(bool),
+    Text(&'a str),
+}
+
+/// Why a row does not fit its table.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RowError {
+    #[error("expected {expected} values, got {got}")]
+    Arity { expected: usize, got: usize },
+    #[error("`{column}` expects {expected}")]
+    Type {
+        column: &'static str,
+        expected: &'static str,
+    },
+    #[error("`{column}` is required")]
+    Missing { column: &'static str },
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct StoredColumn {
+    pub(crate) values: ColumnValues,
+    /// `None` while every row has a value.
+    pub(crate) present: Option<Vec<u8>>,
+}
+
+/// An entity's rows in columns.
+#[derive(Debug, Clone)]
+pub struct Table {
+    pub(crate) entity: Entity,
+    pub(crate) rows: usize,
+    pub(crate) columns: Vec<StoredColumn>,
+}
+
+impl Table {
+    pub fn new(entity: Entity) -> Self {
+        Table {
+            entity,
+            rows: 0,
+            columns: entity
+                .schema()
+                .columns
+                .iter()
+                .map(|c| StoredColumn {
+                    values: ColumnValues::with_capacity(c.ty, 0),
+                    present: None,
+                })
+                .collect(),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows == 0
+    }
+
+    /// Appends a row given in the schema's column order.
+    pub fn push(&mut self, row: &[Cell<'_>]) -> Result<(), RowError> {
+        let schema = self.entity.schema();
+        if row.len() != schema.columns.len() {
+            return Err(RowError::Arity {
+                expected: schema.columns.len(),
+                got: row.len(),
+            });
+        }
+        for (spec, cell) in schema.columns.iter().zip(row) {
+            let ok = matches!(
+                (spec.ty, cell),
+                (_, Cell::Absent)
+                    | (ColumnType::U64, Cell::U64(_))
+                    | (ColumnType::S64, Cell::S64(_))
+                    | (ColumnType::U32, Cell::U32(_))
+                    | (ColumnType::F32, Cell::F32(_))
+                    | (ColumnType::F64, Cell::F64(_))
+                    | (ColumnType::Flag, Cell::Flag(_))
+                    | (ColumnType::Text, Cell::Text(_))
+            );
+            if !ok {
+                return Err(RowError::Type {
+                    column: spec.name,
+                    expected: spec.ty.name(),
+                });
+            }
+            if *cell == Cell::Absent && !spec.nullable {
+                return Err(RowError::Missing { column: spec.name });
+            }
+        }
+        for (col, cell) in self.columns.iter_mut().zip(row) {
+            let present = *cell != Cell::Absent;
+            match (&mut col.values, *cell) {
+                (ColumnValues::U64(v), Cell::U64(x)) => v.push(x),
+                (ColumnValues::S64(v), Cell::S64(x)) => v.push(x),
+                (ColumnValues::U32(v), Cell::U32(x)) => v.push(x),
+                (ColumnValues::F32(v), Cell::F32(x)) => v.push(x),
+                (ColumnValues::F64(v), Cell::F64(x)) => v.push(x),
+                (ColumnValues::Flag(v), Cell::Flag(x)) => v.push(x as u8),
+                (ColumnValues::Text(v), Cell::Text(x)) => v.push(x),
+                (values, _) => push_zero(values),
+            }
+            match (&mut col.present, present) {
+                (Some(p), present) => p.push(present as u8),
+                (None, true) => {}
+                (None, false) => {
+                    let mut p = vec![1u8; self.rows];
+                    p.push(0);
+                    col.present = Some(p);
+                }
+            }
+        }
+        self.rows += 1;
+        Ok(())
+    }
+
+    /// The key (first column) of every row.
+    pub(crate) fn keys(&self) -> &[u64] {
+        match &self.columns[0].values {
+            ColumnValues::U64(v) => v,
+            _ => unreachable!("every entity is keyed by a u64 column"),
+        }
+    }
+
+    /// Sorts rows by key, keeping equal keys in insertion order.
+    pub(crate) fn sort_by_key(&mut self) {
+        let keys = self.keys();
+        if keys.windows(2).all(|w| w[0] <= w[1]) {
+            return;
+        }
+        let mut order: Vec<usize> = (0..self.rows).collect();
+        order.sort_by_key(|&i| keys[i]);
+        self.columns = self
+            .columns
+            .iter()
+            .map(|c| StoredColumn {
+                values: gather(&c.values, &order),
+                present: c
+                    .present
+                    .as_ref()
+                    .map(|p| order.iter().map(|&i| p[i]).collect()),
+            })
+            .collect();
+    }
+
+    /// Whether row `row` of column `col` has a value.
+    pub(crate) fn is_present(&self, col: usize, row: usize) -> bool {
+        self.columns[col]
+            .present
+            .as_ref()
+            .is_none_or(|p| p[row] != 0)
+    }
+
+    pub(crate) fn matches(&self, filters: &[Filter], row: usize) -> bool {
+        filters.iter().all(|f| self.satisfies(f, row))
+    }
+
+    fn satisfies(&self, f: &Filter, row: usize) -> bool {
+        let present = self.is_present(f.column, row);
+        match &f.condition {
+            Condition::IsAbsent => !present,
+            Condition::IsPresent => present,
+            Condition::Compare(op, lit) => {
+                present
+                    && self
+                        .compare(f.column, row, lit)
+                        .is_some_and(|o| op.holds(o))
+            }
+            Condition::AnyOf(lits) => {
+                present
+                    && lits
+                        .iter()
+                        .any(|lit| self.compare(f.column, row, lit) == Some(Ordering::Equal))
+            }
+        }
+    }
+
+    /// How row `row`'s value compares with a literal (validated to fit the column).
+    fn compare(&self, col: usize, row: usize, lit: &Scalar) -> Option<Ordering> {
+        let int = |v: i128| match lit {
+            Scalar::Integer(l) => Some(v.cmp(&(*l as i128))),
+            Scalar::Decimal(l) => (v as f64).partial_cmp(l),
+            _ => None,
+        };
+        let float = |v: f64| match lit {
+            Scalar::Integer(l) => v.partial_cmp(&(*l as f64)),
+            Scalar::Decimal(l) => v.partial_cmp(l),
+            _ => None,
+        };
+        match (&self.columns[col].values, lit) {
+            (ColumnValues::U64(v), _) => int(v[row] as i128),
+            (ColumnValues::S64(v), _) => int(v[row] as i128),
+            (ColumnValues::U32(v), _) => int(v[row] as i128),
+            (ColumnValues::F32(v), _) => float(v[row] as f64),
+            (ColumnValues::F64(v), _) => float(v[row]),
+            (ColumnValues::Flag(v), Scalar::Flag(l)) => Some((v[row] != 0).cmp(l)),
+            (ColumnValues::Text(v), Scalar::Text(l)) => Some(v.get(row).cmp(l.as_str())),
+            _ => None,
+        }
+    }
+
+    /// The rows `[start, end)` of the query's columns.
+    pub(crate) fn slice(&self, query: &Query, start: usize, end: usize) -> Batch {
+        Batch {
+            rows: end - start,
+            columns: query
+                .columns
+                .iter()
+                .map(|&c| {
+                    let col = &self.columns[c];
+                    Column {
+                        values: slice(&col.values, start, end),
+                        present: col
+                            .present
+                            .as_ref()
+                            .map(|p| p[start..end].to_vec())
+                            .unwrap_or_default(),
+                    }
+                })
+                .collect(),
+        }
+    }
+
+    /// The given rows of the query's columns.
+    pub(crate) fn pick(&self, query: &Query, rows: &[usize]) -> Batch {
+        Batch {
+            rows: rows.len(),
+            columns: query
+                .columns
+                .iter()
+                .map(|&c| {
+                    let col = &self.columns[c];
+                    Column {
+                        values: gather(&col.values, rows),
+                        present: col
+                            .present
+                            .as_ref()
+                            .map(|p| rows.iter().map(|&i| p[i]).collect())
+                            .unwrap_or_default(),
+                    }
+                })
+                .collect(),
+        }
+    }
+}
+
+fn push_zero(values: &mut ColumnValues) {
+    match values {
+        ColumnValues::U64(v) => v.push(0),
+        ColumnValues::S64(v) => v.push(0),
+        ColumnValues::U32(v) => v.push(0),
+        ColumnValues::F32(v) => v.push(0.0),
+        ColumnValues::F64(v) => v.push(0.0),
+        ColumnValues::Flag(v) => v.push(0),
+        ColumnValues::Text(v) => v.push(""),
+    }
+}
+
+fn slice(values: &ColumnValues, start: usize, end: usize) -> ColumnValues {
+    match values {
+        ColumnValues::U64(v) => ColumnValues::U64(v[start..end].to_vec()),
+        ColumnValues::S64(v) => ColumnValues::S64(v[start..end].to_vec()),
+        ColumnValues::U32(v) => ColumnValues::U32(v[start..end].to_vec()),
+        ColumnValues::F32(v) => ColumnValues::F32(v[start..end].to_vec()),
+        ColumnValues::F64(v) => ColumnValues::F64(v[start..end].to_vec()),
+        ColumnValues::Flag(v) => ColumnValues::Flag(v[start..end].to_vec()),
+        ColumnValues::Text(t) => {
+            let base = t.offsets[start];
+            ColumnValues::Text(TextColumn {
+                bytes: t.bytes[base as usize..t.offsets[end] as usize].to_vec(),
+                offsets: t.offsets[start..=end].iter().map(|o| o - base).collect(),
+            })
+        }
+    }
+}
+
+fn gather(values: &ColumnValues, rows: &[usize]) -> ColumnValues {
+    match values {
+        ColumnValues::U64(v) => ColumnValues::U64(rows.iter().map(|&i| v[i]).collect()),
+        ColumnValues::S64(v) => ColumnValues::S64(rows.iter().map(|&i| v[i]).collect()),
+        ColumnValues::U32(v) => ColumnValues::U32(rows.iter().map(|&i| v[i]).collect()),
+        ColumnValues::F32(v) => ColumnValues::F32(rows.iter().map(|&i| v[i]).collect()),
+        ColumnValues::F64(v) => ColumnValues::F64(rows.iter().map(|&i| v[i]).collect()),
+        ColumnValues::Flag(v) => ColumnValues::Flag(rows.iter().map(|&i| v[i]).collect()),
+        ColumnValues::Text(t) => {
+            let mut out = TextColumn::with_capacity(rows.len(), rows.len() * 16);
+            for &i in rows {
+                out.push(t.get(i));
+            }
+            ColumnValues::Text(out)
+        }
+    }
+}

@@ -1,0 +1,363 @@
+//! # ISU check: SMEV answers that waited more than N days
+//!
+//! From the Lipetsk social-protection centre's "intelligent management system" (ISU): when
+//! an interagency (SMEV) answer takes longer than the norm, the case it belongs to stalls.
+//! The check finds requests whose answer waited more than `max-wait-days` (4 by default) —
+//! answered late, or still unanswered past the norm — and gives each responsible
+//! employee's manager one task listing the cases and the steps to take.
+//!
+//! How it reads data is the pattern to copy: one pass over SMEV requests in columnar batches
+//! with the filters pushed to the host, then targeted reads (`any_of` on ids) of only the
+//! applications and employees that matter.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use zemstvo_sdk::data::{any_of, ge, ne};
+use zemstvo_sdk::prelude::*;
+use zemstvo_sdk::time::{date_of, format_date};
+
+/// Configuration keys.
+const MAX_WAIT_DAYS: &str = "max-wait-days";
+const LOOKBACK_DAYS: &str = "lookback-days";
+
+/// Ids per `any_of` filter (the host accepts up to 10000).
+const IDS_PER_QUERY: usize = 5_000;
+
+struct SmevAnswerDelay;
+
+/// A request whose answer waited too long.
+struct LateRequest {
+    request: u64,
+    application: u64,
+    agency: String,
+    sent_at: Timestamp,
+    answered_at: Option<Timestamp>,
+    waited_days: i64,
+}
+
+/// What the task needs to know about an application.
+struct Case {
+    number: String,
+    assignee: Option<u64>,
+}
+
+/// What the task needs to know about an employee.
+struct Staff {
+    full_name: String,
+    manager: Option<u64>,
+    unit: u64,
+}
+
+impl DeviationCheck for SmevAnswerDelay {
+    fn metadata() -> Metadata {
+        Metadata::new("isu-smev-answer-delay", env!("CARGO_PKG_VERSION"))
+            .title("Ответы СМЭВ, ожидавшиеся дольше нормы")
+            .description(
+                "Finds SMEV requests whose answer waited more than the norm (answered late or \
+                 still unanswered) and gives each responsible employee's manager one task with \
+                 the cases and the corrective steps (ISU, Lipetsk).",
+            )
+            .capability(capability::DATA_SMEV)
+            .capability(capability::DATA_APPLICATIONS)
+            .capability(capability::DATA_STAFF)
+            .capability(capability::TASKS_CREATE)
+            .config(
+                ConfigParam::integer(
+                    MAX_WAIT_DAYS,
+                    "Days an answer may take before it is a deviation",
+                )
+                .default(4)
+                .range(1, 60),
+            )
+            .config(
+                ConfigParam::integer(
+                    LOOKBACK_DAYS,
+                    "How far back, in days, requests are examined",
+                )
+                .default(30)
+                .range(1, 366),
+            )
+    }
+
+    fn run(ctx: &RunContext) -> Result<RunSummary, PluginError> {
+        let max_wait_days = config::integer(MAX_WAIT_DAYS)?;
+        let since = ctx.now - config::integer(LOOKBACK_DAYS)? * DAY;
+
+        let (examined, late) = late_requests(ctx.now, since, max_wait_days)?;
+        if late.is_empty() {
+            return Ok(RunSummary::new(
+                examined,
+                0,
+                "no SMEV answer waited too long",
+            ));
+        }
+
+        let application_ids: BTreeSet<u64> = late.iter().map(|r| r.application).collect();
+        let cases = cases(&application_ids)?;
+        let employee_ids: BTreeSet<u64> = cases.values().filter_map(|c| c.assignee).collect();
+        let staff = staff(&employee_ids)?;
+        let heads = unit_heads()?;
+
+        // Group the late requests by the manager responsible for the case's assignee.
+        let mut by_manager: BTreeMap<u64, Vec<(&LateRequest, u64)>> = BTreeMap::new();
+        let mut unassigned = 0;
+        for request in &late {
+            let Some(employee) = cases.get(&request.application).and_then(|c| c.assignee) else {
+                unassigned += 1;
+                continue;
+            };
+            match responsible_manager(employee, &staff, &heads) {
+                Some(manager) => by_manager
+                    .entry(manager)
+                    .or_default()
+                    .push((request, employee)),
+                None => {
+                    log::warn(&format!(
+                        "employee {employee} has no manager and heads no unit with a head; request {} is not reported",
+                        request.request
+                    ));
+                    unassigned += 1;
+                }
+            }
+        }
+        if unassigned > 0 {
+            log::info(&format!(
+                "{unassigned} late requests belong to unassigned cases"
+            ));
+        }
+
+        let day = date_of(ctx.now);
+        for (manager, requests) in &by_manager {
+            task_for_manager(ctx, *manager, requests, &cases, &staff, max_wait_days).create()?;
+            log::debug(&format!(
+                "manager {manager}: {} late requests ({day})",
+                requests.len()
+            ));
+        }
+        Ok(RunSummary::new(
+            examined,
+            late.len() as u64,
+            format!(
+                "{} SMEV answers waited more than {max_wait_days} days; {} managers got a task",
+                late.len(),
+                by_manager.len()
+            ),
+        ))
+    }
+}
+
+/// One pass over the SMEV requests of the lookback window; rejected requests are another
+/// deviation and are filtered out on the host.
+fn late_requests(
+    now: Timestamp,
+    since: Timestamp,
+    max_wait_days: i64,
+) -> Result<(u64, Vec<LateRequest>), PluginError> {
+    let cursor = smev_requests::query()
+        .columns(&[
+            smev_requests::ID,
+            smev_requests::APPLICATION_ID,
+            smev_requests::AGENCY,
+            smev_requests::SENT_AT,
+            smev_requests::ANSWERED_AT,
+        ])
+        .filter(smev_requests::SENT_AT, ge(since))
+        .filter(smev_requests::STATUS, ne("rejected"))
+        .open()?;
+    let max_wait = max_wait_days * DAY;
+    let mut examined = 0;
+    let mut late = Vec::new();
+    for batch in cursor {
+        let batch = batch?;
+        let rows = smev_requests::rows(&batch);
+        examined += rows.len() as u64;
+        for row in rows.iter() {
+            let answered_at = row.answered_at();
+            let waited = answered_at.unwrap_or(now) - row.sent_at();
+            if waited > max_wait {
+                late.push(LateRequest {
+                    request: row.id(),
+                    application: row.application_id(),
+                    agency: row.agency().to_string(),
+                    sent_at: row.sent_at(),
+                    answered_at,
+                    waited_days: waited / DAY,
+                });
+            }
+        }
+    }
+    Ok((examined, late))
+}
+
+/// The applications behind the late requests, read by id.
+fn cases(ids: &BTreeSet<u64>) -> Result<HashMap<u64, Case>, PluginError> {
+    let ids: Vec<u64> = ids.iter().copied().collect();
+    let mut cases = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(IDS_PER_QUERY) {
+        let cursor = applications::query()
+            .columns(&[
+                applications::ID,
+                applications::NUMBER,
+                applications::ASSIGNEE_ID,
+            ])
+            .filter(applications::ID, any_of(chunk.iter().copied()))
+            .open()?;
+        for batch in cursor {
+            let batch = batch?;
+            for row in applications::rows(&batch).iter() {
+                cases.insert(
+                    row.id(),
+                    Case {
+                        number: row.number().to_string(),
+                        assignee: row.assignee_id(),
+                    },
+                );
+            }
+        }
+    }
+    Ok(cases)
+}
+
+/// The assignees and their managers, read by id (managers included, for their names).
+fn staff(ids: &BTreeSet<u64>) -> Result<HashMap<u64, Staff>, PluginError> {
+    let ids: Vec<u64> = ids.iter().copied().collect();
+    let mut staff = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(IDS_PER_QUERY) {
+        let cursor = employees::query()
+            .columns(&[
+                employees::ID,
+                employees::FULL_NAME,
+                employees::MANAGER_ID,
+                employees::UNIT_ID,
+            ])
+            .filter(employees::ID, any_of(chunk.iter().copied()))
+            .open()?;
+        for batch in cursor {
+            let batch = batch?;
+            for row in employees::rows(&batch).iter() {
+                staff.insert(
+                    row.id(),
+                    Staff {
+                        full_name: row.full_name().to_string(),
+                        manager: row.manager_id(),
+                        unit: row.unit_id(),
+                    },
+                );
+            }
+        }
+    }
+    Ok(staff)
+}
+
+/// The head of each unit that has one.
+fn unit_heads() -> Result<HashMap<u64, u64>, PluginError> {
+    let mut heads = HashMap::new();
+    for batch in units::query()
+        .columns(&[units::ID, units::HEAD_ID])
+        .open()?
+    {
+        let batch = batch?;
+        for row in units::rows(&batch).iter() {
+            if let Some(head) = row.head_id() {
+                heads.insert(row.id(), head);
+            }
+        }
+    }
+    Ok(heads)
+}
+
+/// The employee's manager, or else the head of their unit (unless that is themselves).
+fn responsible_manager(
+    employee: u64,
+    staff: &HashMap<u64, Staff>,
+    heads: &HashMap<u64, u64>,
+) -> Option<u64> {
+    let who = staff.get(&employee)?;
+    who.manager.or_else(|| {
+        heads
+            .get(&who.unit)
+            .copied()
+            .filter(|&head| head != employee)
+    })
+}
+
+/// The manager's task: the late requests grouped by employee, and what to do.
+fn task_for_manager(
+    ctx: &RunContext,
+    manager: u64,
+    requests: &[(&LateRequest, u64)],
+    cases: &HashMap<u64, Case>,
+    staff: &HashMap<u64, Staff>,
+    max_wait_days: i64,
+) -> Task {
+    let mut by_employee: BTreeMap<u64, Vec<&LateRequest>> = BTreeMap::new();
+    for (request, employee) in requests {
+        by_employee.entry(*employee).or_default().push(request);
+    }
+    let mut description = format!(
+        "Ответы на межведомственные запросы ожидались дольше нормы ({max_wait_days} дн.). \
+         Дела по ним стоят, а сроки предоставления услуг истекают.\n"
+    );
+    let mut agencies = BTreeSet::new();
+    for (employee, late) in &by_employee {
+        let name = staff.get(employee).map_or("(сотрудник не найден)", |s| {
+            s.full_name.as_str()
+        });
+        description.push_str(&format!("\n{name}:\n"));
+        for r in late {
+            agencies.insert(r.agency.as_str());
+            let number = cases.get(&r.application).map_or("?", |c| c.number.as_str());
+            let answer = match r.answered_at {
+                Some(at) => format!("ответ {}", format_date(at)),
+                None => "ответа нет".to_string(),
+            };
+            description.push_str(&format!(
+                "  • дело № {number}, {}: запрос {}, {answer}, ожидание {} дн.\n",
+                r.agency.to_uppercase(),
+                format_date(r.sent_at),
+                r.waited_days
+            ));
+        }
+    }
+    let worst = requests
+        .iter()
+        .map(|(r, _)| r.waited_days)
+        .max()
+        .unwrap_or(0);
+    let agencies: Vec<String> = agencies.iter().map(|a| a.to_uppercase()).collect();
+    Task::new(
+        format!("isu-smev-answer-delay/{manager}/{}", date_of(ctx.now)),
+        manager,
+        format!(
+            "Ответы СМЭВ ожидались дольше {max_wait_days} дн.: {} запрос(ов)",
+            requests.len()
+        ),
+    )
+    .description(description)
+    .records(
+        Entity::SmevRequests,
+        requests.iter().map(|(r, _)| r.request),
+    )
+    .records(
+        Entity::Applications,
+        requests
+            .iter()
+            .map(|(r, _)| r.application)
+            .collect::<BTreeSet<_>>(),
+    )
+    .step("Проверьте в СМЭВ-адаптере, что запросы доставлены; недоставленные направьте повторно")
+    .step(format!(
+        "Свяжитесь с ведомствами ({}) по запросам без ответа",
+        agencies.join(", ")
+    ))
+    .step("Если срок рассмотрения дела под угрозой, продлите его или уведомите заявителя")
+    .step("Разберите с сотрудниками причины задержек и отметьте задачу выполненной")
+    .priority(if worst >= 2 * max_wait_days {
+        Priority::High
+    } else {
+        Priority::Normal
+    })
+    .due(ctx.now + DAY)
+}
+
+export_deviation_check!(SmevAnswerDelay);

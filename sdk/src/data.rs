@@ -1,0 +1,666 @@
+//! Reading the region's records, in columnar batches.
+//!
+//! Name the entity and the columns you need, optionally filter on the host, then walk the
+//! batches. Each batch holds ~16K rows as one array per column; the typed row views of
+//! [`entities`] read them without copying:
+//!
+//! ```ignore
+//! use zemstvo_sdk::prelude::*;
+//! use zemstvo_sdk::data::{eq, ge};
+//!
+//! let cursor = smev_requests::query()
+//!     .columns(&[smev_requests::ID, smev_requests::SENT_AT, smev_requests::ANSWERED_AT])
+//!     .filter(smev_requests::SENT_AT, ge(ctx.now - 30 * DAY))
+//!     .open()?;
+//! for batch in cursor {
+//!     let batch = batch?;
+//!     for row in smev_requests::rows(&batch).iter() {
+//!         let waited = row.answered_at().unwrap_or(ctx.now) - row.sent_at();
+//!     }
+//! }
+//! ```
+//!
+//! For the tightest loops, take whole columns instead: `batch.s64s(smev_requests::SENT_AT)`
+//! is a plain `&[i64]`.
+
+use std::rc::Rc;
+
+use crate::Entity;
+use crate::bindings::deviation_check::zemstvo::platform::data as wit;
+
+pub use wit::{Comparison, Condition, DataError, Scalar};
+
+/// What to read: an entity, the columns needed, and filters the host evaluates.
+#[derive(Debug, Clone)]
+pub struct Query {
+    entity: Entity,
+    columns: Vec<String>,
+    filters: Vec<wit::Filter>,
+    batch_rows: Option<u32>,
+}
+
+impl Query {
+    pub fn new(entity: Entity) -> Self {
+        Query {
+            entity,
+            columns: Vec::new(),
+            filters: Vec::new(),
+            batch_rows: None,
+        }
+    }
+
+    /// The columns to read, e.g. `&[smev_requests::ID, smev_requests::SENT_AT]`.
+    pub fn columns(mut self, columns: &[&str]) -> Self {
+        self.columns.extend(columns.iter().map(|c| c.to_string()));
+        self
+    }
+
+    /// Keeps only rows whose `column` satisfies `condition` (see [`eq`], [`lt`], [`any_of`]…).
+    /// All filters must hold.
+    pub fn filter(mut self, column: &str, condition: Condition) -> Self {
+        self.filters.push(wit::Filter {
+            column: column.to_string(),
+            condition,
+        });
+        self
+    }
+
+    /// Rows per batch (the host's default is 16384, the most 65536).
+    pub fn batch_rows(mut self, rows: u32) -> Self {
+        self.batch_rows = Some(rows);
+        self
+    }
+
+    /// Opens the cursor. Fails if the plugin lacks the grant or a column does not exist.
+    pub fn open(self) -> Result<Cursor, DataError> {
+        let names: Rc<[String]> = self.columns.clone().into();
+        let inner = wit::open(&wit::Query {
+            entity: self.entity,
+            columns: self.columns,
+            filters: self.filters,
+            batch_rows: self.batch_rows,
+        })?;
+        Ok(Cursor { inner, names })
+    }
+}
+
+/// The value equals `v`.
+pub fn eq(v: impl Into<Scalar>) -> Condition {
+    Condition::Compare((Comparison::Eq, v.into()))
+}
+
+/// The value differs from `v`.
+pub fn ne(v: impl Into<Scalar>) -> Condition {
+    Condition::Compare((Comparison::Ne, v.into()))
+}
+
+/// The value is less than `v`.
+pub fn lt(v: impl Into<Scalar>) -> Condition {
+    Condition::Compare((Comparison::Lt, v.into()))
+}
+
+/// The value is at most `v`.
+pub fn le(v: impl Into<Scalar>) -> Condition {
+    Condition::Compare((Comparison::Le, v.into()))
+}
+
+/// The value is greater than `v`.
+pub fn gt(v: impl Into<Scalar>) -> Condition {
+    Condition::Compare((Comparison::Gt, v.into()))
+}
+
+/// The value is at least `v`.
+pub fn ge(v: impl Into<Scalar>) -> Condition {
+    Condition::Compare((Comparison::Ge, v.into()))
+}
+
+/// The value is one of `values`.
+pub fn any_of<T: Into<Scalar>>(values: impl IntoIterator<Item = T>) -> Condition {
+    Condition::AnyOf(values.into_iter().map(Into::into).collect())
+}
+
+/// The row has no value in this column.
+pub fn absent() -> Condition {
+    Condition::IsAbsent
+}
+
+/// The row has a value in this column.
+pub fn present() -> Condition {
+    Condition::IsPresent
+}
+
+impl From<i64> for Scalar {
+    fn from(v: i64) -> Self {
+        Scalar::Integer(v)
+    }
+}
+
+impl From<u64> for Scalar {
+    fn from(v: u64) -> Self {
+        Scalar::Integer(v as i64)
+    }
+}
+
+impl From<u32> for Scalar {
+    fn from(v: u32) -> Self {
+        Scalar::Integer(v.into())
+    }
+}
+
+impl From<f64> for Scalar {
+    fn from(v: f64) -> Self {
+        Scalar::Decimal(v)
+    }
+}
+
+impl From<bool> for Scalar {
+    fn from(v: bool) -> Self {
+        Scalar::Flag(v)
+    }
+}
+
+impl From<&str> for Scalar {
+    fn from(v: &str) -> Self {
+        Scalar::Text(v.to_string())
+    }
+}
+
+/// An open read. Iterate it for batches; dropping it releases the host's side.
+pub struct Cursor {
+    inner: wit::Cursor,
+    names: Rc<[String]>,
+}
+
+impl Cursor {
+    /// The next batch, or `None` when every row has been read.
+    pub fn next_batch(&mut self) -> Result<Option<Batch>, DataError> {
+        Ok(self.inner.next_batch()?.map(|raw| Batch {
+            raw,
+            names: self.names.clone(),
+        }))
+    }
+}
+
+impl Iterator for Cursor {
+    type Item = Result<Batch, DataError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_batch().transpose()
+    }
+}
+
+/// A slice of rows in columns, in the order the query named them.
+pub struct Batch {
+    raw: wit::Batch,
+    names: Rc<[String]>,
+}
+
+impl Batch {
+    /// Rows in this batch.
+    pub fn len(&self) -> usize {
+        self.raw.rows as usize
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.raw.rows == 0
+    }
+
+    fn column(&self, name: &str) -> Option<&wit::Column> {
+        let i = self.names.iter().position(|n| n == name)?;
+        self.raw.columns.get(i)
+    }
+
+    fn expect<T>(&self, name: &str, found: Option<T>, ty: &str) -> T {
+        match found {
+            Some(v) => v,
+            None if self.column(name).is_none() => panic!(
+                "column `{name}` was not read: add it to the query's columns ({:?})",
+                self.names
+            ),
+            None => panic!("column `{name}` does not hold {ty} values"),
+        }
+    }
+
+    /// The values of a `u64` column (ids). Panics if the column was not queried.
+    pub fn u64s(&self, name: &str) -> &[u64] {
+        self.expect(name, self.try_u64s(name), "u64")
+    }
+
+    /// The values of an `s64` column (timestamps). Panics if the column was not queried.
+    pub fn s64s(&self, name: &str) -> &[i64] {
+        self.expect(name, self.try_s64s(name), "s64")
+    }
+
+    /// The values of a `u32` column. Panics if the column was not queried.
+    pub fn u32s(&self, name: &str) -> &[u32] {
+        self.expect(name, self.try_u32s(name), "u32")
+    }
+
+    /// The values of an `f32` column. Panics if the column was not queried.
+    pub fn f32s(&self, name: &str) -> &[f32] {
+        self.expect(name, self.try_f32s(name), "f32")
+    }
+
+    /// The values of an `f64` column. Panics if the column was not queried.
+    pub fn f64s(&self, name: &str) -> &[f64] {
+        self.expect(name, self.try_f64s(name), "f64")
+    }
+
+    /// The values of a flag column, one byte per row (0 is false). Panics if not queried.
+    pub fn flags(&self, name: &str) -> &[u8] {
+        self.expect(name, self.try_flags(name), "flag")
+    }
+
+    /// The values of a text column. Panics if the column was not queried.
+    pub fn texts(&self, name: &str) -> Texts<'_> {
+        self.expect(name, self.try_texts(name), "text")
+    }
+
+    /// Which rows have a value in `name`. Panics if the column was not queried.
+    pub fn presence(&self, name: &str) -> Presence<'_> {
+        Presence(&self.expect(name, self.column(name), "any").present)
+    }
+
+    pub fn try_u64s(&self, name: &str) -> Option<&[u64]> {
+        match &self.column(name)?.values {
+            wit::ColumnValues::U64s(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    pub fn try_s64s(&self, name: &str) -> Option<&[i64]> {
+        match &self.column(name)?.values {
+            wit::ColumnValues::S64s(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    pub fn try_u32s(&self, name: &str) -> Option<&[u32]> {
+        match &self.column(name)?.values {
+            wit::ColumnValues::U32s(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    pub fn try_f32s(&self, name: &str) -> Option<&[f32]> {
+        match &self.column(name)?.values {
+            wit::ColumnValues::F32s(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    pub fn try_f64s(&self, name: &str) -> Option<&[f64]> {
+        match &self.column(name)?.values {
+            wit::ColumnValues::F64s(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    pub fn try_flags(&self, name: &str) -> Option<&[u8]> {
+        match &self.column(name)?.values {
+            wit::ColumnValues::Booleans(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    pub fn try_texts(&self, name: &str) -> Option<Texts<'_>> {
+        match &self.column(name)?.values {
+            wit::ColumnValues::Texts(t) => Some(Texts {
+                bytes: &t.bytes,
+                offsets: &t.offsets,
+            }),
+            _ => None,
+        }
+    }
+
+    pub fn try_presence(&self, name: &str) -> Option<Presence<'_>> {
+        Some(Presence(&self.column(name)?.present))
+    }
+}
+
+/// A text column: one blob and the offsets of each row's string in it.
+#[derive(Clone, Copy)]
+pub struct Texts<'a> {
+    bytes: &'a [u8],
+    offsets: &'a [u32],
+}
+
+impl<'a> Texts<'a> {
+    /// Row `i`'s string.
+    pub fn get(&self, i: usize) -> &'a str {
+        let bytes = &self.bytes[self.offsets[i] as usize..self.offsets[i + 1] as usize];
+        // The host builds text columns from UTF-8 strings; a broken one would be a host bug,
+        // shown as replacement text rather than a trap.
+        std::str::from_utf8(bytes).unwrap_or("\u{FFFD}")
+    }
+
+    pub fn len(&self) -> usize {
+        self.offsets.len().saturating_sub(1)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Which rows of a column have a value.
+#[derive(Clone, Copy)]
+pub struct Presence<'a>(&'a [u8]);
+
+impl Presence<'_> {
+    /// Whether row `i` has a value.
+    pub fn get(&self, i: usize) -> bool {
+        self.0.is_empty() || self.0[i] != 0
+    }
+}
+
+/// Typed views of each entity: column-name constants, a query constructor and rows.
+///
+/// For every entity `e` (e.g. `smev_requests`) there is a module with:
+/// - a constant per column (`smev_requests::SENT_AT == "sent_at"`) and `ALL`, every column;
+/// - `query()`, a [`Query`] over the entity;
+/// - `rows(&batch)`, typed views of a batch's rows: `row.sent_at()`, `row.answered_at()`
+///   (an `Option` for columns that may be absent). Reading a column the query did not name
+///   panics with a message naming it.
+pub mod entities {
+    macro_rules! value_type {
+        (u64) => { u64 };
+        (s64) => { i64 };
+        (u32) => { u32 };
+        (f32) => { f32 };
+        (f64) => { f64 };
+        (flag) => { bool };
+        (text) => { &'a str };
+    }
+
+    macro_rules! storage_type {
+        (u64) => { &'a [u64] };
+        (s64) => { &'a [i64] };
+        (u32) => { &'a [u32] };
+        (f32) => { &'a [f32] };
+        (f64) => { &'a [f64] };
+        (flag) => { &'a [u8] };
+        (text) => { super::super::Texts<'a> };
+    }
+
+    macro_rules! fetch {
+        ($batch:ident, u64, $name:expr) => {
+            $batch.try_u64s($name)
+        };
+        ($batch:ident, s64, $name:expr) => {
+            $batch.try_s64s($name)
+        };
+        ($batch:ident, u32, $name:expr) => {
+            $batch.try_u32s($name)
+        };
+        ($batch:ident, f32, $name:expr) => {
+            $batch.try_f32s($name)
+        };
+        ($batch:ident, f64, $name:expr) => {
+            $batch.try_f64s($name)
+        };
+        ($batch:ident, flag, $name:expr) => {
+            $batch.try_flags($name)
+        };
+        ($batch:ident, text, $name:expr) => {
+            $batch.try_texts($name)
+        };
+    }
+
+    macro_rules! read {
+        ($col:expr, $i:expr, flag) => {
+            $col[$i] != 0
+        };
+        ($col:expr, $i:expr, text) => {
+            $col.get($i)
+        };
+        ($col:expr, $i:expr, $ty:ident) => {
+            $col[$i]
+        };
+    }
+
+    macro_rules! entity {
+        (
+            $(#[$doc:meta])*
+            $module:ident => $entity:ident {
+                $( $(#[$fdoc:meta])* $field:ident : $ty:ident $([$optional:ident])? = $const:ident ),* $(,)?
+            }
+        ) => {
+            $(#[$doc])*
+            pub mod $module {
+                use crate::data::{Batch, Presence, Query};
+                use crate::Entity;
+
+                $( $(#[$fdoc])* pub const $const: &str = stringify!($field); )*
+
+                /// Every column of the entity.
+                pub const ALL: &[&str] = &[$($const),*];
+
+                /// A query over the entity; name its columns with `.columns(…)`.
+                pub fn query() -> Query {
+                    Query::new(Entity::$entity)
+                }
+
+                /// Typed views of the rows of a batch read from this entity.
+                pub fn rows(batch: &Batch) -> Rows<'_> {
+                    Rows {
+                        len: batch.len(),
+                        $( $field: (fetch!(batch, $ty, $const), batch.try_presence($const)), )*
+                    }
+                }
+
+                /// The columns of one batch, resolved once so row access is a plain index.
+                pub struct Rows<'a> {
+                    len: usize,
+                    $( $field: (Option<storage_type!($ty)>, Option<Presence<'a>>), )*
+                }
+
+                impl<'a> Rows<'a> {
+                    pub fn len(&self) -> usize {
+                        self.len
+                    }
+
+                    pub fn is_empty(&self) -> bool {
+                        self.len == 0
+                    }
+
+                    /// Row `i`.
+                    pub fn get(&self, i: usize) -> Row<'_, 'a> {
+                        assert!(i < self.len, "row {i} is past the batch's {} rows", self.len);
+                        Row { rows: self, i }
+                    }
+
+                    pub fn iter(&self) -> impl Iterator<Item = Row<'_, 'a>> + '_ {
+                        (0..self.len).map(move |i| Row { rows: self, i })
+                    }
+                }
+
+                /// One row of a batch.
+                #[derive(Clone, Copy)]
+                pub struct Row<'r, 'a> {
+                    rows: &'r Rows<'a>,
+                    i: usize,
+                }
+
+                impl<'r, 'a> Row<'r, 'a> {
+                    /// The row's index in its batch.
+                    pub fn index(&self) -> usize {
+                        self.i
+                    }
+
+                    $(
+                        entity!(@accessor $field, $ty, $const $(, $optional)?);
+                    )*
+                }
+
+                #[allow(dead_code)]
+                fn missing(column: &str) -> ! {
+                    panic!(
+                        "column `{column}` was not read from {}: add {}::{} to the query's columns",
+                        stringify!($module),
+                        stringify!($module),
+                        column.to_uppercase()
+                    )
+                }
+            }
+        };
+        (@accessor $field:ident, $ty:ident, $const:ident) => {
+            #[inline]
+            pub fn $field(&self) -> value_type!($ty) {
+                match &self.rows.$field.0 {
+                    Some(col) => read!(col, self.i, $ty),
+                    None => missing($const),
+                }
+            }
+        };
+        (@accessor $field:ident, $ty:ident, $const:ident, optional) => {
+            /// `None` where the record has no value.
+            #[inline]
+            pub fn $field(&self) -> Option<value_type!($ty)> {
+                let (Some(col), Some(present)) = (&self.rows.$field.0, &self.rows.$field.1) else {
+                    missing($const)
+                };
+                present.get(self.i).then(|| read!(col, self.i, $ty))
+            }
+        };
+    }
+
+    entity! {
+        /// Organisational units. Needs `data.staff`.
+        units => Units {
+            id: u64 = ID,
+            name: text = NAME,
+            parent_id: u64 [optional] = PARENT_ID,
+            /// The employee who heads the unit.
+            head_id: u64 [optional] = HEAD_ID,
+        }
+    }
+
+    entity! {
+        /// Staff. Needs `data.staff`.
+        employees => Employees {
+            id: u64 = ID,
+            unit_id: u64 = UNIT_ID,
+            full_name: text = FULL_NAME,
+            /// e.g. `specialist`, `manager`, `social-worker`.
+            role: text = ROLE,
+            manager_id: u64 [optional] = MANAGER_ID,
+            /// Cases (or visits) a month the employee is expected to handle.
+            normative_load: u32 = NORMATIVE_LOAD,
+            active: flag = ACTIVE,
+        }
+    }
+
+    entity! {
+        /// Citizens' applications for social support measures. Needs `data.applications`.
+        applications => Applications {
+            id: u64 = ID,
+            number: text = NUMBER,
+            citizen_id: u64 = CITIZEN_ID,
+            measure: text = MEASURE,
+            /// `portal`, `mfc` or `office`.
+            channel: text = CHANNEL,
+            /// e.g. `registered`, `assigned`, `in-work`, `returned`, `decided`.
+            status: text = STATUS,
+            assignee_id: u64 [optional] = ASSIGNEE_ID,
+            submitted_at: s64 = SUBMITTED_AT,
+            assigned_at: s64 [optional] = ASSIGNED_AT,
+            taken_at: s64 [optional] = TAKEN_AT,
+            deadline_at: s64 = DEADLINE_AT,
+            decided_at: s64 [optional] = DECIDED_AT,
+            /// How many times the application was returned for revision.
+            returns: u32 = RETURNS,
+            /// Accepted off the standard (without the full set of documents).
+            off_standard: flag = OFF_STANDARD,
+        }
+    }
+
+    entity! {
+        /// Status history of applications. Needs `data.applications`.
+        application_events => ApplicationEvents {
+            application_id: u64 = APPLICATION_ID,
+            status: text = STATUS,
+            at: s64 = AT,
+            employee_id: u64 [optional] = EMPLOYEE_ID,
+        }
+    }
+
+    entity! {
+        /// SMEV requests sent for applications. Needs `data.smev`.
+        smev_requests => SmevRequests {
+            id: u64 = ID,
+            application_id: u64 = APPLICATION_ID,
+            /// `fns`, `pfr`, `mvd`, `zags`, `rosreestr`, `fss`, `municipality`, `gis-zhkh`…
+            agency: text = AGENCY,
+            kind: text = KIND,
+            message_id: text = MESSAGE_ID,
+            sent_at: s64 = SENT_AT,
+            /// `sent`, `answered`, `rejected`.
+            status: text = STATUS,
+            answered_at: s64 [optional] = ANSWERED_AT,
+            rejection_code: text [optional] = REJECTION_CODE,
+        }
+    }
+
+    entity! {
+        /// Home-care visits. Needs `data.visits`.
+        visits => Visits {
+            id: u64 = ID,
+            employee_id: u64 = EMPLOYEE_ID,
+            citizen_id: u64 = CITIZEN_ID,
+            service: text = SERVICE,
+            planned_start: s64 = PLANNED_START,
+            planned_end: s64 = PLANNED_END,
+            actual_start: s64 [optional] = ACTUAL_START,
+            actual_end: s64 [optional] = ACTUAL_END,
+            lat: f64 [optional] = LAT,
+            lon: f64 [optional] = LON,
+        }
+    }
+
+    entity! {
+        /// Citizens. Needs `data.citizens`; the personal columns also need
+        /// `data.citizens.personal`.
+        citizens => Citizens {
+            id: u64 = ID,
+            lat: f64 [optional] = LAT,
+            lon: f64 [optional] = LON,
+            /// A geofence radius for this address, overriding the plugin's default.
+            geofence_m: f64 [optional] = GEOFENCE_M,
+            /// Consent to proactive informing.
+            consent: flag = CONSENT,
+            district: text = DISTRICT,
+            full_name: text = FULL_NAME,
+            address: text = ADDRESS,
+            phone: text [optional] = PHONE,
+            email: text [optional] = EMAIL,
+            snils: text [optional] = SNILS,
+            birth_date: s64 [optional] = BIRTH_DATE,
+        }
+    }
+
+    entity! {
+        /// Real-estate objects under inspection. Needs `data.objects`.
+        inspected_objects => InspectedObjects {
+            id: u64 = ID,
+            cadastral_number: text = CADASTRAL_NUMBER,
+            address: text = ADDRESS,
+            district: text = DISTRICT,
+            kind: text = KIND,
+            lat: f64 = LAT,
+            lon: f64 = LON,
+            last_inspection_at: s64 [optional] = LAST_INSPECTION_AT,
+        }
+    }
+
+    entity! {
+        /// Signals about inspected objects. Needs `data.objects`.
+        object_signals => ObjectSignals {
+            object_id: u64 = OBJECT_ID,
+            /// `drone`, `appeal`, `violation`, `registry-mismatch`.
+            source: text = SOURCE,
+            severity: f32 = SEVERITY,
+            observed_at: s64 = OBSERVED_AT,
+        }
+    }
+}

@@ -1,0 +1,231 @@
+//! Test your plugin from `cargo test`, as it will run in a region.
+//!
+//! [`plugin_under_test!`](crate::plugin_under_test) builds *this crate* for `wasm32-wasip2`
+//! (the same profile the region installs), loads the component into the real host runtime —
+//! sandbox, limits, grants and all — and runs it against fixture data:
+//!
+//! ```ignore
+//! #[test]
+//! fn late_answers_become_tasks_for_managers() {
+//!     let plugin = zemstvo_sdk::plugin_under_test!();
+//!     let report = plugin.run().region_file("tests/fixtures/region.json").config("max-wait-days", "4").execute();
+//!     assert!(report.succeeded(), "{:?}", report.failure());
+//!     assert_eq!(report.outputs.tasks.len(), 2);
+//! }
+//! ```
+//!
+//! Fixture files are JSON with one array per entity; see `zemstvo_host::region`.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+
+pub use zemstvo_host::capabilities::Capability;
+pub use zemstvo_host::eligibility::{
+    Application, ApplicationChannel, EligibilityInput, Outcome, Verdict,
+};
+pub use zemstvo_host::metadata::PluginMetadata;
+pub use zemstvo_host::region::InMemoryRegion;
+pub use zemstvo_host::report::{FailureReason, RunReport, RunStatus};
+pub use zemstvo_host::runtime::limits::RunLimits;
+
+use zemstvo_host::local::LocalRun;
+use zemstvo_host::runtime::{LoadedPlugin, RunInput, Runtime, RuntimeSettings};
+
+/// Builds the calling crate and loads it: `zemstvo_sdk::plugin_under_test!()`.
+#[macro_export]
+macro_rules! plugin_under_test {
+    () => {
+        $crate::testing::PluginUnderTest::build(env!("CARGO_MANIFEST_DIR"), env!("CARGO_PKG_NAME"))
+    };
+}
+
+struct Harness {
+    tokio: tokio::runtime::Runtime,
+    runtime: Runtime,
+    target_dir: PathBuf,
+    /// Components already built and loaded by this test process, by crate directory.
+    loaded: Mutex<HashMap<PathBuf, LoadedPlugin>>,
+}
+
+fn harness() -> &'static Harness {
+    static HARNESS: OnceLock<Harness> = OnceLock::new();
+    HARNESS.get_or_init(|| {
+        let exe = std::env::current_exe().expect("the test executable has a path");
+        let target_dir = zemstvo_plugin_builder::target_dir_near(&exe);
+        let tokio = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("starting the harness's tokio runtime");
+        let runtime = Runtime::new(RuntimeSettings {
+            cache_dir: Some(target_dir.join("artifact-cache")),
+            ..RuntimeSettings::default()
+        })
+        .expect("starting the zemstvo runtime");
+        Harness {
+            tokio,
+            runtime,
+            target_dir,
+            loaded: Mutex::new(HashMap::new()),
+        }
+    })
+}
+
+/// A plugin crate built for wasm32-wasip2 and loaded into the real runtime.
+pub struct PluginUnderTest {
+    plugin: LoadedPlugin,
+    crate_dir: PathBuf,
+}
+
+impl PluginUnderTest {
+    /// Builds the crate at `crate_dir` (once per test process) and loads its component.
+    /// Set `ZEMSTVO_PLUGIN_WASM` to test a component built elsewhere. Panics with the
+    /// builder's or loader's message: a plugin that does not build or load fails its tests.
+    pub fn build(crate_dir: &str, package: &str) -> Self {
+        let harness = harness();
+        let crate_dir = PathBuf::from(crate_dir);
+        let mut loaded = harness.loaded.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(plugin) = loaded.get(&crate_dir) {
+            return PluginUnderTest {
+                plugin: plugin.clone(),
+                crate_dir,
+            };
+        }
+        let wasm = match std::env::var_os("ZEMSTVO_PLUGIN_WASM") {
+            Some(path) => PathBuf::from(path),
+            None => {
+                let built = zemstvo_plugin_builder::build(
+                    &crate_dir.join("Cargo.toml"),
+                    &[package],
+                    &harness.target_dir,
+                );
+                match built {
+                    Ok(mut paths) => paths.remove(0),
+                    Err(e) => panic!("{e}"),
+                }
+            }
+        };
+        let plugin = Self::load_file(&wasm).unwrap_or_else(|e| panic!("{}: {e}", wasm.display()));
+        loaded.insert(crate_dir.clone(), plugin.clone());
+        PluginUnderTest { plugin, crate_dir }
+    }
+
+    /// Loads a component file into the harness's runtime.
+    pub fn load_file(path: &Path) -> Result<LoadedPlugin, String> {
+        let bytes = std::fs::read(path).map_err(|e| format!("cannot read it: {e}"))?;
+        let harness = harness();
+        harness
+            .tokio
+            .block_on(harness.runtime.load(&bytes))
+            .map_err(|e| e.to_string())
+    }
+
+    pub fn metadata(&self) -> &PluginMetadata {
+        &self.plugin.metadata
+    }
+
+    pub fn loaded(&self) -> &LoadedPlugin {
+        &self.plugin
+    }
+
+    /// Starts describing a run.
+    pub fn run(&self) -> TestRun<'_> {
+        TestRun {
+            plugin: self,
+            region: None,
+            local: LocalRun::default(),
+        }
+    }
+}
+
+/// A run being described; [`TestRun::execute`] runs it.
+pub struct TestRun<'p> {
+    plugin: &'p PluginUnderTest,
+    region: Option<Arc<InMemoryRegion>>,
+    local: LocalRun,
+}
+
+impl TestRun<'_> {
+    /// The region, from a fixture file (relative to the plugin crate's directory).
+    pub fn region_file(mut self, path: &str) -> Self {
+        let path = self.plugin.crate_dir.join(path);
+        let region = zemstvo_host::region::load_fixture(&path)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        self.region = Some(Arc::new(region));
+        self
+    }
+
+    /// The region, from fixture JSON text.
+    pub fn region_json(mut self, json: &str) -> Self {
+        let region =
+            zemstvo_host::region::parse_fixture(json).unwrap_or_else(|e| panic!("fixture: {e}"));
+        self.region = Some(Arc::new(region));
+        self
+    }
+
+    /// A region already built (e.g. programmatically).
+    pub fn region(mut self, region: Arc<InMemoryRegion>) -> Self {
+        self.region = Some(region);
+        self
+    }
+
+    /// A configuration setting, as an administrator would type it.
+    pub fn config(mut self, key: &str, value: &str) -> Self {
+        self.local.config.push((key.to_string(), value.to_string()));
+        self
+    }
+
+    /// Grants only these capabilities (by default, all the plugin declares).
+    pub fn grant_only(mut self, capabilities: &[&str]) -> Self {
+        self.local.grants = Some(
+            capabilities
+                .iter()
+                .map(|c| c.parse::<Capability>().unwrap_or_else(|e| panic!("{e}")))
+                .collect(),
+        );
+        self
+    }
+
+    /// The run's logical time, RFC 3339 (by default the fixture's `now`).
+    pub fn now(mut self, rfc3339: &str) -> Self {
+        let t =
+            time::OffsetDateTime::parse(rfc3339, &time::format_description::well_known::Rfc3339)
+                .unwrap_or_else(|e| panic!("`{rfc3339}` is not an RFC 3339 time: {e}"));
+        self.local.now = Some(t.unix_timestamp());
+        self
+    }
+
+    pub fn limits(mut self, limits: RunLimits) -> Self {
+        self.local.limits = limits;
+        self
+    }
+
+    /// For eligibility rules: the application and the SMEV answers so far.
+    pub fn application(mut self, input: EligibilityInput) -> Self {
+        self.local.input = RunInput::Eligibility(input);
+        self
+    }
+
+    /// Runs the plugin and returns the run's record. Panics if the configuration is refused
+    /// (use [`TestRun::try_execute`] to test that).
+    pub fn execute(self) -> RunReport {
+        self.try_execute().unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Runs the plugin, or returns why the host refused to start the run.
+    pub fn try_execute(self) -> Result<RunReport, String> {
+        let region = self
+            .region
+            .unwrap_or_else(|| Arc::new(InMemoryRegion::new("empty", None, [])));
+        let fixture_now = region.now();
+        let request = self
+            .local
+            .request(&self.plugin.plugin, region, fixture_now)
+            .map_err(|e| e.to_string())?;
+        let harness = harness();
+        Ok(harness
+            .tokio
+            .block_on(harness.runtime.run(&self.plugin.plugin, request)))
+    }
+}
