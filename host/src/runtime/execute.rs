@@ -364,7 +364,11 @@ pub(crate) fn classify(
         };
     }
     let trap = error.downcast_ref::<Trap>().copied();
-    if trap == Some(Trap::StackOverflow) {
+    // Rust guests keep a shadow stack in linear memory: running out of it shows as an
+    // out-of-bounds access deep in a recursion rather than as a wasm stack overflow.
+    if trap == Some(Trap::StackOverflow)
+        || (trap == Some(Trap::MemoryOutOfBounds) && in_deep_recursion(error))
+    {
         return FailureReason::StackExhausted;
     }
     if trap == Some(Trap::Interrupt) {
@@ -388,6 +392,19 @@ pub(crate) fn classify(
             message: format!("{error:#}"),
         },
     }
+}
+
+/// Whether a trap happened deep in a recursion: wasmtime keeps the innermost frames of a
+/// backtrace, and a recursion fills them with the same few functions.
+fn in_deep_recursion(error: &wasmtime::Error) -> bool {
+    let Some(bt) = error.downcast_ref::<wasmtime::WasmBacktrace>() else {
+        return false;
+    };
+    let frames = bt.frames();
+    let mut functions: Vec<u32> = frames.iter().map(|f| f.func_index()).collect();
+    functions.sort_unstable();
+    functions.dedup();
+    frames.len() >= 16 && functions.len() <= 3
 }
 
 /// The message of a Rust panic as the guest's standard library printed it to stderr.
