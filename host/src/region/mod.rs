@@ -2,6 +2,7 @@
 //! vendors' tests and `zemstvo run --data`) or built in code (benchmarks). It implements
 //! [`RegionData`] exactly as a database backend does, so a plugin cannot tell them apart.
 
+pub mod demo;
 mod fixture;
 mod table;
 

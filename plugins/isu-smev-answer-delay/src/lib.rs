@@ -32,7 +32,8 @@ struct LateRequest {
     agency: String,
     sent_at: Timestamp,
     answered_at: Option<Timestamp>,
-    waited_days: i64,
+    /// Seconds from sending to the answer (or to now, if there is none).
+    waited: i64,
 }
 
 /// What the task needs to know about an application.
@@ -181,7 +182,7 @@ fn late_requests(
                     agency: row.agency().to_string(),
                     sent_at: row.sent_at(),
                     answered_at,
-                    waited_days: waited / DAY,
+                    waited,
                 });
             }
         }
@@ -315,13 +316,13 @@ fn task_for_manager(
                 "  • дело № {number}, {}: запрос {}, {answer}, ожидание {} дн.\n",
                 r.agency.to_uppercase(),
                 format_date(r.sent_at),
-                r.waited_days
+                days(r.waited)
             ));
         }
     }
     let worst = requests
         .iter()
-        .map(|(r, _)| r.waited_days)
+        .map(|(r, _)| r.waited)
         .max()
         .unwrap_or(0);
     let agencies: Vec<String> = agencies.iter().map(|a| a.to_uppercase()).collect();
@@ -352,12 +353,17 @@ fn task_for_manager(
     ))
     .step("Если срок рассмотрения дела под угрозой, продлите его или уведомите заявителя")
     .step("Разберите с сотрудниками причины задержек и отметьте задачу выполненной")
-    .priority(if worst >= 2 * max_wait_days {
+    .priority(if worst >= 2 * max_wait_days * DAY {
         Priority::High
     } else {
         Priority::Normal
     })
     .due(ctx.now + DAY)
+}
+
+/// Days with one decimal and a decimal comma, as Russian documents write them: `4,6`.
+fn days(seconds: i64) -> String {
+    format!("{:.1}", seconds as f64 / DAY as f64).replace('.', ",")
 }
 
 export_deviation_check!(SmevAnswerDelay);

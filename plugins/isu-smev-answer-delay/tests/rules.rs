@@ -67,7 +67,7 @@ fn late_answers_become_one_task_per_manager() {
         .find(|t| t.assignee == 20)
         .expect("a task for the unit head");
     assert!(
-        second.description.contains("ожидание 8 дн."),
+        second.description.contains("ожидание 8,0 дн."),
         "{}",
         second.description
     );

@@ -1,0 +1,85 @@
+//! Arguments of the `zemstvo` command, and dispatch to the commands.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::commands;
+
+/// zemstvo hosts a region's algorithms as signed, sandboxed WebAssembly plugins.
+#[derive(Debug, Parser)]
+#[command(name = "zemstvo", version, about, propagate_version = true)]
+pub struct Cli {
+    /// More log output (repeat for more); `ZEMSTVO_LOG` sets filters precisely.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the demo region: the reference plugins built, loaded and run on synthetic data.
+    Demo(commands::demo::DemoArgs),
+    /// Run a plugin once against a region fixture and print the run's record.
+    Run(commands::run::RunArgs),
+    /// Show what a plugin file is: its metadata, kind, WIT version and hash.
+    Inspect(commands::inspect::InspectArgs),
+}
+
+/// What went wrong, and the exit code it maps to.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// Bad input: a file, a setting, an argument. Exit code 2.
+    #[error("{0}")]
+    Input(String),
+    /// The plugin ran and failed. Exit code 1 (the report was printed).
+    #[error("the run failed: {0}")]
+    RunFailed(String),
+}
+
+impl CliError {
+    pub fn exit_code(&self) -> ExitCode {
+        match self {
+            CliError::Input(_) => ExitCode::from(2),
+            CliError::RunFailed(_) => ExitCode::from(1),
+        }
+    }
+}
+
+/// Where precompiled plugins are cached: `ZEMSTVO_CACHE_DIR`, else the user's cache directory.
+pub fn default_cache_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("ZEMSTVO_CACHE_DIR") {
+        return PathBuf::from(dir);
+    }
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .unwrap_or_else(std::env::temp_dir);
+    base.join("zemstvo").join("artifacts")
+}
+
+pub fn init_tracing(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info,zemstvo=info",
+        2 => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ZEMSTVO_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+pub async fn execute(cli: Cli) -> Result<ExitCode, CliError> {
+    match cli.command {
+        Command::Demo(args) => commands::demo::demo(args).await,
+        Command::Run(args) => commands::run::run(args).await,
+        Command::Inspect(args) => commands::inspect::inspect(args).await,
+    }
+}

@@ -1,0 +1,116 @@
+//! `zemstvo run`: one run of a plugin against a region fixture, as a vendor tries it locally.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::Args;
+use zemstvo_host::capabilities::Capability;
+use zemstvo_host::capabilities::config::parse_setting;
+use zemstvo_host::eligibility::EligibilityInput;
+use zemstvo_host::local::LocalRun;
+use zemstvo_host::region::{InMemoryRegion, load_fixture};
+use zemstvo_host::runtime::limits::RunLimits;
+use zemstvo_host::RunInput;
+
+use crate::cli::CliError;
+use crate::print;
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The plugin: a component built for wasm32-wasip2.
+    pub plugin: PathBuf,
+
+    /// The region: a JSON fixture with one array per entity (see the SDK's testing docs).
+    #[arg(long, value_name = "REGION.json")]
+    pub data: Option<PathBuf>,
+
+    /// A configuration setting, checked against the plugin's schema (repeatable).
+    #[arg(long = "config", value_name = "KEY=VALUE")]
+    pub config: Vec<String>,
+
+    /// Grant only these capabilities (repeatable); by default, all the plugin declares.
+    #[arg(long = "grant", value_name = "CAPABILITY")]
+    pub grants: Vec<String>,
+
+    /// Grant nothing at all.
+    #[arg(long, conflicts_with = "grants")]
+    pub no_grants: bool,
+
+    /// The run's logical time (RFC 3339); by default the fixture's `now`, else the clock.
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<String>,
+
+    /// For eligibility rules: a JSON file with the application and the SMEV answers so far.
+    #[arg(long, value_name = "FILE.json")]
+    pub application: Option<PathBuf>,
+
+    /// CPU budget of the run, in seconds.
+    #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]
+    pub cpu_budget: f64,
+
+    /// Memory cap of the run, in MiB.
+    #[arg(long, default_value_t = 256, value_name = "MIB")]
+    pub memory_mb: usize,
+
+    /// Print the run's record as JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub async fn run(args: RunArgs) -> Result<ExitCode, CliError> {
+    let runtime = super::runtime()?;
+    let plugin = super::load_file(&runtime, &args.plugin).await?;
+    let region = match &args.data {
+        Some(path) => load_fixture(path).map_err(|e| CliError::Input(format!("{}: {e}", path.display())))?,
+        None => InMemoryRegion::new("empty", None, []),
+    };
+    let mut local = LocalRun {
+        limits: RunLimits {
+            cpu_budget: Duration::from_secs_f64(args.cpu_budget.clamp(0.01, 3_600.0)),
+            memory_bytes: args.memory_mb.clamp(1, 4_096) << 20,
+            ..RunLimits::default()
+        },
+        ..LocalRun::default()
+    };
+    for setting in &args.config {
+        let (k, v) = parse_setting(setting).map_err(|e| CliError::Input(e.to_string()))?;
+        local.config.push((k.to_string(), v.to_string()));
+    }
+    if args.no_grants {
+        local.grants = Some(Default::default());
+    } else if !args.grants.is_empty() {
+        local.grants = Some(
+            args.grants
+                .iter()
+                .map(|g| g.parse::<Capability>().map_err(|e| CliError::Input(e.to_string())))
+                .collect::<Result<_, _>>()?,
+        );
+    }
+    if let Some(now) = &args.now {
+        let t = time::OffsetDateTime::parse(now, &time::format_description::well_known::Rfc3339)
+            .map_err(|_| CliError::Input(format!("--now `{now}` is not an RFC 3339 time such as 2026-11-23T06:00:00Z")))?;
+        local.now = Some(t.unix_timestamp());
+    }
+    if let Some(path) = &args.application {
+        let text = std::fs::read_to_string(path).map_err(|e| CliError::Input(format!("cannot read {}: {e}", path.display())))?;
+        let input: EligibilityInput =
+            serde_json::from_str(&text).map_err(|e| CliError::Input(format!("{}: {e}", path.display())))?;
+        local.input = RunInput::Eligibility(input);
+    }
+    let fixture_now = region.now();
+    let request = local
+        .request(&plugin, Arc::new(region), fixture_now)
+        .map_err(|e| CliError::Input(e.to_string()))?;
+    let report = runtime.run(&plugin, request).await;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report).expect("reports serialise"));
+    } else {
+        print!("{}", print::report(&report));
+    }
+    match report.failure() {
+        None => Ok(ExitCode::SUCCESS),
+        Some(reason) => Err(CliError::RunFailed(reason.to_string())),
+    }
+}

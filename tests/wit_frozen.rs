@@ -1,0 +1,37 @@
+//! Released WIT versions are never edited: plugins built against them must keep loading. A
+//! change to a released version fails here; add a new `wit/since_v<version>/` instead.
+
+use sha2::{Digest, Sha256};
+
+/// (version, sha256 of its files, sorted by name, each as `name\0contents\0`).
+const RELEASED: &[(&str, &str)] = &[("0.1.0", "e2cefd74a7ac62d70f8b2a10d20a63314db0e70c718ae1b0e9dde3aec2f32e1a")];
+
+fn digest(dir: &std::path::Path) -> String {
+    let mut files: Vec<_> = std::fs::read_dir(dir).unwrap().flatten().map(|e| e.path()).collect();
+    files.sort();
+    let mut hasher = Sha256::new();
+    for f in files {
+        hasher.update(f.file_name().unwrap().to_string_lossy().as_bytes());
+        hasher.update([0]);
+        hasher.update(std::fs::read(&f).unwrap());
+        hasher.update([0]);
+    }
+    hex::encode(hasher.finalize())
+}
+
+#[test]
+fn released_wit_versions_are_unchanged() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("wit");
+    for (version, expected) in RELEASED {
+        let actual = digest(&root.join(format!("since_v{version}")));
+        assert_eq!(&actual, expected, "wit/since_v{version} was edited; released WIT is frozen");
+    }
+}
+
+#[test]
+fn the_host_supports_every_released_version() {
+    let supported = zemstvo_host::runtime::wit::SUPPORTED_WIT_VERSIONS;
+    for (version, _) in RELEASED {
+        assert!(supported.contains(version), "{version}");
+    }
+}
