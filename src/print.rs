@@ -107,8 +107,15 @@ pub fn report(r: &RunReport) -> String {
 
 fn task(t: &Task) -> String {
     let mut out = String::new();
-    let due = t.due.map(|d| format!(", due {}", timestamp(d))).unwrap_or_default();
-    let _ = writeln!(out, "  → employee {}: {} [{:?}{due}]", t.assignee, t.title, t.priority);
+    let due = t
+        .due
+        .map(|d| format!(", due {}", timestamp(d)))
+        .unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "  → employee {}: {} [{:?}{due}]",
+        t.assignee, t.title, t.priority
+    );
     for line in t.description.lines().filter(|l| !l.trim().is_empty()) {
         let _ = writeln!(out, "      {line}");
     }
@@ -165,7 +172,11 @@ pub fn metadata(p: &LoadedPlugin) -> String {
     }
     let _ = writeln!(out, "sha256:      {}", p.sha256);
     let _ = writeln!(out, "WIT version: {}", p.wit_version);
-    let _ = writeln!(out, "built with:  {}", p.sdk_stamp.as_deref().unwrap_or("(no SDK stamp)"));
+    let _ = writeln!(
+        out,
+        "built with:  {}",
+        p.sdk_stamp.as_deref().unwrap_or("(no SDK stamp)")
+    );
     let _ = writeln!(out, "capabilities:");
     for c in &m.capabilities {
         let _ = writeln!(out, "  {c:<26} {}", c.description());
@@ -173,7 +184,11 @@ pub fn metadata(p: &LoadedPlugin) -> String {
     if !m.config.params.is_empty() {
         let _ = writeln!(out, "configuration:");
         for c in &m.config.params {
-            let default = c.default.as_ref().map(|d| format!(" (default {d})")).unwrap_or_default();
+            let default = c
+                .default
+                .as_ref()
+                .map(|d| format!(" (default {d})"))
+                .unwrap_or_default();
             let range = match (c.minimum, c.maximum) {
                 (Some(a), Some(b)) => format!(" [{a}..{b}]"),
                 _ => String::new(),
@@ -182,7 +197,13 @@ pub fn metadata(p: &LoadedPlugin) -> String {
         }
     }
     for p in &m.parameters {
-        let _ = writeln!(out, "parameter {}: {} ({} entries)", p.name, p.description, p.history.len());
+        let _ = writeln!(
+            out,
+            "parameter {}: {} ({} entries)",
+            p.name,
+            p.description,
+            p.history.len()
+        );
     }
     out
 }

@@ -36,7 +36,18 @@ fn run_prints_the_report_with_the_tasks() {
 fn run_json_is_the_run_record() {
     let cache = tempfile::tempdir().unwrap();
     let (plugin, data) = reference();
-    let out = zemstvo(&["run", plugin, "--data", &data, "--config", "max-wait-days=7", "--json"], cache.path());
+    let out = zemstvo(
+        &[
+            "run",
+            plugin,
+            "--data",
+            &data,
+            "--config",
+            "max-wait-days=7",
+            "--json",
+        ],
+        cache.path(),
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
     assert_eq!(report["status"], "succeeded");
@@ -49,10 +60,23 @@ fn run_json_is_the_run_record() {
 fn a_bad_config_exits_2_and_names_the_key() {
     let cache = tempfile::tempdir().unwrap();
     let (plugin, data) = reference();
-    let out = zemstvo(&["run", plugin, "--data", &data, "--config", "max-wait-days=99"], cache.path());
+    let out = zemstvo(
+        &[
+            "run",
+            plugin,
+            "--data",
+            &data,
+            "--config",
+            "max-wait-days=99",
+        ],
+        cache.path(),
+    );
     assert_eq!(out.status.code(), Some(2));
     let stderr = text(&out.stderr);
-    assert!(stderr.contains("max-wait-days") && stderr.contains("allowed 1 to 60"), "{stderr}");
+    assert!(
+        stderr.contains("max-wait-days") && stderr.contains("allowed 1 to 60"),
+        "{stderr}"
+    );
     assert!(out.stdout.is_empty(), "nothing ran");
 }
 
@@ -61,22 +85,43 @@ fn a_malformed_fixture_exits_2_and_names_the_field() {
     let cache = tempfile::tempdir().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("region.json");
-    std::fs::write(&data, r#"{"smev_requests": [{"id": 1, "application_id": 1}]}"#).unwrap();
+    std::fs::write(
+        &data,
+        r#"{"smev_requests": [{"id": 1, "application_id": 1}]}"#,
+    )
+    .unwrap();
     let (plugin, _) = reference();
-    let out = zemstvo(&["run", plugin, "--data", data.to_str().unwrap()], cache.path());
+    let out = zemstvo(
+        &["run", plugin, "--data", data.to_str().unwrap()],
+        cache.path(),
+    );
     assert_eq!(out.status.code(), Some(2));
     let stderr = text(&out.stderr);
-    assert!(stderr.contains("smev_requests[0].agency: missing"), "{stderr}");
+    assert!(
+        stderr.contains("smev_requests[0].agency: missing"),
+        "{stderr}"
+    );
 }
 
 #[test]
 fn a_failed_run_exits_1_with_the_reason() {
     let cache = tempfile::tempdir().unwrap();
     let (plugin, data) = reference();
-    let out = zemstvo(&["run", plugin, "--data", &data, "--grant", "data.smev"], cache.path());
+    let out = zemstvo(
+        &["run", plugin, "--data", &data, "--grant", "data.smev"],
+        cache.path(),
+    );
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stdout).contains("status: FAILED"), "{}", text(&out.stdout));
-    assert!(text(&out.stderr).contains("data.applications"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("status: FAILED"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(
+        text(&out.stderr).contains("data.applications"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]
@@ -85,7 +130,11 @@ fn run_refuses_a_file_that_is_not_a_plugin() {
     let (_, data) = reference();
     let out = zemstvo(&["run", &data, "--data", &data], cache.path());
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("not a WebAssembly file"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("not a WebAssembly file"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]
@@ -95,9 +144,15 @@ fn inspect_shows_kind_capabilities_and_configuration() {
     let out = zemstvo(&["inspect", plugin], cache.path());
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
-    assert!(stdout.contains("isu-smev-answer-delay 1.0.0 (deviation-check)"), "{stdout}");
+    assert!(
+        stdout.contains("isu-smev-answer-delay 1.0.0 (deviation-check)"),
+        "{stdout}"
+    );
     assert!(stdout.contains("tasks.create"), "{stdout}");
-    assert!(stdout.contains("max-wait-days (default 4) [1..60]"), "{stdout}");
+    assert!(
+        stdout.contains("max-wait-days (default 4) [1..60]"),
+        "{stdout}"
+    );
     assert!(stdout.contains("zemstvo-wit=0.1.0"), "{stdout}");
 }
 
@@ -109,13 +164,21 @@ fn demo_once_prints_the_tasks_of_the_demo_region() {
     assert!(first.status.success(), "{}", text(&first.stderr));
     let stdout = text(&first.stdout);
     assert!(stdout.contains("demo region lipetsk-demo"), "{stdout}");
-    assert!(stdout.contains("plugin isu-smev-answer-delay 1.0.0 (deviation-check), compiled"), "{stdout}");
+    assert!(
+        stdout.contains("plugin isu-smev-answer-delay 1.0.0 (deviation-check), compiled"),
+        "{stdout}"
+    );
     assert!(stdout.contains("status: succeeded"), "{stdout}");
     assert!(stdout.contains("→ employee"), "{stdout}");
     // The second run loads the precompiled artifact and prints the same tasks.
     let second = zemstvo(&args, cache.path());
     let again = text(&second.stdout);
     assert!(again.contains("precompiled, from the cache"), "{again}");
-    let tasks = |s: &str| s.lines().filter(|l| l.contains("→ employee")).map(str::to_string).collect::<Vec<_>>();
+    let tasks = |s: &str| {
+        s.lines()
+            .filter(|l| l.contains("→ employee"))
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
     assert_eq!(tasks(&stdout), tasks(&again));
 }

@@ -36,7 +36,9 @@ async fn a_core_module_is_told_to_build_for_wasip2() {
 #[tokio::test]
 async fn a_truncated_component_is_invalid() {
     let rt = runtime();
-    let bytes = zemstvo_plugin_artifacts::reference("isu-smev-answer-delay").unwrap().bytes;
+    let bytes = zemstvo_plugin_artifacts::reference("isu-smev-answer-delay")
+        .unwrap()
+        .bytes;
     let err = refused(&rt, &bytes[..bytes.len() / 2]).await;
     assert!(matches!(err, LoadError::Invalid(_)), "{err}");
 }
@@ -44,10 +46,17 @@ async fn a_truncated_component_is_invalid() {
 #[tokio::test]
 async fn a_component_of_no_zemstvo_world_is_not_a_plugin() {
     let rt = runtime();
-    let err = refused(&rt, &zemstvo_plugin_artifacts::fixture("fixture-wrong-world")).await;
+    let err = refused(
+        &rt,
+        &zemstvo_plugin_artifacts::fixture("fixture-wrong-world"),
+    )
+    .await;
     match &err {
         LoadError::NotAPlugin { exports } => {
-            assert!(exports.iter().any(|e| e.starts_with("wasi:cli/run")), "{exports:?}")
+            assert!(
+                exports.iter().any(|e| e.starts_with("wasi:cli/run")),
+                "{exports:?}"
+            )
         }
         other => panic!("{other}"),
     }
@@ -60,7 +69,10 @@ async fn a_plugin_of_another_kind_is_refused_where_a_deviation_check_is_expected
     let plugin = fixture(&rt, "fixture-risk-scoring").await;
     assert_eq!(plugin.kind(), PluginKind::RiskScoring);
     let err = plugin.expect_kind(PluginKind::DeviationCheck).unwrap_err();
-    assert_eq!(err.to_string(), "expected a deviation-check plugin, but the component is a risk-scoring plugin");
+    assert_eq!(
+        err.to_string(),
+        "expected a deviation-check plugin, but the component is a risk-scoring plugin"
+    );
 }
 
 #[tokio::test]
@@ -76,32 +88,69 @@ async fn a_risk_scoring_plugin_runs_in_its_own_world() {
     let report = rt.run(&plugin, request).await;
     assert!(report.succeeded(), "{:?}", report.failure());
     assert_eq!(report.outputs.assessments.len(), 200);
-    assert!(report.outputs.assessments.rows().iter().all(|a| a.category == "low"));
+    assert!(
+        report
+            .outputs
+            .assessments
+            .rows()
+            .iter()
+            .all(|a| a.category == "low")
+    );
 }
 
 #[tokio::test]
 async fn an_unknown_capability_is_named_with_the_known_ones() {
     let rt = runtime();
-    let err = refused(&rt, &zemstvo_plugin_artifacts::fixture("fixture-unknown-capability")).await;
-    assert!(matches!(err, LoadError::Metadata(MetadataError::UnknownCapability(_))), "{err}");
+    let err = refused(
+        &rt,
+        &zemstvo_plugin_artifacts::fixture("fixture-unknown-capability"),
+    )
+    .await;
+    assert!(
+        matches!(
+            err,
+            LoadError::Metadata(MetadataError::UnknownCapability(_))
+        ),
+        "{err}"
+    );
     let text = err.to_string();
-    assert!(text.contains("`data.everything`") && text.contains("data.smev"), "{text}");
+    assert!(
+        text.contains("`data.everything`") && text.contains("data.smev"),
+        "{text}"
+    );
 }
 
 #[tokio::test]
 async fn an_unknown_kind_is_named_with_the_known_ones() {
     let rt = runtime();
-    let err = refused(&rt, &zemstvo_plugin_artifacts::fixture("fixture-unknown-kind")).await;
-    assert_eq!(err.to_string(), format!("the plugin's metadata is invalid: {}", MetadataError::UnknownKind("deviation-chek".into())));
+    let err = refused(
+        &rt,
+        &zemstvo_plugin_artifacts::fixture("fixture-unknown-kind"),
+    )
+    .await;
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "the plugin's metadata is invalid: {}",
+            MetadataError::UnknownKind("deviation-chek".into())
+        )
+    );
 }
 
 #[tokio::test]
 async fn metadata_that_reads_data_is_refused() {
     let rt = runtime();
-    let err = refused(&rt, &zemstvo_plugin_artifacts::fixture("fixture-metadata-calls-host")).await;
+    let err = refused(
+        &rt,
+        &zemstvo_plugin_artifacts::fixture("fixture-metadata-calls-host"),
+    )
+    .await;
     match err {
         LoadError::MetadataCall(FailureReason::Trapped { message }) => {
-            assert!(message.contains("metadata must not use host interfaces"), "{message}")
+            assert!(
+                message.contains("metadata must not use host interfaces"),
+                "{message}"
+            )
         }
         other => panic!("{other}"),
     }
@@ -113,27 +162,49 @@ async fn a_config_that_does_not_match_the_schema_is_refused_before_the_run() {
     let plugin = reference_plugin(&rt).await;
     let attempt = |settings: &[(&str, &str)]| {
         LocalRun {
-            config: settings.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            config: settings
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
             ..LocalRun::default()
         }
         .request(&plugin, region(), None)
         .map(|_| ())
     };
-    assert!(matches!(attempt(&[("max-wait", "4")]), Err(ConfigError::UnknownKey { .. })));
-    assert!(matches!(attempt(&[("max-wait-days", "four")]), Err(ConfigError::WrongType { .. })));
-    assert!(matches!(attempt(&[("max-wait-days", "61")]), Err(ConfigError::OutOfRange { .. })));
+    assert!(matches!(
+        attempt(&[("max-wait", "4")]),
+        Err(ConfigError::UnknownKey { .. })
+    ));
+    assert!(matches!(
+        attempt(&[("max-wait-days", "four")]),
+        Err(ConfigError::WrongType { .. })
+    ));
+    assert!(matches!(
+        attempt(&[("max-wait-days", "61")]),
+        Err(ConfigError::OutOfRange { .. })
+    ));
     assert!(attempt(&[("max-wait-days", "5")]).is_ok());
 }
 
 #[tokio::test]
 async fn the_host_keeps_loading_after_refusals() {
     let rt = runtime();
-    for name in ["fixture-wrong-world", "fixture-unknown-capability", "fixture-unknown-kind", "fixture-metadata-calls-host"] {
+    for name in [
+        "fixture-wrong-world",
+        "fixture-unknown-capability",
+        "fixture-unknown-kind",
+        "fixture-metadata-calls-host",
+    ] {
         let _ = refused(&rt, &zemstvo_plugin_artifacts::fixture(name)).await;
     }
     let _ = refused(&rt, b"garbage").await;
     let plugin = reference_plugin(&rt).await;
-    let report = rt.run(&plugin, common::request(&plugin, region(), common::tight_limits())).await;
+    let report = rt
+        .run(
+            &plugin,
+            common::request(&plugin, region(), common::tight_limits()),
+        )
+        .await;
     assert!(report.succeeded(), "{:?}", report.failure());
 }
 
@@ -146,18 +217,30 @@ async fn a_precompiled_artifact_is_reused_and_a_corrupt_one_replaced() {
         ..RuntimeSettings::default()
     })
     .unwrap();
-    let bytes = zemstvo_plugin_artifacts::reference("isu-smev-answer-delay").unwrap().bytes;
+    let bytes = zemstvo_plugin_artifacts::reference("isu-smev-answer-delay")
+        .unwrap()
+        .bytes;
     let (_, first, _) = rt.load_timed(bytes).await.unwrap();
     assert_eq!(first, CacheOutcome::Compiled);
     let (_, second, _) = rt.load_timed(bytes).await.unwrap();
     assert_eq!(second, CacheOutcome::Hit);
 
     let cache = ArtifactCache::open(dir.path()).unwrap();
-    let artifact = std::fs::read_dir(cache.dir()).unwrap().flatten().next().unwrap().path();
+    let artifact = std::fs::read_dir(cache.dir())
+        .unwrap()
+        .flatten()
+        .next()
+        .unwrap()
+        .path();
     std::fs::write(&artifact, b"not a precompiled artifact").unwrap();
     let (plugin, third, _) = rt.load_timed(bytes).await.unwrap();
     assert_eq!(third, CacheOutcome::Compiled);
-    let report = rt.run(&plugin, common::request(&plugin, region(), common::tight_limits())).await;
+    let report = rt
+        .run(
+            &plugin,
+            common::request(&plugin, region(), common::tight_limits()),
+        )
+        .await;
     assert!(report.succeeded());
 }
 
@@ -168,7 +251,10 @@ fn every_fixture_is_exercised() {
     macro_rules! check {
         ($name:ident) => {
             let name = stringify!($name).replace('_', "-");
-            assert!(sources.contains(&format!("\"{name}\"")), "no test loads `{name}`");
+            assert!(
+                sources.contains(&format!("\"{name}\"")),
+                "no test loads `{name}`"
+            );
         };
     }
     zemstvo_plugin_artifacts::foreach_fixture!(check);

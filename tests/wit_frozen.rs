@@ -4,10 +4,17 @@
 use sha2::{Digest, Sha256};
 
 /// (version, sha256 of its files, sorted by name, each as `name\0contents\0`).
-const RELEASED: &[(&str, &str)] = &[("0.1.0", "e2cefd74a7ac62d70f8b2a10d20a63314db0e70c718ae1b0e9dde3aec2f32e1a")];
+const RELEASED: &[(&str, &str)] = &[(
+    "0.1.0",
+    "e2cefd74a7ac62d70f8b2a10d20a63314db0e70c718ae1b0e9dde3aec2f32e1a",
+)];
 
 fn digest(dir: &std::path::Path) -> String {
-    let mut files: Vec<_> = std::fs::read_dir(dir).unwrap().flatten().map(|e| e.path()).collect();
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
     files.sort();
     let mut hasher = Sha256::new();
     for f in files {
@@ -24,7 +31,10 @@ fn released_wit_versions_are_unchanged() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("wit");
     for (version, expected) in RELEASED {
         let actual = digest(&root.join(format!("since_v{version}")));
-        assert_eq!(&actual, expected, "wit/since_v{version} was edited; released WIT is frozen");
+        assert_eq!(
+            &actual, expected,
+            "wit/since_v{version} was edited; released WIT is frozen"
+        );
     }
 }
 

@@ -30,9 +30,15 @@ pub struct DemoArgs {
 
 pub async fn demo(args: DemoArgs) -> Result<ExitCode, CliError> {
     let now = match &args.now {
-        Some(text) => time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
-            .map_err(|_| CliError::Input(format!("--now `{text}` is not an RFC 3339 time such as 2026-11-23T06:00:00Z")))?
-            .unix_timestamp(),
+        Some(text) => {
+            time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+                .map_err(|_| {
+                    CliError::Input(format!(
+                        "--now `{text}` is not an RFC 3339 time such as 2026-11-23T06:00:00Z"
+                    ))
+                })?
+                .unix_timestamp()
+        }
         None => {
             let today = time::OffsetDateTime::now_utc().date();
             today.midnight().assume_utc().unix_timestamp() + 6 * 3_600
@@ -76,7 +82,9 @@ pub async fn demo(args: DemoArgs) -> Result<ExitCode, CliError> {
         }
     }
     if !args.once {
-        println!("\n(serving the region continuously comes with the store; this ran every plugin once)");
+        println!(
+            "\n(serving the region continuously comes with the store; this ran every plugin once)"
+        );
     }
     if failed > 0 {
         return Err(CliError::RunFailed(format!("{failed} plugin runs failed")));

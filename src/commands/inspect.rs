@@ -27,7 +27,10 @@ pub async fn inspect(args: InspectArgs) -> Result<ExitCode, CliError> {
             "wit_version": plugin.wit_version,
             "sdk_stamp": plugin.sdk_stamp,
         });
-        println!("{}", serde_json::to_string_pretty(&value).expect("metadata serialises"));
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&value).expect("metadata serialises")
+        );
     } else {
         print!("{}", crate::print::metadata(&plugin));
     }

@@ -21,7 +21,8 @@ pub(crate) fn runtime() -> Result<Runtime, CliError> {
 
 /// Reads and loads a plugin file, naming the file in any error.
 pub(crate) async fn load_file(runtime: &Runtime, path: &Path) -> Result<LoadedPlugin, CliError> {
-    let bytes = std::fs::read(path).map_err(|e| CliError::Input(format!("cannot read {}: {e}", path.display())))?;
+    let bytes = std::fs::read(path)
+        .map_err(|e| CliError::Input(format!("cannot read {}: {e}", path.display())))?;
     runtime
         .load(&bytes)
         .await

@@ -6,13 +6,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Args;
+use zemstvo_host::RunInput;
 use zemstvo_host::capabilities::Capability;
 use zemstvo_host::capabilities::config::parse_setting;
 use zemstvo_host::eligibility::EligibilityInput;
 use zemstvo_host::local::LocalRun;
 use zemstvo_host::region::{InMemoryRegion, load_fixture};
 use zemstvo_host::runtime::limits::RunLimits;
-use zemstvo_host::RunInput;
 
 use crate::cli::CliError;
 use crate::print;
@@ -63,7 +63,9 @@ pub async fn run(args: RunArgs) -> Result<ExitCode, CliError> {
     let runtime = super::runtime()?;
     let plugin = super::load_file(&runtime, &args.plugin).await?;
     let region = match &args.data {
-        Some(path) => load_fixture(path).map_err(|e| CliError::Input(format!("{}: {e}", path.display())))?,
+        Some(path) => {
+            load_fixture(path).map_err(|e| CliError::Input(format!("{}: {e}", path.display())))?
+        }
         None => InMemoryRegion::new("empty", None, []),
     };
     let mut local = LocalRun {
@@ -84,19 +86,27 @@ pub async fn run(args: RunArgs) -> Result<ExitCode, CliError> {
         local.grants = Some(
             args.grants
                 .iter()
-                .map(|g| g.parse::<Capability>().map_err(|e| CliError::Input(e.to_string())))
+                .map(|g| {
+                    g.parse::<Capability>()
+                        .map_err(|e| CliError::Input(e.to_string()))
+                })
                 .collect::<Result<_, _>>()?,
         );
     }
     if let Some(now) = &args.now {
         let t = time::OffsetDateTime::parse(now, &time::format_description::well_known::Rfc3339)
-            .map_err(|_| CliError::Input(format!("--now `{now}` is not an RFC 3339 time such as 2026-11-23T06:00:00Z")))?;
+            .map_err(|_| {
+                CliError::Input(format!(
+                    "--now `{now}` is not an RFC 3339 time such as 2026-11-23T06:00:00Z"
+                ))
+            })?;
         local.now = Some(t.unix_timestamp());
     }
     if let Some(path) = &args.application {
-        let text = std::fs::read_to_string(path).map_err(|e| CliError::Input(format!("cannot read {}: {e}", path.display())))?;
-        let input: EligibilityInput =
-            serde_json::from_str(&text).map_err(|e| CliError::Input(format!("{}: {e}", path.display())))?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| CliError::Input(format!("cannot read {}: {e}", path.display())))?;
+        let input: EligibilityInput = serde_json::from_str(&text)
+            .map_err(|e| CliError::Input(format!("{}: {e}", path.display())))?;
         local.input = RunInput::Eligibility(input);
     }
     let fixture_now = region.now();
@@ -105,7 +115,10 @@ pub async fn run(args: RunArgs) -> Result<ExitCode, CliError> {
         .map_err(|e| CliError::Input(e.to_string()))?;
     let report = runtime.run(&plugin, request).await;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report).expect("reports serialise"));
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).expect("reports serialise")
+        );
     } else {
         print!("{}", print::report(&report));
     }

@@ -70,12 +70,51 @@ const KINDS: &[(&str, &str)] = &[
 ];
 
 const SURNAMES: &[&str] = &[
-    "Иванов", "Смирнов", "Кузнецов", "Попов", "Васильев", "Петров", "Соколов", "Михайлов",
-    "Новиков", "Фёдоров", "Морозов", "Волков", "Алексеев", "Лебедев", "Семёнов", "Егоров",
-    "Павлов", "Козлов", "Степанов", "Николаев", "Орлов", "Андреев", "Макаров", "Никитин",
+    "Иванов",
+    "Смирнов",
+    "Кузнецов",
+    "Попов",
+    "Васильев",
+    "Петров",
+    "Соколов",
+    "Михайлов",
+    "Новиков",
+    "Фёдоров",
+    "Морозов",
+    "Волков",
+    "Алексеев",
+    "Лебедев",
+    "Семёнов",
+    "Егоров",
+    "Павлов",
+    "Козлов",
+    "Степанов",
+    "Николаев",
+    "Орлов",
+    "Андреев",
+    "Макаров",
+    "Никитин",
 ];
-const MALE_NAMES: &[&str] = &["Александр", "Сергей", "Дмитрий", "Андрей", "Алексей", "Игорь", "Олег", "Николай"];
-const FEMALE_NAMES: &[&str] = &["Елена", "Ольга", "Наталья", "Татьяна", "Ирина", "Анна", "Мария", "Светлана"];
+const MALE_NAMES: &[&str] = &[
+    "Александр",
+    "Сергей",
+    "Дмитрий",
+    "Андрей",
+    "Алексей",
+    "Игорь",
+    "Олег",
+    "Николай",
+];
+const FEMALE_NAMES: &[&str] = &[
+    "Елена",
+    "Ольга",
+    "Наталья",
+    "Татьяна",
+    "Ирина",
+    "Анна",
+    "Мария",
+    "Светлана",
+];
 const PATRONYMICS: &[(&str, &str)] = &[
     ("Александрович", "Александровна"),
     ("Сергеевич", "Сергеевна"),
@@ -85,7 +124,14 @@ const PATRONYMICS: &[(&str, &str)] = &[
     ("Иванович", "Ивановна"),
 ];
 const DISTRICTS: &[&str] = &["Советский", "Октябрьский", "Правобережный", "Левобережный"];
-const STREETS: &[&str] = &["ул. Ленина", "ул. Гагарина", "пр. Победы", "ул. Космонавтов", "ул. Катукова", "пр. Мира"];
+const STREETS: &[&str] = &[
+    "ул. Ленина",
+    "ул. Гагарина",
+    "пр. Победы",
+    "ул. Космонавтов",
+    "ул. Катукова",
+    "пр. Мира",
+];
 const MEASURES: &[&str] = &[
     "child-allowance",
     "large-family-support",
@@ -100,8 +146,18 @@ const UNIT_NAMES: &[&str] = &[
     "Отдел по работе с семьями",
     "Отдел компенсаций и субсидий",
 ];
-const SERVICES: &[&str] = &["household-help", "medical-escort", "food-delivery", "hygiene-care"];
-const OBJECT_KINDS: &[&str] = &["residential", "commercial", "construction-site", "land-plot"];
+const SERVICES: &[&str] = &[
+    "household-help",
+    "medical-escort",
+    "food-delivery",
+    "hygiene-care",
+];
+const OBJECT_KINDS: &[&str] = &[
+    "residential",
+    "commercial",
+    "construction-site",
+    "land-plot",
+];
 const SIGNAL_SOURCES: &[&str] = &["drone", "appeal", "violation", "registry-mismatch"];
 
 /// Lipetsk city centre; citizens and objects are placed around it.
@@ -147,16 +203,32 @@ fn person(rng: &mut StdRng) -> String {
         let p = PATRONYMICS[rng.random_range(0..PATRONYMICS.len())].0;
         (MALE_NAMES[rng.random_range(0..MALE_NAMES.len())], p)
     };
-    let surname = if female { format!("{surname}а") } else { surname.to_string() };
+    let surname = if female {
+        format!("{surname}а")
+    } else {
+        surname.to_string()
+    };
     format!("{surname} {name} {patronymic}")
 }
 
 fn staff(scale: DemoScale, rng: &mut StdRng, sink: &mut dyn FnMut(Entity, &[Cell<'_>])) -> Staff {
     let per_unit = scale.specialists_per_unit + 1;
     for u in 0..scale.units {
-        let name = format!("{} № {}", UNIT_NAMES[(u % UNIT_NAMES.len() as u64) as usize], u / UNIT_NAMES.len() as u64 + 1);
+        let name = format!(
+            "{} № {}",
+            UNIT_NAMES[(u % UNIT_NAMES.len() as u64) as usize],
+            u / UNIT_NAMES.len() as u64 + 1
+        );
         let head = 1 + u * per_unit;
-        sink(Entity::Units, &[Cell::U64(u + 1), Cell::Text(&name), Cell::Absent, Cell::U64(head)]);
+        sink(
+            Entity::Units,
+            &[
+                Cell::U64(u + 1),
+                Cell::Text(&name),
+                Cell::Absent,
+                Cell::U64(head),
+            ],
+        );
     }
     let mut staff = Staff {
         specialists: Vec::new(),
@@ -181,7 +253,11 @@ fn staff(scale: DemoScale, rng: &mut StdRng, sink: &mut dyn FnMut(Entity, &[Cell
                     Cell::U64(u + 1),
                     Cell::Text(&name),
                     Cell::Text(role),
-                    if k == 0 { Cell::Absent } else { Cell::U64(manager) },
+                    if k == 0 {
+                        Cell::Absent
+                    } else {
+                        Cell::U64(manager)
+                    },
                     Cell::U32(load),
                     Cell::Flag(active),
                 ],
@@ -215,23 +291,54 @@ fn citizens(scale: DemoScale, rng: &mut StdRng, sink: &mut dyn FnMut(Entity, &[C
         // One in fifty addresses was never geocoded.
         let located = rng.random_bool(0.98);
         let (lat, lon) = (CENTRE.0 + jitter(rng, 0.06), CENTRE.1 + jitter(rng, 0.1));
-        let phone = format!("+7 4742 {:02}-{:02}-{:02}", rng.random_range(10..99), rng.random_range(10..99), rng.random_range(10..99));
+        let phone = format!(
+            "+7 4742 {:02}-{:02}-{:02}",
+            rng.random_range(10..99),
+            rng.random_range(10..99),
+            rng.random_range(10..99)
+        );
         let email = format!("citizen{id}@example.ru");
-        let snils = format!("{:03}-{:03}-{:03} {:02}", rng.random_range(0..1000), rng.random_range(0..1000), rng.random_range(0..1000), rng.random_range(0..100));
+        let snils = format!(
+            "{:03}-{:03}-{:03} {:02}",
+            rng.random_range(0..1000),
+            rng.random_range(0..1000),
+            rng.random_range(0..1000),
+            rng.random_range(0..100)
+        );
         let birth = -(rng.random_range(0..80 * 365) as i64) * DAY + 30 * 365 * DAY;
         sink(
             Entity::Citizens,
             &[
                 Cell::U64(id),
-                if located { Cell::F64(lat) } else { Cell::Absent },
-                if located { Cell::F64(lon) } else { Cell::Absent },
-                if rng.random_bool(0.05) { Cell::F64(150.0) } else { Cell::Absent },
+                if located {
+                    Cell::F64(lat)
+                } else {
+                    Cell::Absent
+                },
+                if located {
+                    Cell::F64(lon)
+                } else {
+                    Cell::Absent
+                },
+                if rng.random_bool(0.05) {
+                    Cell::F64(150.0)
+                } else {
+                    Cell::Absent
+                },
                 Cell::Flag(rng.random_bool(0.8)),
                 Cell::Text(district),
                 Cell::Text(&name),
                 Cell::Text(&address),
-                if rng.random_bool(0.9) { Cell::Text(&phone) } else { Cell::Absent },
-                if rng.random_bool(0.5) { Cell::Text(&email) } else { Cell::Absent },
+                if rng.random_bool(0.9) {
+                    Cell::Text(&phone)
+                } else {
+                    Cell::Absent
+                },
+                if rng.random_bool(0.5) {
+                    Cell::Text(&email)
+                } else {
+                    Cell::Absent
+                },
                 Cell::Text(&snils),
                 Cell::S64(birth),
             ],
@@ -257,7 +364,13 @@ fn pick_agency(rng: &mut StdRng) -> usize {
     0
 }
 
-fn applications(scale: DemoScale, now: i64, staff: &Staff, rng: &mut StdRng, sink: &mut dyn FnMut(Entity, &[Cell<'_>])) {
+fn applications(
+    scale: DemoScale,
+    now: i64,
+    staff: &Staff,
+    rng: &mut StdRng,
+    sink: &mut dyn FnMut(Entity, &[Cell<'_>]),
+) {
     let mut events: Vec<(u64, &'static str, i64, Option<u64>)> = Vec::new();
     let mut smev_id = 0;
     let mut requests = Vec::new();
@@ -276,9 +389,23 @@ fn applications(scale: DemoScale, now: i64, staff: &Staff, rng: &mut StdRng, sin
         let assignee = (!staff.specialists.is_empty() && rng.random_bool(0.95))
             .then(|| staff.specialists[rng.random_range(0..staff.specialists.len())]);
         let assigned_at = assignee.map(|_| submitted + rng.random_range(1..8) * 3_600);
-        let taken_at = assigned_at.and_then(|a| rng.random_bool(0.9).then(|| a + rng.random_range(1..72) * 3_600)).filter(|&t| t < now);
-        let decided_at = taken_at.and_then(|t| rng.random_bool(0.6).then(|| t + rng.random_range(1..12) * DAY)).filter(|&t| t < now);
-        let returns = if rng.random_bool(0.02) { rng.random_range(1..3) } else { 0 };
+        let taken_at = assigned_at
+            .and_then(|a| {
+                rng.random_bool(0.9)
+                    .then(|| a + rng.random_range(1..72) * 3_600)
+            })
+            .filter(|&t| t < now);
+        let decided_at = taken_at
+            .and_then(|t| {
+                rng.random_bool(0.6)
+                    .then(|| t + rng.random_range(1..12) * DAY)
+            })
+            .filter(|&t| t < now);
+        let returns = if rng.random_bool(0.02) {
+            rng.random_range(1..3)
+        } else {
+            0
+        };
         let status = match (assignee, taken_at, decided_at) {
             (_, _, Some(_)) => "decided",
             (_, Some(_), None) if returns > 0 => "returned",
@@ -329,7 +456,12 @@ fn applications(scale: DemoScale, now: i64, staff: &Staff, rng: &mut StdRng, sin
     for (app, status, at, employee) in events {
         sink(
             Entity::ApplicationEvents,
-            &[Cell::U64(app), Cell::Text(status), Cell::S64(at), employee.map_or(Cell::Absent, Cell::U64)],
+            &[
+                Cell::U64(app),
+                Cell::Text(status),
+                Cell::S64(at),
+                employee.map_or(Cell::Absent, Cell::U64),
+            ],
         );
     }
     for (id, app, agency, kind, sent, answered, rejected) in requests {
@@ -358,7 +490,13 @@ fn applications(scale: DemoScale, now: i64, staff: &Staff, rng: &mut StdRng, sin
     }
 }
 
-fn visits(scale: DemoScale, now: i64, staff: &Staff, rng: &mut StdRng, sink: &mut dyn FnMut(Entity, &[Cell<'_>])) {
+fn visits(
+    scale: DemoScale,
+    now: i64,
+    staff: &Staff,
+    rng: &mut StdRng,
+    sink: &mut dyn FnMut(Entity, &[Cell<'_>]),
+) {
     if staff.social_workers.is_empty() || scale.citizens == 0 {
         return;
     }
@@ -370,11 +508,19 @@ fn visits(scale: DemoScale, now: i64, staff: &Staff, rng: &mut StdRng, sink: &mu
         let done = rng.random_bool(0.95);
         let actual_start = planned_start + rng.random_range(-900..900);
         // Most visits last about an hour; some are cut short.
-        let actual_end = actual_start + if rng.random_bool(0.1) { rng.random_range(300..1_200) } else { rng.random_range(2_700..4_500) };
+        let actual_end = actual_start
+            + if rng.random_bool(0.1) {
+                rng.random_range(300..1_200)
+            } else {
+                rng.random_range(2_700..4_500)
+            };
         // GPS points near the residence; some deliberately far away.
         let far = rng.random_bool(0.05);
         let spread = if far { 0.02 } else { 0.0004 };
-        let (lat, lon) = (CENTRE.0 + jitter(rng, 0.06) + jitter(rng, spread), CENTRE.1 + jitter(rng, 0.1) + jitter(rng, spread));
+        let (lat, lon) = (
+            CENTRE.0 + jitter(rng, 0.06) + jitter(rng, spread),
+            CENTRE.1 + jitter(rng, 0.1) + jitter(rng, spread),
+        );
         sink(
             Entity::Visits,
             &[
@@ -384,21 +530,52 @@ fn visits(scale: DemoScale, now: i64, staff: &Staff, rng: &mut StdRng, sink: &mu
                 Cell::Text(SERVICES[rng.random_range(0..SERVICES.len())]),
                 Cell::S64(planned_start),
                 Cell::S64(planned_end),
-                if done { Cell::S64(actual_start) } else { Cell::Absent },
-                if done { Cell::S64(actual_end) } else { Cell::Absent },
-                if done && rng.random_bool(0.97) { Cell::F64(lat) } else { Cell::Absent },
-                if done && rng.random_bool(0.97) { Cell::F64(lon) } else { Cell::Absent },
+                if done {
+                    Cell::S64(actual_start)
+                } else {
+                    Cell::Absent
+                },
+                if done {
+                    Cell::S64(actual_end)
+                } else {
+                    Cell::Absent
+                },
+                if done && rng.random_bool(0.97) {
+                    Cell::F64(lat)
+                } else {
+                    Cell::Absent
+                },
+                if done && rng.random_bool(0.97) {
+                    Cell::F64(lon)
+                } else {
+                    Cell::Absent
+                },
             ],
         );
     }
 }
 
-fn objects(scale: DemoScale, now: i64, rng: &mut StdRng, sink: &mut dyn FnMut(Entity, &[Cell<'_>])) {
+fn objects(
+    scale: DemoScale,
+    now: i64,
+    rng: &mut StdRng,
+    sink: &mut dyn FnMut(Entity, &[Cell<'_>]),
+) {
     let mut signals = Vec::new();
     for id in 1..=scale.inspected_objects {
-        let cadastral = format!("48:20:{:07}:{}", rng.random_range(0..10_000_000), rng.random_range(1..999));
-        let address = format!("Липецк, {}, {}", STREETS[rng.random_range(0..STREETS.len())], rng.random_range(1..200));
-        let last = rng.random_bool(0.7).then(|| now - rng.random_range(30..2_000) * DAY);
+        let cadastral = format!(
+            "48:20:{:07}:{}",
+            rng.random_range(0..10_000_000),
+            rng.random_range(1..999)
+        );
+        let address = format!(
+            "Липецк, {}, {}",
+            STREETS[rng.random_range(0..STREETS.len())],
+            rng.random_range(1..200)
+        );
+        let last = rng
+            .random_bool(0.7)
+            .then(|| now - rng.random_range(30..2_000) * DAY);
         sink(
             Entity::InspectedObjects,
             &[
@@ -413,11 +590,24 @@ fn objects(scale: DemoScale, now: i64, rng: &mut StdRng, sink: &mut dyn FnMut(En
             ],
         );
         for _ in 0..rng.random_range(0..4) {
-            signals.push((id, SIGNAL_SOURCES[rng.random_range(0..SIGNAL_SOURCES.len())], rng.random_range(0.1f32..1.0), now - rng.random_range(1..365) * DAY));
+            signals.push((
+                id,
+                SIGNAL_SOURCES[rng.random_range(0..SIGNAL_SOURCES.len())],
+                rng.random_range(0.1f32..1.0),
+                now - rng.random_range(1..365) * DAY,
+            ));
         }
     }
     for (object, source, severity, at) in signals {
-        sink(Entity::ObjectSignals, &[Cell::U64(object), Cell::Text(source), Cell::F32(severity), Cell::S64(at)]);
+        sink(
+            Entity::ObjectSignals,
+            &[
+                Cell::U64(object),
+                Cell::Text(source),
+                Cell::F32(severity),
+                Cell::S64(at),
+            ],
+        );
     }
 }
 
@@ -432,7 +622,10 @@ mod tests {
         for e in Entity::ALL {
             assert_eq!(a.table(e).len(), b.table(e).len(), "{e}");
         }
-        assert_eq!(format!("{:?}", a.table(Entity::SmevRequests)), format!("{:?}", b.table(Entity::SmevRequests)));
+        assert_eq!(
+            format!("{:?}", a.table(Entity::SmevRequests)),
+            format!("{:?}", b.table(Entity::SmevRequests))
+        );
     }
 
     #[test]
@@ -440,10 +633,21 @@ mod tests {
         let region = demo_region(DemoScale::SEED, 1, 1_800_000_000);
         let table = region.table(Entity::SmevRequests);
         let agency = Entity::SmevRequests.schema().position("agency").unwrap();
-        let crate::capabilities::data::ColumnValues::Text(agencies) = &table.columns[agency].values else { unreachable!() };
-        let fns = (0..table.len()).filter(|&i| agencies.get(i) == "fns").count() as f64;
-        let mvd = (0..table.len()).filter(|&i| agencies.get(i) == "mvd").count() as f64;
+        let crate::capabilities::data::ColumnValues::Text(agencies) = &table.columns[agency].values
+        else {
+            unreachable!()
+        };
+        let fns = (0..table.len())
+            .filter(|&i| agencies.get(i) == "fns")
+            .count() as f64;
+        let mvd = (0..table.len())
+            .filter(|&i| agencies.get(i) == "mvd")
+            .count() as f64;
         let expected = 146_295.0 / 93_156.0;
-        assert!((fns / mvd - expected).abs() < 0.15, "fns/mvd = {}", fns / mvd);
+        assert!(
+            (fns / mvd - expected).abs() < 0.15,
+            "fns/mvd = {}",
+            fns / mvd
+        );
     }
 }

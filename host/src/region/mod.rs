@@ -11,6 +11,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 pub use fixture::{FixtureError, load_fixture, parse_fixture};
+use table::CompiledFilter;
 pub use table::{Cell, RowError, Table};
 
 use crate::capabilities::data::{Batch, DataError, Entity, Query, RegionData, RowCursor};
@@ -61,11 +62,10 @@ impl RegionData for InMemoryRegion {
     }
 
     async fn open(&self, query: Query) -> Result<Box<dyn RowCursor>, DataError> {
-        Ok(Box::new(MemoryCursor {
-            table: self.tables[query.entity as usize].clone(),
+        Ok(Box::new(MemoryCursor::new(
+            self.tables[query.entity as usize].clone(),
             query,
-            next_row: 0,
-        }))
+        )))
     }
 
     async fn first_missing(&self, entity: Entity, ids: &[u64]) -> Result<Option<u64>, DataError> {
@@ -92,10 +92,30 @@ impl RegionData for InMemoryRegion {
     }
 }
 
+/// A read over one in-memory table. Unfiltered reads cut batches as slices; filtered reads
+/// walk the rows (or, for keys asked by `any-of`, only the rows holding them).
 struct MemoryCursor {
     table: Arc<Table>,
     query: Query,
-    next_row: usize,
+    filters: Vec<CompiledFilter>,
+    /// The rows to consider, when a key lookup narrowed them; else every row.
+    candidates: Option<Vec<usize>>,
+    /// Position in `candidates`, or the next row of the table.
+    next: usize,
+}
+
+impl MemoryCursor {
+    fn new(table: Arc<Table>, query: Query) -> Self {
+        let filters = table.compile(&query.filters);
+        let candidates = table.rows_for_keys(&filters);
+        MemoryCursor {
+            table,
+            query,
+            filters,
+            candidates,
+            next: 0,
+        }
+    }
 }
 
 #[async_trait]
@@ -103,21 +123,23 @@ impl RowCursor for MemoryCursor {
     async fn next_batch(&mut self) -> Result<Option<Batch>, DataError> {
         let table = &self.table;
         let limit = self.query.batch_rows as usize;
-        if self.next_row >= table.rows {
+        let total = self.candidates.as_ref().map_or(table.rows, Vec::len);
+        if self.next >= total {
             return Ok(None);
         }
-        if self.query.filters.is_empty() {
-            let end = (self.next_row + limit).min(table.rows);
-            let batch = table.slice(&self.query, self.next_row, end);
-            self.next_row = end;
+        if self.filters.is_empty() {
+            let end = (self.next + limit).min(table.rows);
+            let batch = table.slice(&self.query, self.next, end);
+            self.next = end;
             return Ok(Some(batch));
         }
         let mut rows = Vec::with_capacity(limit.min(4096));
-        while self.next_row < table.rows && rows.len() < limit {
-            if table.matches(&self.query.filters, self.next_row) {
-                rows.push(self.next_row);
+        while self.next < total && rows.len() < limit {
+            let row = self.candidates.as_ref().map_or(self.next, |c| c[self.next]);
+            if table.matches(&self.filters, row) {
+                rows.push(row);
             }
-            self.next_row += 1;
+            self.next += 1;
         }
         if rows.is_empty() {
             return Ok(None);
@@ -137,11 +159,10 @@ impl RegionData for EmptyRegion {
     }
 
     async fn open(&self, query: Query) -> Result<Box<dyn RowCursor>, DataError> {
-        Ok(Box::new(MemoryCursor {
-            table: Arc::new(Table::new(query.entity)),
+        Ok(Box::new(MemoryCursor::new(
+            Arc::new(Table::new(query.entity)),
             query,
-            next_row: 0,
-        }))
+        )))
     }
 
     async fn first_missing(&self, _: Entity, ids: &[u64]) -> Result<Option<u64>, DataError> {
@@ -150,5 +171,147 @@ impl RegionData for EmptyRegion {
 
     async fn citizen_consent(&self, _: u64) -> Result<Option<bool>, DataError> {
         Ok(None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capabilities::data::{ColumnValues, Comparison, Condition, Filter, Scalar};
+
+    fn requests() -> InMemoryRegion {
+        let mut t = Table::new(Entity::SmevRequests);
+        for id in (1..=10u64).rev() {
+            let answered = if id % 3 == 0 {
+                Cell::Absent
+            } else {
+                Cell::S64(id as i64 * 10)
+            };
+            let agency = if id % 2 == 0 { "fns" } else { "mvd" };
+            t.push(&[
+                Cell::U64(id),
+                Cell::U64(100 + id),
+                Cell::Text(agency),
+                Cell::Text("income"),
+                Cell::Text("m"),
+                Cell::S64(id as i64),
+                Cell::Text("answered"),
+                answered,
+                Cell::Absent,
+            ])
+            .unwrap();
+        }
+        InMemoryRegion::new("t", None, [t])
+    }
+
+    fn query(columns: &[&str], filters: Vec<(&str, Condition)>, batch_rows: u32) -> Query {
+        let schema = Entity::SmevRequests.schema();
+        Query {
+            entity: Entity::SmevRequests,
+            columns: columns
+                .iter()
+                .map(|c| schema.position(c).unwrap())
+                .collect(),
+            filters: filters
+                .into_iter()
+                .map(|(c, condition)| Filter {
+                    column: schema.position(c).unwrap(),
+                    condition,
+                })
+                .collect(),
+            batch_rows,
+        }
+    }
+
+    async fn ids(region: &InMemoryRegion, q: Query) -> Vec<Vec<u64>> {
+        let mut cursor = region.open(q).await.unwrap();
+        let mut out = Vec::new();
+        while let Some(b) = cursor.next_batch().await.unwrap() {
+            match &b.columns[0].values {
+                ColumnValues::U64(v) => out.push(v.clone()),
+                other => panic!("{other:?}"),
+            }
+        }
+        out
+    }
+
+    #[tokio::test]
+    async fn rows_come_sorted_by_key_in_batches_of_the_asked_size() {
+        let r = requests();
+        assert_eq!(
+            ids(&r, query(&["id"], vec![], 4)).await,
+            [vec![1, 2, 3, 4], vec![5, 6, 7, 8], vec![9, 10]]
+        );
+    }
+
+    #[tokio::test]
+    async fn filters_apply_on_the_host() {
+        let r = requests();
+        let q = query(
+            &["id"],
+            vec![
+                (
+                    "agency",
+                    Condition::Compare(Comparison::Eq, Scalar::Text("fns".into())),
+                ),
+                ("answered_at", Condition::IsPresent),
+            ],
+            100,
+        );
+        assert_eq!(ids(&r, q).await, [vec![2, 4, 8, 10]]);
+    }
+
+    #[tokio::test]
+    async fn any_of_on_the_key_finds_rows_without_a_scan_and_keeps_other_filters() {
+        let r = requests();
+        let lits = [7, 3, 99, 4].map(Scalar::Integer).to_vec();
+        let q = query(&["id", "agency"], vec![("id", Condition::AnyOf(lits))], 100);
+        assert_eq!(ids(&r, q).await, [vec![3, 4, 7]]);
+        let lits = [7, 3, 4].map(Scalar::Integer).to_vec();
+        let q = query(
+            &["id"],
+            vec![
+                ("id", Condition::AnyOf(lits)),
+                ("answered_at", Condition::IsAbsent),
+            ],
+            100,
+        );
+        assert_eq!(ids(&r, q).await, [vec![3]]);
+    }
+
+    #[tokio::test]
+    async fn absent_values_carry_a_presence_list_and_text_offsets_are_rebased() {
+        let r = requests();
+        let mut cursor = r
+            .open(query(&["answered_at", "agency"], vec![], 3))
+            .await
+            .unwrap();
+        cursor.next_batch().await.unwrap();
+        let b = cursor.next_batch().await.unwrap().unwrap();
+        assert_eq!(b.columns[0].present, vec![1, 1, 0]);
+        match &b.columns[1].values {
+            ColumnValues::Text(t) => {
+                assert_eq!(t.offsets[0], 0);
+                assert_eq!((t.get(0), t.get(1), t.get(2)), ("fns", "mvd", "fns"));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn first_missing_names_the_unknown_id() {
+        let r = requests();
+        assert_eq!(
+            r.first_missing(Entity::SmevRequests, &[1, 5, 10])
+                .await
+                .unwrap(),
+            None
+        );
+        assert_eq!(
+            r.first_missing(Entity::SmevRequests, &[1, 11, 12])
+                .await
+                .unwrap(),
+            Some(11)
+        );
     }
 }

@@ -8,6 +8,19 @@ use crate::capabilities::data::{
     Batch, Column, ColumnType, ColumnValues, Condition, Entity, Filter, Query, Scalar, TextColumn,
 };
 
+/// A filter prepared for one table (see [`Table::compile`]).
+#[derive(Debug, Clone)]
+pub(crate) enum CompiledFilter {
+    Plain(Filter),
+    AnyOf {
+        column: usize,
+        integers: Vec<i128>,
+        numbers: Vec<f64>,
+        texts: Vec<String>,
+        flags: Vec<bool>,
+    },
+}
+
 /// One value of a row being added.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Cell<'a> {
@@ -169,8 +182,95 @@ impl Table {
             .is_none_or(|p| p[row] != 0)
     }
 
-    pub(crate) fn matches(&self, filters: &[Filter], row: usize) -> bool {
-        filters.iter().all(|f| self.satisfies(f, row))
+    /// Prepares a query's filters for evaluation over this table: `any-of` lists are sorted
+    /// once so each row costs a binary search, not a scan of the list.
+    pub(crate) fn compile(&self, filters: &[Filter]) -> Vec<CompiledFilter> {
+        filters
+            .iter()
+            .map(|f| match &f.condition {
+                Condition::AnyOf(lits) => {
+                    let mut numbers: Vec<f64> = Vec::new();
+                    let mut integers: Vec<i128> = Vec::new();
+                    let mut texts: Vec<String> = Vec::new();
+                    let mut flags: Vec<bool> = Vec::new();
+                    for lit in lits {
+                        match lit {
+                            Scalar::Integer(i) => {
+                                integers.push(*i as i128);
+                                numbers.push(*i as f64);
+                            }
+                            Scalar::Decimal(d) => numbers.push(*d),
+                            Scalar::Text(t) => texts.push(t.clone()),
+                            Scalar::Flag(b) => flags.push(*b),
+                        }
+                    }
+                    integers.sort_unstable();
+                    numbers.sort_by(f64::total_cmp);
+                    texts.sort_unstable();
+                    CompiledFilter::AnyOf {
+                        column: f.column,
+                        integers,
+                        numbers,
+                        texts,
+                        flags,
+                    }
+                }
+                _ => CompiledFilter::Plain(f.clone()),
+            })
+            .collect()
+    }
+
+    /// When a query asks for keys by `any-of`, the rows holding them, found by binary search
+    /// on the sorted key column instead of a scan of the table.
+    pub(crate) fn rows_for_keys(&self, filters: &[CompiledFilter]) -> Option<Vec<usize>> {
+        let integers = filters.iter().find_map(|f| match f {
+            CompiledFilter::AnyOf {
+                column: 0,
+                integers,
+                ..
+            } => Some(integers),
+            _ => None,
+        })?;
+        let keys = self.keys();
+        let mut rows = Vec::with_capacity(integers.len());
+        for &id in integers {
+            let Ok(id) = u64::try_from(id) else { continue };
+            let start = keys.partition_point(|&k| k < id);
+            let end = keys.partition_point(|&k| k <= id);
+            rows.extend(start..end);
+        }
+        rows.dedup();
+        Some(rows)
+    }
+
+    pub(crate) fn matches(&self, filters: &[CompiledFilter], row: usize) -> bool {
+        filters.iter().all(|f| match f {
+            CompiledFilter::Plain(f) => self.satisfies(f, row),
+            CompiledFilter::AnyOf {
+                column,
+                integers,
+                numbers,
+                texts,
+                flags,
+            } => {
+                self.is_present(*column, row)
+                    && match &self.columns[*column].values {
+                        ColumnValues::U64(v) => integers.binary_search(&(v[row] as i128)).is_ok(),
+                        ColumnValues::S64(v) => integers.binary_search(&(v[row] as i128)).is_ok(),
+                        ColumnValues::U32(v) => integers.binary_search(&(v[row] as i128)).is_ok(),
+                        ColumnValues::F32(v) => numbers
+                            .binary_search_by(|n| n.total_cmp(&(v[row] as f64)))
+                            .is_ok(),
+                        ColumnValues::F64(v) => {
+                            numbers.binary_search_by(|n| n.total_cmp(&v[row])).is_ok()
+                        }
+                        ColumnValues::Flag(v) => flags.contains(&(v[row] != 0)),
+                        ColumnValues::Text(v) => texts
+                            .binary_search_by(|t| t.as_str().cmp(v.get(row)))
+                            .is_ok(),
+                    }
+            }
+        })
     }
 
     fn satisfies(&self, f: &Filter, row: usize) -> bool {

@@ -173,6 +173,24 @@ impl Runtime {
         }
     }
 
+    /// The mean time to give a run its store and instance, before any plugin code runs: what
+    /// every run pays. For benchmarks and capacity planning.
+    pub async fn measure_instantiation(
+        &self,
+        plugin: &LoadedPlugin,
+        iterations: u32,
+    ) -> wasmtime::Result<Duration> {
+        let limits = RunLimits::default();
+        let (stdout, stderr) = (CapturedOutput::default(), CapturedOutput::default());
+        let started = Instant::now();
+        for _ in 0..iterations {
+            let mut store =
+                self.new_store(idle_state(&limits, &stdout, &stderr), limits.cpu_budget);
+            plugin.pre.instantiate_async(&mut store).await?;
+        }
+        Ok(started.elapsed() / iterations.max(1))
+    }
+
     /// A store with the run's memory limiter and CPU budget installed.
     fn new_store(&self, state: RunState, budget: Duration) -> Store<RunState> {
         let mut store = Store::new(&self.engine, state);
@@ -202,22 +220,7 @@ impl Runtime {
             memory_bytes: 64 << 20,
             ..RunLimits::default()
         };
-        let state = RunState {
-            wasi: wasi_context("metadata", 0, &stdout, &stderr),
-            table: ResourceTable::new(),
-            limiter: RunLimiter::new(limits.memory_bytes),
-            phase: Phase::Metadata,
-            grants: Grants::none(),
-            region: Arc::new(EmptyRegion),
-            config: Arc::new(ResolvedConfig::default()),
-            limits: limits.clone(),
-            plugin: String::from("(loading)"),
-            run_id: String::from("metadata"),
-            now: 0,
-            outputs: RunOutputs::default(),
-            open_cursors: 0,
-            started: Instant::now(),
-        };
+        let state = idle_state(&limits, &stdout, &stderr);
         let _slot = self
             .slots
             .acquire()
@@ -263,6 +266,26 @@ impl Runtime {
                 budget_ms: limits.cpu_budget.as_millis() as u64,
             })),
         }
+    }
+}
+
+/// A store's data for a plugin that is not running a request: every host interface traps.
+fn idle_state(limits: &RunLimits, stdout: &CapturedOutput, stderr: &CapturedOutput) -> RunState {
+    RunState {
+        wasi: wasi_context("metadata", 0, stdout, stderr),
+        table: ResourceTable::new(),
+        limiter: RunLimiter::new(limits.memory_bytes),
+        phase: Phase::Metadata,
+        grants: Grants::none(),
+        region: Arc::new(EmptyRegion),
+        config: Arc::new(ResolvedConfig::default()),
+        limits: limits.clone(),
+        plugin: String::from("(loading)"),
+        run_id: String::from("metadata"),
+        now: 0,
+        outputs: RunOutputs::default(),
+        open_cursors: 0,
+        started: Instant::now(),
     }
 }
 

@@ -23,6 +23,13 @@ const LOOKBACK_DAYS: &str = "lookback-days";
 /// Ids per `any_of` filter (the host accepts up to 10000).
 const IDS_PER_QUERY: usize = 5_000;
 
+/// Cases listed in a task's text; a manager with more sees the count here and every record
+/// linked to the task. Keeps tasks readable and within the host's size limits.
+const LISTED_CASES: usize = 50;
+
+/// Records of each kind linked to one task (the host accepts up to 10000 in all).
+const LINKED_RECORDS: usize = 4_000;
+
 struct SmevAnswerDelay;
 
 /// A request whose answer waited too long.
@@ -299,14 +306,17 @@ fn task_for_manager(
         "Ответы на межведомственные запросы ожидались дольше нормы ({max_wait_days} дн.). \
          Дела по ним стоят, а сроки предоставления услуг истекают.\n"
     );
-    let mut agencies = BTreeSet::new();
+    let mut listed = 0;
     for (employee, late) in &by_employee {
+        if listed == LISTED_CASES {
+            break;
+        }
         let name = staff.get(employee).map_or("(сотрудник не найден)", |s| {
             s.full_name.as_str()
         });
         description.push_str(&format!("\n{name}:\n"));
-        for r in late {
-            agencies.insert(r.agency.as_str());
+        for r in late.iter().take(LISTED_CASES - listed) {
+            listed += 1;
             let number = cases.get(&r.application).map_or("?", |c| c.number.as_str());
             let answer = match r.answered_at {
                 Some(at) => format!("ответ {}", format_date(at)),
@@ -320,12 +330,18 @@ fn task_for_manager(
             ));
         }
     }
-    let worst = requests
+    if listed < requests.len() {
+        description.push_str(&format!(
+            "\n… и ещё {} запрос(ов): полный список — в записях задачи.\n",
+            requests.len() - listed
+        ));
+    }
+    let worst = requests.iter().map(|(r, _)| r.waited).max().unwrap_or(0);
+    let agencies: BTreeSet<String> = requests
         .iter()
-        .map(|(r, _)| r.waited)
-        .max()
-        .unwrap_or(0);
-    let agencies: Vec<String> = agencies.iter().map(|a| a.to_uppercase()).collect();
+        .map(|(r, _)| r.agency.to_uppercase())
+        .collect();
+    let applications: BTreeSet<u64> = requests.iter().map(|(r, _)| r.application).collect();
     Task::new(
         format!("isu-smev-answer-delay/{manager}/{}", date_of(ctx.now)),
         manager,
@@ -337,19 +353,16 @@ fn task_for_manager(
     .description(description)
     .records(
         Entity::SmevRequests,
-        requests.iter().map(|(r, _)| r.request),
+        requests.iter().map(|(r, _)| r.request).take(LINKED_RECORDS),
     )
     .records(
         Entity::Applications,
-        requests
-            .iter()
-            .map(|(r, _)| r.application)
-            .collect::<BTreeSet<_>>(),
+        applications.into_iter().take(LINKED_RECORDS),
     )
     .step("Проверьте в СМЭВ-адаптере, что запросы доставлены; недоставленные направьте повторно")
     .step(format!(
         "Свяжитесь с ведомствами ({}) по запросам без ответа",
-        agencies.join(", ")
+        agencies.into_iter().collect::<Vec<_>>().join(", ")
     ))
     .step("Если срок рассмотрения дела под угрозой, продлите его или уведомите заявителя")
     .step("Разберите с сотрудниками причины задержек и отметьте задачу выполненной")

@@ -170,3 +170,49 @@ fn metadata_declares_what_the_check_reads_and_writes() {
             .contains("zemstvo-wit=0.1.0")
     );
 }
+
+#[test]
+fn a_manager_with_many_late_cases_gets_one_readable_task_with_every_record() {
+    let mut applications = Vec::new();
+    let mut requests = Vec::new();
+    for i in 1..=120 {
+        applications.push(format!(
+            r#"{{"id": {i}, "number": "N-{i}", "citizen_id": 1, "measure": "m", "channel": "portal",
+                "status": "in-work", "assignee_id": 2, "submitted_at": "2026-11-01",
+                "deadline_at": "2026-12-01", "returns": 0, "off_standard": false}}"#
+        ));
+        requests.push(format!(
+            r#"{{"id": {i}, "application_id": {i}, "agency": "fns", "kind": "income", "message_id": "m{i}",
+                "sent_at": "2026-11-10T09:00:00Z", "status": "sent"}}"#
+        ));
+    }
+    let region = format!(
+        r#"{{"region": "big", "now": "2026-11-23T06:00:00Z",
+            "units": [{{"id": 1, "name": "u", "head_id": 1}}],
+            "employees": [
+                {{"id": 1, "unit_id": 1, "full_name": "Руководитель", "role": "manager", "normative_load": 0, "active": true}},
+                {{"id": 2, "unit_id": 1, "full_name": "Специалист", "role": "specialist", "manager_id": 1, "normative_load": 100, "active": true}}],
+            "citizens": [{{"id": 1, "consent": true, "district": "d", "full_name": "c", "address": "a"}}],
+            "applications": [{}], "smev_requests": [{}]}}"#,
+        applications.join(","),
+        requests.join(",")
+    );
+    let plugin = zemstvo_sdk::plugin_under_test!();
+    let report = plugin.run().region_json(&region).execute();
+    assert!(report.succeeded(), "{:?}", report.failure());
+    let [task] = report.outputs.tasks.as_slice() else {
+        panic!("{:#?}", report.outputs.tasks)
+    };
+    assert_eq!(task.description.matches("• дело").count(), 50);
+    assert!(
+        task.description.contains("… и ещё 70 запрос(ов)"),
+        "{}",
+        task.description
+    );
+    assert_eq!(
+        task.records.len(),
+        240,
+        "every request and application is linked"
+    );
+    assert!(task.title.contains("120 запрос"), "{}", task.title);
+}
