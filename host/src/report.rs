@@ -34,8 +34,6 @@ pub struct RunOutputs {
     pub denied: Vec<Capability>,
     /// Rows the plugin read through `data`.
     pub rows_read: u64,
-    #[serde(skip)]
-    pub(crate) output_bytes: usize,
 }
 
 /// Which plugin ran.

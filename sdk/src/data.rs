@@ -589,7 +589,8 @@ pub mod entities {
         /// SMEV requests sent for applications. Needs `data.smev`.
         smev_requests => SmevRequests {
             id: u64 = ID,
-            application_id: u64 = APPLICATION_ID,
+            /// Absent for requests sent outside any application.
+            application_id: u64 [optional] = APPLICATION_ID,
             /// `fns`, `pfr`, `mvd`, `zags`, `rosreestr`, `fss`, `municipality`, `gis-zhkh`…
             agency: text = AGENCY,
             kind: text = KIND,

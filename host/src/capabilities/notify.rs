@@ -99,6 +99,20 @@ impl wit::Host for RunState {
                 message.key
             ))));
         }
+        match self.region.has_template(&message.template).await {
+            Ok(Some(false)) => {
+                return Ok(Err(wit::NotifyError::Invalid(format!(
+                    "the region has no template `{}`; ask the administrator which templates exist",
+                    message.template
+                ))));
+            }
+            Ok(_) => {}
+            Err(DataError::Unavailable(why)) => {
+                return Err(wasmtime::Error::msg(format!(
+                    "could not check the template: the region's data is unavailable: {why}"
+                )));
+            }
+        }
         match self.region.citizen_consent(message.citizen).await {
             Ok(Some(true)) => {}
             Ok(Some(false)) => return Ok(Err(wit::NotifyError::NoConsent(message.citizen))),

@@ -145,6 +145,26 @@ impl Table {
         Ok(())
     }
 
+    pub fn entity(&self) -> Entity {
+        self.entity
+    }
+
+    /// The value of column `col` (in schema order) at `row`.
+    pub fn cell(&self, col: usize, row: usize) -> Cell<'_> {
+        if !self.is_present(col, row) {
+            return Cell::Absent;
+        }
+        match &self.columns[col].values {
+            ColumnValues::U64(v) => Cell::U64(v[row]),
+            ColumnValues::S64(v) => Cell::S64(v[row]),
+            ColumnValues::U32(v) => Cell::U32(v[row]),
+            ColumnValues::F32(v) => Cell::F32(v[row]),
+            ColumnValues::F64(v) => Cell::F64(v[row]),
+            ColumnValues::Flag(v) => Cell::Flag(v[row] != 0),
+            ColumnValues::Text(v) => Cell::Text(v.get(row)),
+        }
+    }
+
     /// The key (first column) of every row.
     pub(crate) fn keys(&self) -> &[u64] {
         match &self.columns[0].values {

@@ -81,6 +81,7 @@ impl Runtime {
             run_id: request.run_id.clone(),
             now: request.now,
             outputs: RunOutputs::default(),
+            output_bytes: 0,
             open_cursors: 0,
             started,
         };
@@ -284,6 +285,7 @@ fn idle_state(limits: &RunLimits, stdout: &CapturedOutput, stderr: &CapturedOutp
         run_id: String::from("metadata"),
         now: 0,
         outputs: RunOutputs::default(),
+        output_bytes: 0,
         open_cursors: 0,
         started: Instant::now(),
     }

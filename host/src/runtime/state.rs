@@ -42,6 +42,8 @@ pub struct RunState {
     /// The run's logical time: what "now" means for due dates and WASI clocks.
     pub(crate) now: i64,
     pub(crate) outputs: RunOutputs,
+    /// Bytes of everything emitted so far, against `limits.max_output_bytes`.
+    pub(crate) output_bytes: usize,
     pub(crate) open_cursors: usize,
     /// When the run started, for the CPU budget.
     pub(crate) started: std::time::Instant,
@@ -83,8 +85,8 @@ impl RunState {
                 cap,
             }));
         }
-        self.outputs.output_bytes += bytes;
-        if self.outputs.output_bytes > self.limits.max_output_bytes {
+        self.output_bytes += bytes;
+        if self.output_bytes > self.limits.max_output_bytes {
             return Err(wasmtime::Error::new(LimitExceeded::OutputBytes {
                 cap: self.limits.max_output_bytes,
             }));

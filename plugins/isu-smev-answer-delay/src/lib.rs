@@ -12,7 +12,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use zemstvo_sdk::data::{any_of, ge, ne};
+use zemstvo_sdk::data::{any_of, ge, ne, present};
 use zemstvo_sdk::prelude::*;
 use zemstvo_sdk::time::{date_of, format_date};
 
@@ -171,6 +171,8 @@ fn late_requests(
         ])
         .filter(smev_requests::SENT_AT, ge(since))
         .filter(smev_requests::STATUS, ne("rejected"))
+        // Requests sent outside any application belong to no case and no employee.
+        .filter(smev_requests::APPLICATION_ID, present())
         .open()?;
     let max_wait = max_wait_days * DAY;
     let mut examined = 0;
@@ -180,12 +182,15 @@ fn late_requests(
         let rows = smev_requests::rows(&batch);
         examined += rows.len() as u64;
         for row in rows.iter() {
+            let Some(application) = row.application_id() else {
+                continue;
+            };
             let answered_at = row.answered_at();
             let waited = answered_at.unwrap_or(now) - row.sent_at();
             if waited > max_wait {
                 late.push(LateRequest {
                     request: row.id(),
-                    application: row.application_id(),
+                    application,
                     agency: row.agency().to_string(),
                     sent_at: row.sent_at(),
                     answered_at,

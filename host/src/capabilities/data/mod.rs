@@ -222,6 +222,12 @@ pub trait RegionData: Send + Sync + fmt::Debug {
     /// Whether the citizen consented to proactive informing; `None` if there is no such
     /// citizen.
     async fn citizen_consent(&self, citizen: u64) -> Result<Option<bool>, DataError>;
+
+    /// Whether the region keeps a notification template of this name; `None` where the
+    /// backend keeps no templates at all (fixtures), so that any name is accepted.
+    async fn has_template(&self, _name: &str) -> Result<Option<bool>, DataError> {
+        Ok(None)
+    }
 }
 
 /// An open read over one entity.

@@ -203,7 +203,7 @@ static SCHEMAS: [EntitySchema; 9] = [
         capability: Capability::DataSmev,
         columns: &[
             col("id", U64),
-            col("application_id", U64),
+            opt("application_id", U64),
             col("agency", Text),
             col("kind", Text),
             col("message_id", Text),

@@ -1,0 +1,403 @@
+//! Plugins in the region: the packages it holds (component bytes and manifest, with their
+//! signatures once signed), which version of each plugin is installed, whether it is enabled,
+//! what it is granted and how it is configured. Every change writes the audit log in the same
+//! transaction and, on PostgreSQL, notifies the other hosts (`NOTIFY zemstvo_changes`).
+
+use serde::Serialize;
+use sqlx::{Any, Transaction};
+use zemstvo_host::capabilities::{Capability, Grants};
+
+use crate::{Dialect, Store, StoreError, audit, now};
+
+/// The channel on which PostgreSQL hosts learn of enable, disable and config changes.
+pub const CHANGES_CHANNEL: &str = "zemstvo_changes";
+
+/// A package as the region keeps it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredPackage {
+    pub sha256: String,
+    pub name: String,
+    pub version: String,
+    pub kind: String,
+    pub wit_version: String,
+    /// The package manifest, as JSON.
+    pub manifest: String,
+    /// The signature envelope, as JSON; `None` for plugins installed unsigned by a developer.
+    pub signatures: Option<String>,
+    pub component: Vec<u8>,
+}
+
+/// Which version of a plugin is installed, and its state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Installation {
+    pub name: String,
+    pub version: String,
+    pub sha256: String,
+    pub enabled: bool,
+    pub pinned: bool,
+    pub schedule: Option<String>,
+    pub installed_at: i64,
+    pub updated_at: i64,
+}
+
+/// One step of a plugin's installation history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HistoryEntry {
+    pub version: String,
+    pub sha256: String,
+    pub action: String,
+    pub actor: String,
+    pub at: i64,
+}
+
+type InstallationRow = (String, String, String, i64, i64, Option<String>, i64, i64);
+
+fn installation(
+    (name, version, sha256, enabled, pinned, schedule, installed_at, updated_at): InstallationRow,
+) -> Installation {
+    Installation {
+        name,
+        version,
+        sha256,
+        enabled: enabled != 0,
+        pinned: pinned != 0,
+        schedule,
+        installed_at,
+        updated_at,
+    }
+}
+
+const INSTALLATION_COLUMNS: &str =
+    "name, version, sha256, enabled, pinned, schedule, installed_at, updated_at";
+
+impl Store {
+    /// Keeps a package. The same bytes twice is a no-op; another component under a name and
+    /// version the region already holds is refused (versions are immutable).
+    pub async fn add_package(&self, p: &StoredPackage) -> Result<(), StoreError> {
+        let existing: Option<(String,)> =
+            sqlx::query_as("SELECT sha256 FROM packages WHERE name = $1 AND version = $2")
+                .bind(p.name.clone())
+                .bind(p.version.clone())
+                .fetch_optional(self.pool())
+                .await?;
+        match existing {
+            Some((sha,)) if sha == p.sha256 => return Ok(()),
+            Some((sha,)) => {
+                return Err(StoreError::Conflict(format!(
+                    "{} {} is already in the region with different bytes (sha256 {sha}); versions are \
+                     immutable, so publish a new version",
+                    p.name, p.version
+                )));
+            }
+            None => {}
+        }
+        sqlx::query(
+            "INSERT INTO packages (sha256, name, version, kind, wit_version, manifest, signatures, component, added_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (sha256) DO NOTHING",
+        )
+        .bind(p.sha256.clone())
+        .bind(p.name.clone())
+        .bind(p.version.clone())
+        .bind(p.kind.clone())
+        .bind(p.wit_version.clone())
+        .bind(p.manifest.clone())
+        .bind(p.signatures.clone())
+        .bind(p.component.clone())
+        .bind(now())
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// The package with this component hash.
+    pub async fn package(&self, sha256: &str) -> Result<Option<StoredPackage>, StoreError> {
+        let row: Option<(String, String, String, String, String, String, Option<String>, Vec<u8>)> = sqlx::query_as(
+            "SELECT sha256, name, version, kind, wit_version, manifest, signatures, component FROM packages WHERE sha256 = $1",
+        )
+        .bind(sha256.to_string())
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.map(
+            |(sha256, name, version, kind, wit_version, manifest, signatures, component)| {
+                StoredPackage {
+                    sha256,
+                    name,
+                    version,
+                    kind,
+                    wit_version,
+                    manifest,
+                    signatures,
+                    component,
+                }
+            },
+        ))
+    }
+
+    /// Every version of a plugin the region holds, as (version, sha256).
+    pub async fn package_versions(&self, name: &str) -> Result<Vec<(String, String)>, StoreError> {
+        Ok(
+            sqlx::query_as(
+                "SELECT version, sha256 FROM packages WHERE name = $1 ORDER BY added_at",
+            )
+            .bind(name.to_string())
+            .fetch_all(self.pool())
+            .await?,
+        )
+    }
+
+    /// Installs (or switches to) `version` of a plugin whose package the region holds.
+    /// `action` says why (`install`, `upgrade`, `rollback`, `downgrade`) for the history.
+    pub async fn install(
+        &self,
+        name: &str,
+        version: &str,
+        sha256: &str,
+        action: &str,
+        actor: &str,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let at = now();
+        sqlx::query(
+            "INSERT INTO plugin_installations (name, version, sha256, enabled, pinned, schedule, installed_at, updated_at) \
+             VALUES ($1, $2, $3, 0, 0, NULL, $4, $4) \
+             ON CONFLICT (name) DO UPDATE SET version = excluded.version, sha256 = excluded.sha256, updated_at = excluded.updated_at",
+        )
+        .bind(name.to_string())
+        .bind(version.to_string())
+        .bind(sha256.to_string())
+        .bind(at)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("INSERT INTO installation_history (name, version, sha256, action, actor, at) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(name.to_string())
+            .bind(version.to_string())
+            .bind(sha256.to_string())
+            .bind(action.to_string())
+            .bind(actor.to_string())
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+        audit::record(
+            &mut *tx,
+            actor,
+            action,
+            name,
+            serde_json::json!({ "version": version, "sha256": sha256 }),
+        )
+        .await?;
+        self.notify_change(&mut tx, name).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn installations(&self) -> Result<Vec<Installation>, StoreError> {
+        let rows: Vec<InstallationRow> = sqlx::query_as(&format!(
+            "SELECT {INSTALLATION_COLUMNS} FROM plugin_installations ORDER BY name"
+        ))
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows.into_iter().map(installation).collect())
+    }
+
+    pub async fn installation(&self, name: &str) -> Result<Option<Installation>, StoreError> {
+        let row: Option<InstallationRow> = sqlx::query_as(&format!(
+            "SELECT {INSTALLATION_COLUMNS} FROM plugin_installations WHERE name = $1"
+        ))
+        .bind(name.to_string())
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.map(installation))
+    }
+
+    async fn require_installed(&self, name: &str) -> Result<Installation, StoreError> {
+        self.installation(name).await?.ok_or_else(|| {
+            StoreError::NotFound(format!(
+                "plugin `{name}` is not installed in this region; install it first"
+            ))
+        })
+    }
+
+    pub async fn history(&self, name: &str) -> Result<Vec<HistoryEntry>, StoreError> {
+        let rows: Vec<(String, String, String, String, i64)> = sqlx::query_as(
+            "SELECT version, sha256, action, actor, at FROM installation_history WHERE name = $1 ORDER BY seq",
+        )
+        .bind(name.to_string())
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(version, sha256, action, actor, at)| HistoryEntry {
+                version,
+                sha256,
+                action,
+                actor,
+                at,
+            })
+            .collect())
+    }
+
+    /// Enables or disables a plugin; the scheduler runs only enabled plugins.
+    pub async fn set_enabled(
+        &self,
+        name: &str,
+        enabled: bool,
+        actor: &str,
+    ) -> Result<(), StoreError> {
+        self.require_installed(name).await?;
+        let mut tx = self.pool().begin().await?;
+        sqlx::query(
+            "UPDATE plugin_installations SET enabled = $1, updated_at = $2 WHERE name = $3",
+        )
+        .bind(enabled as i64)
+        .bind(now())
+        .bind(name.to_string())
+        .execute(&mut *tx)
+        .await?;
+        let action = if enabled { "enable" } else { "disable" };
+        audit::record(&mut *tx, actor, action, name, serde_json::json!({})).await?;
+        self.notify_change(&mut tx, name).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Pins a plugin to its installed version (upgrades then need to unpin first).
+    pub async fn set_pinned(
+        &self,
+        name: &str,
+        pinned: bool,
+        actor: &str,
+    ) -> Result<(), StoreError> {
+        self.require_installed(name).await?;
+        let mut tx = self.pool().begin().await?;
+        sqlx::query("UPDATE plugin_installations SET pinned = $1, updated_at = $2 WHERE name = $3")
+            .bind(pinned as i64)
+            .bind(now())
+            .bind(name.to_string())
+            .execute(&mut *tx)
+            .await?;
+        audit::record(
+            &mut *tx,
+            actor,
+            if pinned { "pin" } else { "unpin" },
+            name,
+            serde_json::json!({}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Replaces what a plugin is granted.
+    pub async fn set_grants(
+        &self,
+        name: &str,
+        grants: &Grants,
+        actor: &str,
+    ) -> Result<(), StoreError> {
+        self.require_installed(name).await?;
+        let mut tx = self.pool().begin().await?;
+        sqlx::query("DELETE FROM grants WHERE plugin = $1")
+            .bind(name.to_string())
+            .execute(&mut *tx)
+            .await?;
+        let at = now();
+        for capability in grants.iter() {
+            sqlx::query("INSERT INTO grants (plugin, capability, granted_by, granted_at) VALUES ($1, $2, $3, $4)")
+                .bind(name.to_string())
+                .bind(capability.name().to_string())
+                .bind(actor.to_string())
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let names: Vec<&str> = grants.iter().map(|c| c.name()).collect();
+        audit::record(
+            &mut *tx,
+            actor,
+            "grant",
+            name,
+            serde_json::json!({ "capabilities": names }),
+        )
+        .await?;
+        self.notify_change(&mut tx, name).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn grants(&self, name: &str) -> Result<Grants, StoreError> {
+        let rows: Vec<(String,)> =
+            sqlx::query_as("SELECT capability FROM grants WHERE plugin = $1")
+                .bind(name.to_string())
+                .fetch_all(self.pool())
+                .await?;
+        rows.into_iter()
+            .map(|(c,)| {
+                c.parse::<Capability>()
+                    .map_err(|e| StoreError::Database(format!("stored grant of `{name}`: {e}")))
+            })
+            .collect()
+    }
+
+    /// Replaces a plugin's configuration settings (checked against its schema by the caller).
+    pub async fn set_config(
+        &self,
+        name: &str,
+        settings: &[(String, String)],
+        actor: &str,
+    ) -> Result<(), StoreError> {
+        self.require_installed(name).await?;
+        let mut tx = self.pool().begin().await?;
+        sqlx::query("DELETE FROM plugin_config WHERE plugin = $1")
+            .bind(name.to_string())
+            .execute(&mut *tx)
+            .await?;
+        for (key, value) in settings {
+            sqlx::query("INSERT INTO plugin_config (plugin, key, value) VALUES ($1, $2, $3)")
+                .bind(name.to_string())
+                .bind(key.clone())
+                .bind(value.clone())
+                .execute(&mut *tx)
+                .await?;
+        }
+        let details: serde_json::Map<String, serde_json::Value> = settings
+            .iter()
+            .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+            .collect();
+        audit::record(
+            &mut *tx,
+            actor,
+            "configure",
+            name,
+            serde_json::Value::Object(details),
+        )
+        .await?;
+        self.notify_change(&mut tx, name).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn config(&self, name: &str) -> Result<Vec<(String, String)>, StoreError> {
+        Ok(
+            sqlx::query_as("SELECT key, value FROM plugin_config WHERE plugin = $1 ORDER BY key")
+                .bind(name.to_string())
+                .fetch_all(self.pool())
+                .await?,
+        )
+    }
+
+    /// Tells the other hosts sharing a PostgreSQL database that `plugin` changed.
+    async fn notify_change(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        plugin: &str,
+    ) -> Result<(), StoreError> {
+        if self.dialect() == Dialect::Postgres {
+            sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(CHANGES_CHANNEL)
+                .bind(plugin.to_string())
+                .execute(&mut **tx)
+                .await?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,354 @@
+//! SMEV requests through their lifecycle: queued by a run (`smev_outbox`), sent with a message
+//! id (`smev_requests`, which plugins read), then answered, rejected with a reason code, or
+//! given a status — each delivery recorded once (`smev_deliveries`), so a redelivered answer is
+//! acknowledged again but never processed twice. Send and answer times stay for analytics.
+
+use std::time::Duration;
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use zemstvo_host::capabilities::smev::SmevQuery;
+
+use crate::{Dialect, Store, StoreError, audit, now};
+
+/// The identity of a request for deduplication: the same plugin asking the same agency the
+/// same thing about the same citizen and application is one request, however many runs ask.
+pub fn request_key(plugin: &str, q: &SmevQuery) -> String {
+    let canonical =
+        serde_json::json!([plugin, q.agency, q.kind, q.subject, q.application, q.params]);
+    hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
+}
+
+/// A queued request a sender has claimed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OutgoingSmev {
+    pub id: i64,
+    pub request_key: String,
+    pub plugin: String,
+    pub query: SmevQuery,
+    pub attempts: i64,
+}
+
+/// A request that was sent and awaits its answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PendingSmev {
+    pub message_id: String,
+    pub agency: String,
+    pub kind: String,
+    pub sent_at: i64,
+}
+
+/// What an agency delivered for a request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum DeliveryOutcome {
+    Answered {
+        facts: Vec<(String, String)>,
+    },
+    Rejected {
+        code: String,
+        reason: String,
+    },
+    /// An intermediate status (e.g. `accepted`, `in-progress`); the request stays open.
+    Status {
+        status: String,
+    },
+}
+
+/// One delivery from SMEV.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct SmevDelivery {
+    /// Unique per delivery attempt of the transport; a redelivery repeats it.
+    pub delivery_id: String,
+    /// The message id of the request it answers.
+    pub message_id: String,
+    pub received_at: i64,
+    pub outcome: DeliveryOutcome,
+}
+
+/// How a delivery was taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum DeliveryResult {
+    /// Recorded and applied to its request.
+    Applied,
+    /// Seen before: acknowledge again, change nothing.
+    Duplicate,
+    /// No open request has this message id (late, or foreign): recorded, not applied.
+    Unmatched,
+}
+
+/// Request volume and answer times of one agency.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AgencyStats {
+    pub agency: String,
+    pub requests: u64,
+    pub answered: u64,
+    pub rejected: u64,
+    pub pending: u64,
+    /// Mean days from sending to answer, over answered requests.
+    pub mean_answer_days: Option<f64>,
+}
+
+impl Store {
+    /// Claims up to `limit` queued requests that are due to be sent.
+    pub async fn claim_smev_outbox(
+        &self,
+        host: &str,
+        limit: u32,
+        lease: Duration,
+    ) -> Result<Vec<OutgoingSmev>, StoreError> {
+        let at = now();
+        let lock = if self.dialect() == Dialect::Postgres {
+            " FOR UPDATE SKIP LOCKED"
+        } else {
+            ""
+        };
+        let sql = format!(
+            "UPDATE smev_outbox SET status = 'sending', claimed_by = $1, claimed_until = $2, attempts = attempts + 1 \
+             WHERE id IN (SELECT id FROM smev_outbox WHERE next_attempt_at <= $3 AND \
+                 (status = 'queued' OR (status = 'sending' AND claimed_until < $3)) ORDER BY next_attempt_at, id LIMIT $4{lock}) \
+             RETURNING id, request_key, plugin, application_id, agency, kind, subject, params, attempts"
+        );
+        let rows: Vec<(
+            i64,
+            String,
+            String,
+            Option<i64>,
+            String,
+            String,
+            i64,
+            String,
+            i64,
+        )> = sqlx::query_as(&sql)
+            .bind(host.to_string())
+            .bind(at + lease.as_secs().max(1) as i64)
+            .bind(at)
+            .bind(limit as i64)
+            .fetch_all(self.pool())
+            .await?;
+        rows.into_iter()
+            .map(
+                |(
+                    id,
+                    request_key,
+                    plugin,
+                    application,
+                    agency,
+                    kind,
+                    subject,
+                    params,
+                    attempts,
+                )| {
+                    Ok(OutgoingSmev {
+                        id,
+                        request_key,
+                        plugin,
+                        query: SmevQuery {
+                            agency,
+                            kind,
+                            subject: subject as u64,
+                            application: application.map(|a| a as u64),
+                            params: serde_json::from_str(&params)?,
+                        },
+                        attempts,
+                    })
+                },
+            )
+            .collect()
+    }
+
+    /// Records that a claimed request was sent with `message_id`: it becomes a sent SMEV
+    /// request the region's data shows, in the same transaction.
+    pub async fn smev_sent(
+        &self,
+        outgoing: &OutgoingSmev,
+        host: &str,
+        message_id: &str,
+        sent_at: i64,
+    ) -> Result<i64, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let (next,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(id), 0) + 1 FROM smev_requests")
+            .fetch_one(&mut *tx)
+            .await?;
+        let q = &outgoing.query;
+        sqlx::query(
+            "INSERT INTO smev_requests (id, application_id, agency, kind, message_id, sent_at, status, subject, params, request_key, plugin) \
+             VALUES ($1, $2, $3, $4, $5, $6, 'sent', $7, $8, $9, $10)",
+        )
+        .bind(next)
+        .bind(q.application.map(|a| a as i64))
+        .bind(q.agency.clone())
+        .bind(q.kind.clone())
+        .bind(message_id.to_string())
+        .bind(sent_at)
+        .bind(q.subject as i64)
+        .bind(serde_json::to_string(&q.params)?)
+        .bind(outgoing.request_key.clone())
+        .bind(outgoing.plugin.clone())
+        .execute(&mut *tx)
+        .await?;
+        let updated = sqlx::query("UPDATE smev_outbox SET status = 'sent', smev_request_id = $1 WHERE id = $2 AND claimed_by = $3")
+            .bind(next)
+            .bind(outgoing.id)
+            .bind(host.to_string())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if updated != 1 {
+            return Err(StoreError::Conflict(format!(
+                "SMEV request {} was claimed by another host meanwhile",
+                outgoing.request_key
+            )));
+        }
+        tx.commit().await?;
+        Ok(next)
+    }
+
+    /// Puts a claimed request back for another attempt, or gives it up.
+    pub async fn smev_send_failed(
+        &self,
+        id: i64,
+        host: &str,
+        error: &str,
+        next_attempt_at: i64,
+        give_up: bool,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE smev_outbox SET status = $1, last_error = $2, next_attempt_at = $3, claimed_until = NULL \
+             WHERE id = $4 AND claimed_by = $5",
+        )
+        .bind(if give_up { "failed" } else { "queued" })
+        .bind(error.to_string())
+        .bind(next_attempt_at)
+        .bind(id)
+        .bind(host.to_string())
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Requests sent and still awaiting an answer.
+    pub async fn pending_smev(&self) -> Result<Vec<PendingSmev>, StoreError> {
+        let rows: Vec<(String, String, String, i64)> =
+            sqlx::query_as("SELECT message_id, agency, kind, sent_at FROM smev_requests WHERE status = 'sent' ORDER BY id")
+                .fetch_all(self.pool())
+                .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(message_id, agency, kind, sent_at)| PendingSmev {
+                message_id,
+                agency,
+                kind,
+                sent_at,
+            })
+            .collect())
+    }
+
+    /// Takes one delivery: recorded once, applied to its request once.
+    pub async fn record_delivery(&self, d: &SmevDelivery) -> Result<DeliveryResult, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let kind = match &d.outcome {
+            DeliveryOutcome::Answered { .. } => "answer",
+            DeliveryOutcome::Rejected { .. } => "rejection",
+            DeliveryOutcome::Status { .. } => "status",
+        };
+        let new = sqlx::query(
+            "INSERT INTO smev_deliveries (delivery_id, message_id, kind, received_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (delivery_id) DO NOTHING",
+        )
+        .bind(d.delivery_id.clone())
+        .bind(d.message_id.clone())
+        .bind(kind)
+        .bind(d.received_at)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if new == 0 {
+            tx.commit().await?;
+            return Ok(DeliveryResult::Duplicate);
+        }
+        let applied = match &d.outcome {
+            DeliveryOutcome::Answered { facts } => {
+                sqlx::query(
+                    "UPDATE smev_requests SET status = 'answered', answered_at = $1, answer = $2 \
+                     WHERE message_id = $3 AND status = 'sent'",
+                )
+                .bind(d.received_at)
+                .bind(serde_json::to_string(facts)?)
+                .bind(d.message_id.clone())
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+            }
+            DeliveryOutcome::Rejected { code, reason } => {
+                sqlx::query(
+                    "UPDATE smev_requests SET status = 'rejected', answered_at = $1, rejection_code = $2, answer = $3 \
+                     WHERE message_id = $4 AND status = 'sent'",
+                )
+                .bind(d.received_at)
+                .bind(code.clone())
+                .bind(serde_json::json!({ "reason": reason }).to_string())
+                .bind(d.message_id.clone())
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+            }
+            DeliveryOutcome::Status { .. } => 1,
+        };
+        if applied == 0 {
+            audit::record(
+                &mut *tx,
+                "smev",
+                "smev-unmatched",
+                &d.message_id,
+                serde_json::json!({ "delivery": d.delivery_id }),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(if applied == 0 {
+            DeliveryResult::Unmatched
+        } else {
+            DeliveryResult::Applied
+        })
+    }
+
+    /// Records that a delivery was acknowledged to the transport.
+    pub async fn delivery_acked(&self, delivery_id: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE smev_deliveries SET acked_at = $1 WHERE delivery_id = $2")
+            .bind(now())
+            .bind(delivery_id.to_string())
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Per-agency volumes and mean answer times of requests sent since `since` (the ISU
+    /// dashboard's SMEV analytics).
+    pub async fn agency_stats(&self, since: i64) -> Result<Vec<AgencyStats>, StoreError> {
+        let rows: Vec<(String, i64, i64, i64, i64, Option<f64>)> = sqlx::query_as(
+            "SELECT agency, COUNT(*), \
+             SUM(CASE WHEN status = 'answered' THEN 1 ELSE 0 END), \
+             SUM(CASE WHEN status = 'rejected' THEN 1 ELSE 0 END), \
+             SUM(CASE WHEN status = 'sent' THEN 1 ELSE 0 END), \
+             CAST(AVG(CASE WHEN status = 'answered' THEN (answered_at - sent_at) / 86400.0 END) AS DOUBLE PRECISION) \
+             FROM smev_requests WHERE sent_at >= $1 GROUP BY agency ORDER BY COUNT(*) DESC, agency",
+        )
+        .bind(since)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(agency, requests, answered, rejected, pending, mean)| AgencyStats {
+                    agency,
+                    requests: requests as u64,
+                    answered: answered as u64,
+                    rejected: rejected as u64,
+                    pending: pending as u64,
+                    mean_answer_days: mean,
+                },
+            )
+            .collect())
+    }
+}

@@ -1,0 +1,290 @@
+//! Tasks in the personal cabinet: their lifecycle (new → in progress → done, or rejected with
+//! a reason) with its history, and the lists an employee and a manager see.
+
+use serde::Serialize;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use zemstvo_host::capabilities::tasks::{Priority, RecordRef};
+
+use crate::{Store, StoreError, audit, now};
+
+pub(crate) fn priority_name(p: Priority) -> &'static str {
+    match p {
+        Priority::Low => "low",
+        Priority::Normal => "normal",
+        Priority::High => "high",
+        Priority::Urgent => "urgent",
+    }
+}
+
+/// Where a task is in its lifecycle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskStatus {
+    New,
+    InProgress,
+    Done,
+    Rejected,
+}
+
+impl TaskStatus {
+    pub fn name(self) -> &'static str {
+        match self {
+            TaskStatus::New => "new",
+            TaskStatus::InProgress => "in_progress",
+            TaskStatus::Done => "done",
+            TaskStatus::Rejected => "rejected",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self, StoreError> {
+        Ok(match s {
+            "new" => TaskStatus::New,
+            "in_progress" | "in-progress" => TaskStatus::InProgress,
+            "done" => TaskStatus::Done,
+            "rejected" => TaskStatus::Rejected,
+            other => {
+                return Err(StoreError::Invalid(format!(
+                    "unknown task status `{other}`; use new, in_progress, done or rejected"
+                )));
+            }
+        })
+    }
+
+    /// Whether a task may move from `self` to `to`. Done and rejected are final.
+    pub fn may_become(self, to: TaskStatus) -> bool {
+        matches!(
+            (self, to),
+            (
+                TaskStatus::New,
+                TaskStatus::InProgress | TaskStatus::Done | TaskStatus::Rejected
+            ) | (
+                TaskStatus::InProgress,
+                TaskStatus::Done | TaskStatus::Rejected
+            )
+        )
+    }
+}
+
+/// A task as the cabinet shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoredTask {
+    pub id: i64,
+    pub plugin: String,
+    pub key: String,
+    pub assignee: u64,
+    /// The assignee's manager, who oversees the task.
+    pub overseer: Option<u64>,
+    pub subject: Option<u64>,
+    pub title: String,
+    pub description: String,
+    pub records: Vec<RecordRef>,
+    pub steps: Vec<String>,
+    pub priority: String,
+    pub due: Option<i64>,
+    pub status: TaskStatus,
+    /// Why it was rejected.
+    pub reason: Option<String>,
+    pub run_id: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// One change of a task's status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TaskChange {
+    pub status: String,
+    pub reason: Option<String>,
+    pub actor: String,
+    pub at: i64,
+}
+
+/// Which tasks to list.
+#[derive(Debug, Clone, Default)]
+pub struct TaskFilter {
+    pub plugin: Option<String>,
+    pub assignee: Option<u64>,
+    /// Tasks of the manager's staff (the manager oversees them).
+    pub overseer: Option<u64>,
+    pub status: Option<TaskStatus>,
+    pub limit: Option<u32>,
+}
+
+const TASK_COLUMNS: &str = "id, plugin, key, assignee, overseer, subject, title, description, records, steps, \
+                            priority, due, status, reason, run_id, created_at, updated_at";
+
+fn task(r: AnyRow) -> Result<StoredTask, StoreError> {
+    let optional_id = |i: usize| -> Result<Option<u64>, sqlx::Error> {
+        Ok(r.try_get::<Option<i64>, _>(i)?.map(|v| v as u64))
+    };
+    Ok(StoredTask {
+        id: r.try_get(0)?,
+        plugin: r.try_get(1)?,
+        key: r.try_get(2)?,
+        assignee: r.try_get::<i64, _>(3)? as u64,
+        overseer: optional_id(4)?,
+        subject: optional_id(5)?,
+        title: r.try_get(6)?,
+        description: r.try_get(7)?,
+        records: serde_json::from_str(r.try_get(8)?)?,
+        steps: serde_json::from_str(r.try_get(9)?)?,
+        priority: r.try_get(10)?,
+        due: r.try_get(11)?,
+        status: TaskStatus::parse(r.try_get(12)?)?,
+        reason: r.try_get(13)?,
+        run_id: r.try_get(14)?,
+        created_at: r.try_get(15)?,
+        updated_at: r.try_get(16)?,
+    })
+}
+
+impl Store {
+    /// Tasks matching the filter, newest first.
+    pub async fn tasks(&self, filter: &TaskFilter) -> Result<Vec<StoredTask>, StoreError> {
+        let mut conditions = Vec::new();
+        let mut n = 0;
+        let mut next = || {
+            n += 1;
+            format!("${n}")
+        };
+        if filter.plugin.is_some() {
+            conditions.push(format!("plugin = {}", next()));
+        }
+        if filter.assignee.is_some() {
+            conditions.push(format!("assignee = {}", next()));
+        }
+        if filter.overseer.is_some() {
+            conditions.push(format!("overseer = {}", next()));
+        }
+        if filter.status.is_some() {
+            conditions.push(format!("status = {}", next()));
+        }
+        let limit = next();
+        let sql = format!(
+            "SELECT {TASK_COLUMNS} FROM tasks{} ORDER BY id DESC LIMIT {limit}",
+            if conditions.is_empty() {
+                String::new()
+            } else {
+                format!(" WHERE {}", conditions.join(" AND "))
+            }
+        );
+        let mut q = sqlx::query(&sql);
+        if let Some(p) = &filter.plugin {
+            q = q.bind(p.clone());
+        }
+        if let Some(a) = filter.assignee {
+            q = q.bind(a as i64);
+        }
+        if let Some(o) = filter.overseer {
+            q = q.bind(o as i64);
+        }
+        if let Some(s) = filter.status {
+            q = q.bind(s.name());
+        }
+        q = q.bind(filter.limit.unwrap_or(1_000) as i64);
+        q.fetch_all(self.pool())
+            .await?
+            .into_iter()
+            .map(task)
+            .collect()
+    }
+
+    pub async fn task(&self, id: i64) -> Result<StoredTask, StoreError> {
+        let row = sqlx::query(&format!("SELECT {TASK_COLUMNS} FROM tasks WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?;
+        task(row.ok_or_else(|| StoreError::NotFound(format!("there is no task {id}")))?)
+    }
+
+    pub async fn task_history(&self, id: i64) -> Result<Vec<TaskChange>, StoreError> {
+        let rows: Vec<(String, Option<String>, String, i64)> = sqlx::query_as(
+            "SELECT status, reason, actor, at FROM task_history WHERE task_id = $1 ORDER BY seq",
+        )
+        .bind(id)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(status, reason, actor, at)| TaskChange {
+                status,
+                reason,
+                actor,
+                at,
+            })
+            .collect())
+    }
+
+    /// Moves a task along its lifecycle. Rejecting needs a reason; a final status is final.
+    pub async fn update_task(
+        &self,
+        id: i64,
+        to: TaskStatus,
+        reason: Option<&str>,
+        actor: &str,
+    ) -> Result<StoredTask, StoreError> {
+        let current = self.task(id).await?;
+        if !current.status.may_become(to) {
+            return Err(StoreError::Invalid(format!(
+                "task {id} is {} and cannot become {}",
+                current.status.name(),
+                to.name()
+            )));
+        }
+        let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+        if to == TaskStatus::Rejected && reason.is_none() {
+            return Err(StoreError::Invalid(format!(
+                "rejecting task {id} needs a reason: say why the deviation is not one"
+            )));
+        }
+        let at = now();
+        let mut tx = self.pool().begin().await?;
+        let changed = sqlx::query("UPDATE tasks SET status = $1, reason = $2, updated_at = $3 WHERE id = $4 AND status = $5")
+            .bind(to.name())
+            .bind(reason.map(str::to_string))
+            .bind(at)
+            .bind(id)
+            .bind(current.status.name())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if changed != 1 {
+            return Err(StoreError::Conflict(format!(
+                "task {id} changed meanwhile; reload it and try again"
+            )));
+        }
+        sqlx::query("INSERT INTO task_history (task_id, status, reason, actor, at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(id)
+            .bind(to.name())
+            .bind(reason.map(str::to_string))
+            .bind(actor.to_string())
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+        audit::record(
+            &mut *tx,
+            actor,
+            "task",
+            &format!("task:{id}"),
+            serde_json::json!({ "status": to.name(), "reason": reason }),
+        )
+        .await?;
+        tx.commit().await?;
+        self.task(id).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TaskStatus::*;
+
+    #[test]
+    fn done_and_rejected_are_final() {
+        assert!(New.may_become(InProgress));
+        assert!(InProgress.may_become(Done));
+        assert!(InProgress.may_become(Rejected));
+        assert!(!Done.may_become(InProgress));
+        assert!(!Rejected.may_become(Done));
+        assert!(!InProgress.may_become(New));
+    }
+}
