@@ -302,3 +302,20 @@ impl Store {
             .collect())
     }
 }
+
+#[cfg(feature = "testing")]
+impl Store {
+    /// Sets a citizen's consent (tests only; consent comes from the region's systems).
+    pub async fn set_consent_for_tests(
+        &self,
+        citizen: u64,
+        consent: bool,
+    ) -> Result<(), StoreError> {
+        sqlx::query("UPDATE citizens SET consent = $1 WHERE id = $2")
+            .bind(consent as i64)
+            .bind(citizen as i64)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+}

@@ -35,6 +35,8 @@ pub struct PendingSmev {
     pub message_id: String,
     pub agency: String,
     pub kind: String,
+    /// The citizen the request is about (0 when unknown, for imported records).
+    pub subject: u64,
     pub sent_at: i64,
 }
 
@@ -229,16 +231,18 @@ impl Store {
 
     /// Requests sent and still awaiting an answer.
     pub async fn pending_smev(&self) -> Result<Vec<PendingSmev>, StoreError> {
-        let rows: Vec<(String, String, String, i64)> =
-            sqlx::query_as("SELECT message_id, agency, kind, sent_at FROM smev_requests WHERE status = 'sent' ORDER BY id")
-                .fetch_all(self.pool())
-                .await?;
+        let rows: Vec<(String, String, String, Option<i64>, i64)> = sqlx::query_as(
+            "SELECT message_id, agency, kind, subject, sent_at FROM smev_requests WHERE status = 'sent' ORDER BY id",
+        )
+        .fetch_all(self.pool())
+        .await?;
         Ok(rows
             .into_iter()
-            .map(|(message_id, agency, kind, sent_at)| PendingSmev {
+            .map(|(message_id, agency, kind, subject, sent_at)| PendingSmev {
                 message_id,
                 agency,
                 kind,
+                subject: subject.unwrap_or(0) as u64,
                 sent_at,
             })
             .collect())

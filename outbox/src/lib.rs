@@ -1,0 +1,89 @@
+//! Delivery of what runs emit, after their transaction commits.
+//!
+//! - [`render`]: a notification's template and parameters become its text, at commit time, so
+//!   the outbox holds exactly what will be sent.
+//! - [`senders`]: adapters per channel — e-mail over SMTP, SMS and voice through an HTTP
+//!   gateway — each told the message's idempotency id.
+//! - [`delivery`]: the worker that claims due messages, re-checks consent, sends, and retries
+//!   with backoff; a crash between sending and marking sent resends with the same id, which a
+//!   gateway that honours ids delivers once.
+//! - [`smev`]: SMEV 3 transports (a simulator that answers like the agencies of the ISU seed,
+//!   and an HTTP adapter for a real SMEV adapter) and the worker that sends requests and takes
+//!   answers, each delivery processed once.
+
+pub mod delivery;
+pub mod render;
+pub mod senders;
+pub mod smev;
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// How failed deliveries are retried: exponential backoff from `base` up to `max`, at most
+/// `max_attempts` attempts in all.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RetryPolicy {
+    pub max_attempts: u32,
+    #[serde(with = "millis")]
+    pub base: Duration,
+    #[serde(with = "millis")]
+    pub max: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 8,
+            base: Duration::from_secs(30),
+            max: Duration::from_secs(3_600),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The wait before attempt `attempts + 1`, after `attempts` failed.
+    pub fn backoff(&self, attempts: u32) -> Duration {
+        let factor = 1u32
+            .checked_shl(attempts.saturating_sub(1))
+            .unwrap_or(u32::MAX);
+        self.base.saturating_mul(factor).min(self.max)
+    }
+}
+
+mod millis {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u64(d.as_millis() as u64)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        Ok(Duration::from_millis(u64::deserialize(d)?))
+    }
+}
+
+/// Seconds since the epoch, now.
+pub(crate) fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_its_ceiling() {
+        let p = RetryPolicy::default();
+        assert_eq!(p.backoff(1), Duration::from_secs(30));
+        assert_eq!(p.backoff(2), Duration::from_secs(60));
+        assert_eq!(p.backoff(5), Duration::from_secs(480));
+        assert_eq!(p.backoff(40), Duration::from_secs(3_600));
+    }
+}
