@@ -6,29 +6,20 @@
 //! Prints the per-run instantiation time, the load time of a precompiled artifact against
 //! compiling, both run times, and last `wasm/native ratio: X.XX`.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+mod common;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rand::rngs::StdRng;
-use rand::{RngExt, SeedableRng};
-use zemstvo_host::capabilities::data::{
-    Batch, ColumnValues, Comparison, Condition, Entity, Filter, Query, RegionData, Scalar,
-};
-use zemstvo_host::capabilities::tasks::{Priority, RecordRef, Task};
+use common::{NOW, native_rule};
+use zemstvo_host::capabilities::data::Entity;
 use zemstvo_host::local::LocalRun;
-use zemstvo_host::region::demo::AGENCY_PROFILE;
-use zemstvo_host::region::{Cell, InMemoryRegion, Table};
 use zemstvo_host::runtime::CacheOutcome;
 use zemstvo_host::{Runtime, RuntimeSettings};
 
 const REQUESTS: u64 = 1_000_000;
 const APPLICATIONS: u64 = 400_000;
-const UNITS: u64 = 30;
-const PER_UNIT: u64 = 10;
-const DAY: i64 = 86_400;
-const NOW: i64 = 1_795_413_600; // 2026-11-23T06:00:00Z
-const ROUNDS: usize = 7;
+const ROUNDS: usize = 8;
 
 fn main() {
     let tokio = tokio::runtime::Builder::new_multi_thread()
@@ -41,12 +32,9 @@ fn main() {
 
 async fn bench() {
     let started = Instant::now();
-    let region = Arc::new(region());
+    let region = Arc::new(common::region(REQUESTS, APPLICATIONS));
     println!(
-        "region: {} SMEV requests, {} applications, {} employees (built in {:.1} s)",
-        REQUESTS,
-        APPLICATIONS,
-        UNITS * PER_UNIT,
+        "region: {REQUESTS} SMEV requests, {APPLICATIONS} applications (built in {:.1} s)",
         started.elapsed().as_secs_f64()
     );
 
@@ -115,15 +103,18 @@ async fn bench() {
 
     let mut wasm_times = Vec::new();
     let mut native_times = Vec::new();
-    for _ in 0..ROUNDS {
-        let t = Instant::now();
-        let report = runtime.run(&plugin, request.clone()).await;
-        wasm_times.push(t.elapsed());
-        assert!(report.succeeded());
-        let t = Instant::now();
-        let tasks = native_rule(region.as_ref(), NOW, 4, 30).await;
-        native_times.push(t.elapsed());
-        assert_eq!(tasks.len(), report.outputs.tasks.len());
+    // Alternate which goes first, so neither always finds the caches warm.
+    for round in 0..ROUNDS {
+        for side in [round % 2, 1 - round % 2] {
+            let t = Instant::now();
+            if side == 0 {
+                assert!(runtime.run(&plugin, request.clone()).await.succeeded());
+                wasm_times.push(t.elapsed());
+            } else {
+                native_rule(region.as_ref(), NOW, 4, 30).await;
+                native_times.push(t.elapsed());
+            }
+        }
     }
     let wasm = median(&mut wasm_times);
     let native = median(&mut native_times);
@@ -145,384 +136,4 @@ fn ms(d: Duration) -> f64 {
 fn median(v: &mut [Duration]) -> Duration {
     v.sort();
     v[v.len() / 2]
-}
-
-/// A region with 1M SMEV requests sent over the last 29 days, answered around each agency's
-/// mean answer time (ISU's December 2022 figures).
-fn region() -> InMemoryRegion {
-    let mut rng = StdRng::seed_from_u64(48);
-    let mut units = Table::new(Entity::Units);
-    let mut employees = Table::new(Entity::Employees);
-    for u in 0..UNITS {
-        let head = 1 + u * PER_UNIT;
-        units
-            .push(&[
-                Cell::U64(u + 1),
-                Cell::Text("Отдел"),
-                Cell::Absent,
-                Cell::U64(head),
-            ])
-            .unwrap();
-        for k in 0..PER_UNIT {
-            let manager = if k == 0 {
-                Cell::Absent
-            } else {
-                Cell::U64(head)
-            };
-            let name = format!("Сотрудник {}", head + k);
-            employees
-                .push(&[
-                    Cell::U64(head + k),
-                    Cell::U64(u + 1),
-                    Cell::Text(&name),
-                    Cell::Text("specialist"),
-                    manager,
-                    Cell::U32(100),
-                    Cell::Flag(true),
-                ])
-                .unwrap();
-        }
-    }
-    let mut applications = Table::new(Entity::Applications);
-    for id in 1..=APPLICATIONS {
-        let unit = rng.random_range(0..UNITS);
-        let assignee = 1 + unit * PER_UNIT + rng.random_range(1..PER_UNIT);
-        let number = format!("48-2026-{id:07}");
-        let submitted = NOW - 40 * DAY;
-        applications
-            .push(&[
-                Cell::U64(id),
-                Cell::Text(&number),
-                Cell::U64(1),
-                Cell::Text("child-allowance"),
-                Cell::Text("portal"),
-                Cell::Text("in-work"),
-                Cell::U64(assignee),
-                Cell::S64(submitted),
-                Cell::S64(submitted),
-                Cell::S64(submitted),
-                Cell::S64(submitted + 14 * DAY),
-                Cell::Absent,
-                Cell::U32(0),
-                Cell::Flag(false),
-            ])
-            .unwrap();
-    }
-    let total: u64 = AGENCY_PROFILE.iter().map(|a| a.1).sum();
-    let mut requests = Table::new(Entity::SmevRequests);
-    for id in 1..=REQUESTS {
-        let mut x = rng.random_range(0..total);
-        let (agency, mean) = AGENCY_PROFILE
-            .iter()
-            .find(|(_, volume, _)| {
-                let hit = x < *volume;
-                x = x.saturating_sub(*volume);
-                hit
-            })
-            .map(|(a, _, m)| (*a, *m))
-            .unwrap();
-        let sent = NOW - rng.random_range(0..29 * DAY);
-        let u: f64 = rng.random_range(f64::EPSILON..1.0);
-        let answered = sent + (-u.ln() * mean * DAY as f64) as i64;
-        let rejected = rng.random_bool(0.01);
-        let message = format!("m-{id}");
-        let (status, answered_at) = if rejected {
-            ("rejected", Cell::S64(sent + 3_600))
-        } else if answered <= NOW {
-            ("answered", Cell::S64(answered))
-        } else {
-            ("sent", Cell::Absent)
-        };
-        requests
-            .push(&[
-                Cell::U64(id),
-                Cell::U64(rng.random_range(1..=APPLICATIONS)),
-                Cell::Text(agency),
-                Cell::Text("income"),
-                Cell::Text(&message),
-                Cell::S64(sent),
-                Cell::Text(status),
-                answered_at,
-                if rejected {
-                    Cell::Text("NO_DATA")
-                } else {
-                    Cell::Absent
-                },
-            ])
-            .unwrap();
-    }
-    InMemoryRegion::new(
-        "bench",
-        Some(NOW),
-        [units, employees, applications, requests],
-    )
-}
-
-// ---- The same rule in native Rust, reading through the same backend. ----
-
-fn query(entity: Entity, columns: &[&str], filters: Vec<(&str, Condition)>) -> Query {
-    let schema = entity.schema();
-    Query {
-        entity,
-        columns: columns
-            .iter()
-            .map(|c| schema.position(c).unwrap())
-            .collect(),
-        filters: filters
-            .into_iter()
-            .map(|(c, condition)| Filter {
-                column: schema.position(c).unwrap(),
-                condition,
-            })
-            .collect(),
-        batch_rows: 16_384,
-    }
-}
-
-async fn batches(region: &dyn RegionData, q: Query) -> Vec<Batch> {
-    let mut cursor = region.open(q).await.unwrap();
-    let mut out = Vec::new();
-    while let Some(b) = cursor.next_batch().await.unwrap() {
-        out.push(b);
-    }
-    out
-}
-
-fn u64s(b: &Batch, i: usize) -> &[u64] {
-    match &b.columns[i].values {
-        ColumnValues::U64(v) => v,
-        _ => unreachable!(),
-    }
-}
-
-fn s64s(b: &Batch, i: usize) -> &[i64] {
-    match &b.columns[i].values {
-        ColumnValues::S64(v) => v,
-        _ => unreachable!(),
-    }
-}
-
-fn text(b: &Batch, i: usize, row: usize) -> &str {
-    match &b.columns[i].values {
-        ColumnValues::Text(t) => t.get(row),
-        _ => unreachable!(),
-    }
-}
-
-fn present(b: &Batch, i: usize, row: usize) -> bool {
-    b.columns[i].present.is_empty() || b.columns[i].present[row] != 0
-}
-
-struct Late {
-    request: u64,
-    application: u64,
-    agency: String,
-    sent_at: i64,
-    answered_at: Option<i64>,
-    waited: i64,
-}
-
-async fn native_rule(
-    region: &dyn RegionData,
-    now: i64,
-    max_wait_days: i64,
-    lookback_days: i64,
-) -> Vec<Task> {
-    let since = now - lookback_days * DAY;
-    let q = query(
-        Entity::SmevRequests,
-        &["id", "application_id", "agency", "sent_at", "answered_at"],
-        vec![
-            (
-                "sent_at",
-                Condition::Compare(Comparison::Ge, Scalar::Integer(since)),
-            ),
-            (
-                "status",
-                Condition::Compare(Comparison::Ne, Scalar::Text("rejected".into())),
-            ),
-        ],
-    );
-    let mut late = Vec::new();
-    let mut cursor = region.open(q).await.unwrap();
-    while let Some(b) = cursor.next_batch().await.unwrap() {
-        let (ids, apps, sent, answered) = (u64s(&b, 0), u64s(&b, 1), s64s(&b, 3), s64s(&b, 4));
-        for i in 0..b.rows {
-            let answered_at = present(&b, 4, i).then(|| answered[i]);
-            let waited = answered_at.unwrap_or(now) - sent[i];
-            if waited > max_wait_days * DAY {
-                late.push(Late {
-                    request: ids[i],
-                    application: apps[i],
-                    agency: text(&b, 2, i).to_string(),
-                    sent_at: sent[i],
-                    answered_at,
-                    waited,
-                });
-            }
-        }
-    }
-    let app_ids: Vec<u64> = late
-        .iter()
-        .map(|l| l.application)
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let mut cases: HashMap<u64, (String, Option<u64>)> = HashMap::new();
-    for chunk in app_ids.chunks(5_000) {
-        let lits = chunk.iter().map(|&id| Scalar::Integer(id as i64)).collect();
-        for b in batches(
-            region,
-            query(
-                Entity::Applications,
-                &["id", "number", "assignee_id"],
-                vec![("id", Condition::AnyOf(lits))],
-            ),
-        )
-        .await
-        {
-            for i in 0..b.rows {
-                let assignee = present(&b, 2, i).then(|| u64s(&b, 2)[i]);
-                cases.insert(u64s(&b, 0)[i], (text(&b, 1, i).to_string(), assignee));
-            }
-        }
-    }
-    let emp_ids: Vec<u64> = cases
-        .values()
-        .filter_map(|c| c.1)
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let mut staff: HashMap<u64, (String, Option<u64>, u64)> = HashMap::new();
-    for chunk in emp_ids.chunks(5_000) {
-        let lits = chunk.iter().map(|&id| Scalar::Integer(id as i64)).collect();
-        for b in batches(
-            region,
-            query(
-                Entity::Employees,
-                &["id", "full_name", "manager_id", "unit_id"],
-                vec![("id", Condition::AnyOf(lits))],
-            ),
-        )
-        .await
-        {
-            for i in 0..b.rows {
-                let manager = present(&b, 2, i).then(|| u64s(&b, 2)[i]);
-                staff.insert(
-                    u64s(&b, 0)[i],
-                    (text(&b, 1, i).to_string(), manager, u64s(&b, 3)[i]),
-                );
-            }
-        }
-    }
-    let mut heads = HashMap::new();
-    for b in batches(region, query(Entity::Units, &["id", "head_id"], vec![])).await {
-        for i in 0..b.rows {
-            if present(&b, 1, i) {
-                heads.insert(u64s(&b, 0)[i], u64s(&b, 1)[i]);
-            }
-        }
-    }
-    let mut by_manager: BTreeMap<u64, Vec<(&Late, u64)>> = BTreeMap::new();
-    for l in &late {
-        let Some(employee) = cases.get(&l.application).and_then(|c| c.1) else {
-            continue;
-        };
-        let Some(who) = staff.get(&employee) else {
-            continue;
-        };
-        let manager = who
-            .1
-            .or_else(|| heads.get(&who.2).copied().filter(|&h| h != employee));
-        if let Some(manager) = manager {
-            by_manager.entry(manager).or_default().push((l, employee));
-        }
-    }
-    let day = time::OffsetDateTime::from_unix_timestamp(now)
-        .unwrap()
-        .date();
-    let date = |ts: i64| {
-        let d = time::OffsetDateTime::from_unix_timestamp(ts)
-            .unwrap()
-            .date();
-        format!("{:02}.{:02}.{}", d.day(), u8::from(d.month()), d.year())
-    };
-    let days = |s: i64| format!("{:.1}", s as f64 / DAY as f64).replace('.', ",");
-    let mut tasks = Vec::new();
-    for (manager, requests) in by_manager {
-        let mut by_employee: BTreeMap<u64, Vec<&Late>> = BTreeMap::new();
-        for (r, e) in &requests {
-            by_employee.entry(*e).or_default().push(r);
-        }
-        let mut description = format!(
-            "Ответы на межведомственные запросы ожидались дольше нормы ({max_wait_days} дн.). \
-             Дела по ним стоят, а сроки предоставления услуг истекают.\n"
-        );
-        let mut listed = 0;
-        for (employee, list) in &by_employee {
-            if listed == 50 {
-                break;
-            }
-            let name = staff
-                .get(employee)
-                .map_or("(сотрудник не найден)", |s| s.0.as_str());
-            description.push_str(&format!("\n{name}:\n"));
-            for r in list.iter().take(50 - listed) {
-                listed += 1;
-                let number = cases.get(&r.application).map_or("?", |c| c.0.as_str());
-                let answer = match r.answered_at {
-                    Some(at) => format!("ответ {}", date(at)),
-                    None => "ответа нет".to_string(),
-                };
-                description.push_str(&format!(
-                    "  • дело № {number}, {}: запрос {}, {answer}, ожидание {} дн.\n",
-                    r.agency.to_uppercase(),
-                    date(r.sent_at),
-                    days(r.waited)
-                ));
-            }
-        }
-        if listed < requests.len() {
-            description.push_str(&format!(
-                "\n… и ещё {} запрос(ов): полный список — в записях задачи.\n",
-                requests.len() - listed
-            ));
-        }
-        let worst = requests.iter().map(|(r, _)| r.waited).max().unwrap_or(0);
-        let agencies: BTreeSet<String> = requests
-            .iter()
-            .map(|(r, _)| r.agency.to_uppercase())
-            .collect();
-        let agencies: Vec<String> = agencies.into_iter().collect();
-        let mut records: Vec<RecordRef> = requests
-            .iter()
-            .take(4_000)
-            .map(|(r, _)| RecordRef {
-                entity: Entity::SmevRequests,
-                id: r.request,
-            })
-            .collect();
-        let apps: BTreeSet<u64> = requests.iter().map(|(r, _)| r.application).collect();
-        records.extend(apps.into_iter().take(4_000).map(|id| RecordRef {
-            entity: Entity::Applications,
-            id,
-        }));
-        tasks.push(Task {
-            key: format!("isu-smev-answer-delay/{manager}/{day}"),
-            assignee: manager,
-            subject: None,
-            title: format!("Ответы СМЭВ ожидались дольше {max_wait_days} дн.: {} запрос(ов)", requests.len()),
-            description,
-            records,
-            steps: vec![
-                "Проверьте в СМЭВ-адаптере, что запросы доставлены; недоставленные направьте повторно".into(),
-                format!("Свяжитесь с ведомствами ({}) по запросам без ответа", agencies.join(", ")),
-                "Если срок рассмотрения дела под угрозой, продлите его или уведомите заявителя".into(),
-                "Разберите с сотрудниками причины задержек и отметьте задачу выполненной".into(),
-            ],
-            priority: if worst >= 2 * max_wait_days * DAY { Priority::High } else { Priority::Normal },
-            due: Some(now + DAY),
-        });
-    }
-    tasks
 }

@@ -21,12 +21,20 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the demo region: the reference plugins built, loaded and run on synthetic data.
+    /// The demo region in a database: generated once, the reference plugins installed and run.
     Demo(commands::demo::DemoArgs),
     /// Run a plugin once against a region fixture and print the run's record.
     Run(commands::run::RunArgs),
     /// Show what a plugin file is: its metadata, kind, WIT version and hash.
     Inspect(commands::inspect::InspectArgs),
+    /// Serve a region from its database: scheduled runs, deliveries, SMEV answers.
+    Serve(commands::serve::ServeArgs),
+    /// The region's tasks: list them, show one, move it along its lifecycle.
+    Tasks(commands::tasks::TasksArgs),
+    /// The region's run history.
+    Runs(commands::region::RunsArgs),
+    /// SMEV volumes and answer times per agency.
+    SmevStats(commands::region::SmevStatsArgs),
 }
 
 /// What went wrong, and the exit code it maps to.
@@ -81,5 +89,9 @@ pub async fn execute(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Demo(args) => commands::demo::demo(args).await,
         Command::Run(args) => commands::run::run(args).await,
         Command::Inspect(args) => commands::inspect::inspect(args).await,
+        Command::Serve(args) => commands::serve::serve(args).await,
+        Command::Tasks(args) => commands::tasks::tasks(args).await,
+        Command::Runs(args) => commands::region::runs(args).await,
+        Command::SmevStats(args) => commands::region::smev_stats(args).await,
     }
 }

@@ -3,6 +3,7 @@
 use std::fmt::Write as _;
 
 use zemstvo_host::LoadedPlugin;
+use zemstvo_host::capabilities::log::Level;
 use zemstvo_host::capabilities::tasks::Task;
 use zemstvo_host::eligibility::{Outcome, Verdict};
 use zemstvo_host::report::{RunReport, RunStatus};
@@ -28,6 +29,36 @@ fn bytes(n: usize) -> String {
     } else {
         format!("{:.0} KiB", n as f64 / 1024.0)
     }
+}
+
+/// Parses an RFC 3339 time given for `flag`.
+pub fn parse_time(text: &str, flag: &str) -> Result<i64, crate::cli::CliError> {
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .map(|t| t.unix_timestamp())
+        .map_err(|_| {
+            crate::cli::CliError::Input(format!(
+                "{flag} `{text}` is not an RFC 3339 time such as 2026-11-23T06:00:00Z"
+            ))
+        })
+}
+
+/// A run's record with only its first `tasks` tasks in full, for the demo.
+pub fn report_summary(r: &RunReport, tasks: usize) -> String {
+    let mut shortened = r.clone();
+    let more = shortened.outputs.tasks.len().saturating_sub(tasks);
+    shortened.outputs.tasks.truncate(tasks);
+    let mut out = report(&shortened);
+    if more > 0 {
+        out = out.replacen(
+            &format!("tasks ({}):", tasks.min(r.outputs.tasks.len())),
+            &format!(
+                "tasks ({}, the first {tasks} shown):",
+                r.outputs.tasks.len()
+            ),
+            1,
+        );
+    }
+    out
 }
 
 /// A run's record, for people.
@@ -85,14 +116,16 @@ pub fn report(r: &RunReport) -> String {
         let names: Vec<String> = o.denied.iter().map(|c| c.to_string()).collect();
         let _ = writeln!(out, "denied capabilities: {}", names.join(", "));
     }
-    if !o.logs.is_empty() {
+    // Debug and trace lines stay in the run's record (`--json`); people see the rest.
+    let shown: Vec<_> = o.logs.iter().filter(|l| l.level >= Level::Info).collect();
+    if !shown.is_empty() {
         let _ = writeln!(out, "log:");
-        for line in &o.logs {
+        for line in shown {
             let _ = writeln!(out, "  [{:?}] {}", line.level, line.message);
         }
-        if o.logs_dropped > 0 {
-            let _ = writeln!(out, "  … {} more lines not kept", o.logs_dropped);
-        }
+    }
+    if o.logs_dropped > 0 {
+        let _ = writeln!(out, "  … {} more log lines not kept", o.logs_dropped);
     }
     for (name, text) in [("stdout", &r.stdout), ("stderr", &r.stderr)] {
         if !text.trim().is_empty() {

@@ -157,28 +157,59 @@ fn inspect_shows_kind_capabilities_and_configuration() {
 }
 
 #[test]
-fn demo_once_prints_the_tasks_of_the_demo_region() {
+fn demo_once_creates_tasks_once_and_finds_them_on_the_second_run() {
     let cache = tempfile::tempdir().unwrap();
-    let args = ["demo", "--once", "--now", "2026-11-23T06:00:00Z"];
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("demo.db").display());
+    let args = [
+        "demo",
+        "--once",
+        "--scale",
+        "small",
+        "--now",
+        "2026-11-23T06:00:00Z",
+        "--database",
+        &db,
+    ];
     let first = zemstvo(&args, cache.path());
     assert!(first.status.success(), "{}", text(&first.stderr));
     let stdout = text(&first.stdout);
-    assert!(stdout.contains("demo region lipetsk-demo"), "{stdout}");
     assert!(
-        stdout.contains("plugin isu-smev-answer-delay 1.0.0 (deviation-check), compiled"),
+        stdout.contains("demo region `lipetsk-demo`: 4 units"),
         "{stdout}"
     );
     assert!(stdout.contains("status: succeeded"), "{stdout}");
     assert!(stdout.contains("→ employee"), "{stdout}");
-    // The second run loads the precompiled artifact and prints the same tasks.
-    let second = zemstvo(&args, cache.path());
-    let again = text(&second.stdout);
-    assert!(again.contains("precompiled, from the cache"), "{again}");
-    let tasks = |s: &str| {
-        s.lines()
-            .filter(|l| l.contains("→ employee"))
-            .map(str::to_string)
-            .collect::<Vec<_>>()
+    let created = |s: &str| -> (u64, u64) {
+        let line = s
+            .lines()
+            .find(|l| l.contains("isu-smev-answer-delay: 1 run(s)"))
+            .unwrap_or_else(|| panic!("{s}"));
+        let number = |label: &str| {
+            let before = &line[..line.find(label).unwrap()];
+            before
+                .rsplit(' ')
+                .nth(1)
+                .unwrap()
+                .trim_start_matches(',')
+                .parse::<u64>()
+                .unwrap()
+        };
+        (number("tasks created"), number("tasks already present"))
     };
-    assert_eq!(tasks(&stdout), tasks(&again));
+    let (tasks, present) = created(&stdout);
+    assert!(tasks > 0 && present == 0, "{stdout}");
+    // The second run on the same day finds every task already there and creates none.
+    let second = zemstvo(&args, cache.path());
+    assert!(second.status.success(), "{}", text(&second.stderr));
+    let again = text(&second.stdout);
+    assert!(again.contains("(generated earlier)"), "{again}");
+    assert_eq!(created(&again), (0, tasks));
+    // The tasks are in the database, for the cabinet.
+    let list = zemstvo(&["tasks", "list", "--database", &db], cache.path());
+    assert!(
+        text(&list.stdout).contains(&format!("{tasks} task(s)")),
+        "{}",
+        text(&list.stdout)
+    );
 }

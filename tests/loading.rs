@@ -247,7 +247,13 @@ async fn a_precompiled_artifact_is_reused_and_a_corrupt_one_replaced() {
 /// Every fixture must be exercised by a test in this directory.
 #[test]
 fn every_fixture_is_exercised() {
-    let sources = [include_str!("sandbox.rs"), include_str!("loading.rs")].concat();
+    let sources = [
+        include_str!("sandbox.rs"),
+        include_str!("loading.rs"),
+        include_str!("crash.rs"),
+        include_str!("../service/tests/host.rs"),
+    ]
+    .concat();
     macro_rules! check {
         ($name:ident) => {
             let name = stringify!($name).replace('_', "-");

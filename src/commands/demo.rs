@@ -1,93 +1,226 @@
-//! `zemstvo demo`: the demo region with the reference plugins, built, loaded and run.
+//! `zemstvo demo`: a demo region in a database, the reference plugins installed and run.
+//!
+//! The first run generates (deterministically) a region at the seeds' scale into the database
+//! and installs the reference plugins; every run then queues one run of each enabled plugin
+//! and prints, per plugin, the runs, the tasks created and the tasks already present — so a
+//! second run on the same day shows the first run's tasks as already present, not again.
 
+use std::collections::BTreeMap;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Args;
-use zemstvo_host::capabilities::data::Entity;
-use zemstvo_host::local::LocalRun;
+use indicatif::{ProgressBar, ProgressStyle};
 use zemstvo_host::region::demo::{DemoScale, demo_region};
-use zemstvo_host::runtime::CacheOutcome;
+use zemstvo_service::{DEFAULT_SCHEDULE, HostSettings, RegionHost, SmevSettings};
+use zemstvo_store::Store;
+use zemstvo_store::load::RegionInfo;
+use zemstvo_store::notifications::Template;
 
+use super::DatabaseArgs;
 use crate::cli::CliError;
 use crate::print;
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// Run every plugin once and exit (the default until the host serves the web UI).
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+
+    /// Run every plugin once and exit; without it the host keeps serving the region.
     #[arg(long)]
     pub once: bool,
+
+    /// How big a region to generate: `seed` (the seeds' scale) or `small`.
+    #[arg(long, default_value = "seed", value_parser = ["seed", "small"])]
+    pub scale: String,
 
     /// Seed of the synthetic region: the same seed gives the same records.
     #[arg(long, default_value_t = 2026)]
     pub seed: u64,
 
-    /// The region's logical time (RFC 3339); by default 06:00 UTC today, when ISU's morning
-    /// checks run.
+    /// The logical time of the runs (RFC 3339); by default 06:00 UTC today, when ISU's
+    /// morning checks run.
     #[arg(long, value_name = "TIME")]
     pub now: Option<String>,
+
+    /// Tasks printed in full per plugin.
+    #[arg(long, default_value_t = 3)]
+    pub show: usize,
 }
+
+/// Templates the demo region keeps for its messages.
+const TEMPLATES: &[(&str, Option<&str>, &str)] = &[
+    (
+        "decision-made",
+        Some("Решение по заявлению № {{ number }}"),
+        "{{ full_name }}, по вашему заявлению № {{ number }} принято решение: {{ decision }}.",
+    ),
+    (
+        "smev-answer-received",
+        None,
+        "{{ full_name }}, ответ {{ agency }} по заявлению № {{ number }} получен, заявление рассматривается.",
+    ),
+];
 
 pub async fn demo(args: DemoArgs) -> Result<ExitCode, CliError> {
     let now = match &args.now {
-        Some(text) => {
-            time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
-                .map_err(|_| {
-                    CliError::Input(format!(
-                        "--now `{text}` is not an RFC 3339 time such as 2026-11-23T06:00:00Z"
-                    ))
-                })?
-                .unix_timestamp()
-        }
+        Some(text) => print::parse_time(text, "--now")?,
         None => {
             let today = time::OffsetDateTime::now_utc().date();
             today.midnight().assume_utc().unix_timestamp() + 6 * 3_600
         }
     };
-    let region = Arc::new(demo_region(DemoScale::SMALL, args.seed, now));
-    println!(
-        "demo region lipetsk-demo at {}: {} units, {} employees, {} citizens, {} applications, {} SMEV requests",
-        print::timestamp(now),
-        region.table(Entity::Units).len(),
-        region.table(Entity::Employees).len(),
-        region.table(Entity::Citizens).len(),
-        region.table(Entity::Applications).len(),
-        region.table(Entity::SmevRequests).len(),
-    );
-    let runtime = super::runtime()?;
-    let mut failed = 0;
+    let store = args.database.open().await?;
+    ensure_region(&store, &args, now).await?;
+    let settings = HostSettings {
+        smev: SmevSettings::Simulator(demo_simulator()),
+        ..HostSettings::default()
+    };
+    let host = RegionHost::open(store.clone(), Arc::new(super::runtime()?), settings)
+        .await
+        .map_err(|e| CliError::Input(e.to_string()))?;
     for artifact in zemstvo_plugin_artifacts::REFERENCE {
-        let (plugin, outcome, took) = runtime
-            .load_timed(artifact.bytes)
+        host.install_bundled(artifact.bytes, Some(DEFAULT_SCHEDULE), "demo")
             .await
             .map_err(|e| CliError::Input(format!("{}: {e}", artifact.name)))?;
-        let how = match outcome {
-            CacheOutcome::Hit => "precompiled, from the cache",
-            CacheOutcome::Compiled => "compiled",
-        };
-        println!(
-            "\nplugin {} {} ({}), {how} in {:.1} ms",
-            plugin.metadata.name,
-            plugin.metadata.version,
-            plugin.metadata.kind,
-            took.as_secs_f64() * 1e3
-        );
-        let request = LocalRun::default()
-            .request(&plugin, region.clone(), Some(now))
-            .map_err(|e| CliError::Input(format!("{}: {e}", artifact.name)))?;
-        let report = runtime.run(&plugin, request).await;
-        print!("{}", print::report(&report));
-        if !report.succeeded() {
+    }
+    let cause = format!(
+        "demo:{}",
+        time::OffsetDateTime::now_utc().unix_timestamp_nanos()
+    );
+    host.enqueue_enabled(&cause, now)
+        .await
+        .map_err(|e| CliError::Input(e.to_string()))?;
+    let outcomes = host
+        .drain_queue()
+        .await
+        .map_err(|e| CliError::Input(e.to_string()))?;
+    let mut by_plugin: BTreeMap<String, (u64, u64, u64, u64)> = BTreeMap::new();
+    let mut failed = 0;
+    for o in &outcomes {
+        let entry = by_plugin.entry(o.report.plugin.name.clone()).or_default();
+        entry.0 += 1;
+        if let Some(c) = &o.committed {
+            entry.1 += c.tasks_created;
+            entry.2 += c.tasks_existing;
+            entry.3 += c.notifications_queued;
+        }
+        println!();
+        print!("{}", print::report_summary(&o.report, args.show));
+        if !o.report.succeeded() {
             failed += 1;
         }
     }
-    if !args.once {
+    let delivered = host
+        .deliver_once()
+        .await
+        .map_err(|e| CliError::Input(e.to_string()))?;
+    let smev = host
+        .smev_once()
+        .await
+        .map_err(|e| CliError::Input(e.to_string()))?;
+    println!("\nper plugin:");
+    for (plugin, (runs, created, existing, messages)) in &by_plugin {
         println!(
-            "\n(serving the region continuously comes with the store; this ran every plugin once)"
+            "  {plugin}: {runs} run(s), {created} tasks created, {existing} tasks already present, {messages} messages queued"
         );
     }
+    println!(
+        "outbox: {} sent, {} waiting for an adapter; SMEV: {} requests sent, {} answers taken",
+        delivered.sent, delivered.retried, smev.sent, smev.applied
+    );
+    println!(
+        "database: {}  (try `zemstvo tasks list --database {}`)",
+        store.url(),
+        store.url()
+    );
     if failed > 0 {
         return Err(CliError::RunFailed(format!("{failed} plugin runs failed")));
     }
+    if !args.once {
+        println!("\nserving the region; press Ctrl-C to stop");
+        host.serve(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .map_err(|e| CliError::Input(e.to_string()))?;
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// SMEV answers within seconds, so the demo shows the whole lifecycle.
+fn demo_simulator() -> zemstvo_service::settings::SimulatorSettings {
+    zemstvo_service::settings::SimulatorSettings {
+        seconds_per_day: 2.0,
+        ..Default::default()
+    }
+}
+
+/// Generates and loads the demo region once; later runs reuse it.
+async fn ensure_region(store: &Store, args: &DemoArgs, now: i64) -> Result<(), CliError> {
+    if let Some(region) = store
+        .region()
+        .await
+        .map_err(|e| CliError::Input(e.to_string()))?
+    {
+        println!(
+            "demo region `{}` in {} (generated earlier)",
+            region.id,
+            store.url()
+        );
+        return Ok(());
+    }
+    let scale = if args.scale == "small" {
+        DemoScale::SMALL
+    } else {
+        DemoScale::SEED
+    };
+    println!(
+        "generating the demo region (seed {}) into {}",
+        args.seed,
+        store.url()
+    );
+    let region = demo_region(scale, args.seed, now);
+    store
+        .create_region(&RegionInfo {
+            id: "lipetsk-demo".into(),
+            name: "Липецкая область (демо)".into(),
+            timezone: "Europe/Moscow".into(),
+        })
+        .await
+        .map_err(|e| CliError::Input(e.to_string()))?;
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} loading records [{bar:40}] {pos}/{len} ({eta})")
+            .expect("a valid progress template")
+            .progress_chars("=> "),
+    );
+    store
+        .load_region(&region, &|done, total| {
+            bar.set_length(total);
+            bar.set_position(done);
+        })
+        .await
+        .map_err(|e| CliError::Input(e.to_string()))?;
+    bar.finish_and_clear();
+    for (name, subject, body) in TEMPLATES {
+        store
+            .put_template(
+                &Template {
+                    name: name.to_string(),
+                    subject: subject.map(str::to_string),
+                    body: body.to_string(),
+                },
+                "demo",
+            )
+            .await
+            .map_err(|e| CliError::Input(e.to_string()))?;
+    }
+    let counts = store
+        .counts()
+        .await
+        .map_err(|e| CliError::Input(e.to_string()))?;
+    let line: Vec<String> = counts.iter().map(|(e, n)| format!("{n} {e}")).collect();
+    println!("demo region `lipetsk-demo`: {}", line.join(", "));
+    Ok(())
 }

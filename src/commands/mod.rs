@@ -2,13 +2,40 @@
 
 pub mod demo;
 pub mod inspect;
+pub mod region;
 pub mod run;
+pub mod serve;
+pub mod tasks;
 
 use std::path::Path;
 
+use clap::Args;
 use zemstvo_host::{LoadedPlugin, Runtime, RuntimeSettings};
+use zemstvo_store::Store;
 
 use crate::cli::{CliError, default_cache_dir};
+
+/// The region's database, for the commands that work on a region.
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseArgs {
+    /// `sqlite://PATH` (created if missing) or `postgres://USER@HOST:PORT/DATABASE`.
+    #[arg(
+        long,
+        global = true,
+        env = "ZEMSTVO_DATABASE",
+        default_value = "sqlite://zemstvo-demo.db",
+        value_name = "URL"
+    )]
+    pub database: String,
+}
+
+impl DatabaseArgs {
+    pub async fn open(&self) -> Result<Store, CliError> {
+        Store::open(&self.database)
+            .await
+            .map_err(|e| CliError::Input(e.to_string()))
+    }
+}
 
 /// A runtime with the on-disk artifact cache.
 pub(crate) fn runtime() -> Result<Runtime, CliError> {

@@ -101,7 +101,10 @@ impl From<serde_json::Error> for StoreError {
 pub struct Store {
     pool: AnyPool,
     dialect: Dialect,
+    /// For messages: without a password.
     url: String,
+    /// For LISTEN on PostgreSQL, which needs its own connection.
+    connect_url: String,
 }
 
 impl Store {
@@ -160,6 +163,7 @@ impl Store {
             pool,
             dialect,
             url: redact(url),
+            connect_url: connect_url.clone(),
         })
     }
 
@@ -174,6 +178,17 @@ impl Store {
 
     pub(crate) fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// On PostgreSQL, a listener for the changes other hosts make to plugins (enable, disable,
+    /// grants, configuration); `None` on SQLite, where one host owns the file.
+    pub async fn listen_changes(&self) -> Result<Option<sqlx::postgres::PgListener>, StoreError> {
+        if self.dialect != Dialect::Postgres {
+            return Ok(None);
+        }
+        let mut listener = sqlx::postgres::PgListener::connect(&self.connect_url).await?;
+        listener.listen(plugins::CHANGES_CHANNEL).await?;
+        Ok(Some(listener))
     }
 
     /// Closes the pool, waiting for connections to be returned.

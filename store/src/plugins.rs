@@ -401,3 +401,55 @@ impl Store {
         Ok(())
     }
 }
+
+impl Store {
+    /// Sets (or clears) a plugin's cron schedule, in UTC.
+    pub async fn set_schedule(
+        &self,
+        name: &str,
+        schedule: Option<&str>,
+        actor: &str,
+    ) -> Result<(), StoreError> {
+        self.require_installed(name).await?;
+        let mut tx = self.pool().begin().await?;
+        sqlx::query(
+            "UPDATE plugin_installations SET schedule = $1, updated_at = $2 WHERE name = $3",
+        )
+        .bind(schedule.map(str::to_string))
+        .bind(now())
+        .bind(name.to_string())
+        .execute(&mut *tx)
+        .await?;
+        audit::record(
+            &mut *tx,
+            actor,
+            "schedule",
+            name,
+            serde_json::json!({ "schedule": schedule }),
+        )
+        .await?;
+        self.notify_change(&mut tx, name).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "testing")]
+impl Store {
+    /// Flips a byte of a stored component, as tampering with the database file would
+    /// (tests only).
+    pub async fn tamper_component_for_tests(&self, sha256: &str) -> Result<(), StoreError> {
+        let mut package = self
+            .package(sha256)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(sha256.to_string()))?;
+        let middle = package.component.len() / 2;
+        package.component[middle] ^= 0x01;
+        sqlx::query("UPDATE packages SET component = $1 WHERE sha256 = $2")
+            .bind(package.component)
+            .bind(sha256.to_string())
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+}

@@ -471,3 +471,14 @@ impl Store {
         Ok(())
     }
 }
+
+impl Store {
+    /// The run queue as (plugin, status, attempts), oldest first.
+    pub async fn run_queue(&self) -> Result<Vec<(String, String, i64)>, StoreError> {
+        Ok(
+            sqlx::query_as("SELECT plugin, status, attempts FROM run_queue ORDER BY id")
+                .fetch_all(self.pool())
+                .await?,
+        )
+    }
+}

@@ -356,3 +356,14 @@ impl Store {
             .collect())
     }
 }
+
+impl Store {
+    /// The SMEV outbox as (request key, status), oldest first.
+    pub async fn smev_outbox(&self) -> Result<Vec<(String, String)>, StoreError> {
+        Ok(
+            sqlx::query_as("SELECT request_key, status FROM smev_outbox ORDER BY id")
+                .fetch_all(self.pool())
+                .await?,
+        )
+    }
+}

@@ -8,7 +8,8 @@ use crate::runtime::wit::latest::zemstvo::platform::log as wit;
 /// Characters of one line kept; longer lines are cut.
 const MAX_LINE: usize = 2_000;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// Severity, in increasing order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Level {
     Trace,

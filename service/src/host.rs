@@ -1,0 +1,483 @@
+//! The region host: one process's share of a region's work.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::Arc;
+
+use sha2::{Digest, Sha256};
+use tokio::sync::{Mutex, Notify};
+use zemstvo_host::capabilities::Grants;
+use zemstvo_host::capabilities::data::RegionData;
+use zemstvo_host::local::LocalRun;
+use zemstvo_host::metadata::PluginMetadata;
+use zemstvo_host::report::{FailureReason, RunOutputs, RunReport, RunStatus};
+use zemstvo_host::{LoadedPlugin, RunInput, Runtime};
+use zemstvo_outbox::delivery::{DeliveryStats, NotificationWorker};
+use zemstvo_outbox::render::render;
+use zemstvo_outbox::senders::{HttpGatewaySender, SmtpSender};
+use zemstvo_outbox::smev::{
+    HttpSmevTransport, SmevSimulator, SmevStats, SmevTransport, SmevWorker,
+};
+use zemstvo_store::data::SqlRegion;
+use zemstvo_store::notifications::NewNotification;
+use zemstvo_store::plugins::StoredPackage;
+use zemstvo_store::runs::{CommitSummary, QueuedRun, RunCommit};
+use zemstvo_store::{Store, StoreError};
+
+use crate::schedule::due_occurrence;
+use crate::settings::{HostSettings, SmevSettings};
+
+/// Why the host could not do something. Messages say what to do next.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("the database holds no region yet; create one (e.g. `zemstvo demo`) before serving it")]
+    NoRegion,
+    #[error("{0}")]
+    Settings(String),
+    #[error("{0}")]
+    Plugin(String),
+}
+
+/// A run the host took from the queue, and what committing it did.
+#[derive(Debug, Clone)]
+pub struct RunOutcome {
+    pub queued: QueuedRun,
+    pub report: RunReport,
+    /// `None` when the commit was refused because another host took the run over.
+    pub committed: Option<CommitSummary>,
+}
+
+/// One host of a region.
+pub struct RegionHost {
+    store: Store,
+    runtime: Arc<Runtime>,
+    settings: HostSettings,
+    region: Arc<dyn RegionData>,
+    /// Loaded plugins by component hash: a hash names exactly one component, so entries
+    /// never go stale.
+    loaded: Mutex<HashMap<String, LoadedPlugin>>,
+    notifications: NotificationWorker,
+    smev: Option<SmevWorker>,
+    /// Woken when another host changes a plugin (PostgreSQL), to look for work at once.
+    wake: Arc<Notify>,
+}
+
+impl RegionHost {
+    pub async fn open(
+        store: Store,
+        runtime: Arc<Runtime>,
+        settings: HostSettings,
+    ) -> Result<Self, ServiceError> {
+        let region = store.region().await?.ok_or(ServiceError::NoRegion)?;
+        let host = settings.host_id.clone();
+        let mut notifications =
+            NotificationWorker::new(store.clone(), host.clone(), settings.retry.clone());
+        if let Some(smtp) = &settings.smtp {
+            notifications = notifications.with_sender(
+                "email",
+                Arc::new(SmtpSender::new(smtp).map_err(ServiceError::Settings)?),
+            );
+        }
+        for (channel, gateway) in [
+            ("sms", &settings.sms),
+            ("voice", &settings.voice),
+            ("portal", &settings.portal),
+        ] {
+            if let Some(config) = gateway {
+                let sender =
+                    HttpGatewaySender::new(config.clone()).map_err(ServiceError::Settings)?;
+                notifications = notifications.with_sender(channel, Arc::new(sender));
+            }
+        }
+        let transport: Option<Arc<dyn SmevTransport>> = match &settings.smev {
+            SmevSettings::None => None,
+            SmevSettings::Simulator(c) => Some(Arc::new(SmevSimulator::new(c.clone()))),
+            SmevSettings::Http(c) => Some(Arc::new(
+                HttpSmevTransport::new(c.clone()).map_err(ServiceError::Settings)?,
+            )),
+        };
+        let smev =
+            transport.map(|t| SmevWorker::new(store.clone(), host, t, settings.retry.clone()));
+        if let Some(worker) = &smev {
+            worker.resume().await?;
+        }
+        Ok(RegionHost {
+            region: Arc::new(SqlRegion::new(store.clone(), region.id)),
+            store,
+            runtime,
+            settings,
+            loaded: Mutex::new(HashMap::new()),
+            notifications,
+            smev,
+            wake: Arc::new(Notify::new()),
+        })
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn settings(&self) -> &HostSettings {
+        &self.settings
+    }
+
+    /// Installs a component that comes with the host itself (the reference plugins of the
+    /// demo) and enables it with the grants it declares and the given schedule. Installing
+    /// the same bytes again changes nothing.
+    pub async fn install_bundled(
+        &self,
+        bytes: &[u8],
+        schedule: Option<&str>,
+        actor: &str,
+    ) -> Result<PluginMetadata, ServiceError> {
+        let plugin =
+            self.runtime.load(bytes).await.map_err(|e| {
+                ServiceError::Plugin(format!("the bundled plugin does not load: {e}"))
+            })?;
+        let m = plugin.metadata.clone();
+        let manifest = serde_json::json!({
+            "name": m.name,
+            "version": m.version.to_string(),
+            "kind": m.kind,
+            "wit_version": plugin.wit_version,
+            "capabilities": m.capabilities,
+            "config": m.config,
+            "sha256": plugin.sha256,
+            "vendor": "zemstvo",
+        });
+        self.store
+            .add_package(&StoredPackage {
+                sha256: plugin.sha256.clone(),
+                name: m.name.clone(),
+                version: m.version.to_string(),
+                kind: m.kind.name().to_string(),
+                wit_version: plugin.wit_version.clone(),
+                manifest: manifest.to_string(),
+                signatures: None,
+                component: bytes.to_vec(),
+            })
+            .await?;
+        let current = self.store.installation(&m.name).await?;
+        if current.as_ref().is_none_or(|c| c.sha256 != plugin.sha256) {
+            let action = if current.is_some() {
+                "upgrade"
+            } else {
+                "install"
+            };
+            self.store
+                .install(
+                    &m.name,
+                    &m.version.to_string(),
+                    &plugin.sha256,
+                    action,
+                    actor,
+                )
+                .await?;
+            let grants: Grants = m.capabilities.iter().copied().collect();
+            self.store.set_grants(&m.name, &grants, actor).await?;
+            self.store.set_schedule(&m.name, schedule, actor).await?;
+            self.store.set_enabled(&m.name, true, actor).await?;
+        }
+        self.loaded
+            .lock()
+            .await
+            .insert(plugin.sha256.clone(), plugin);
+        Ok(m)
+    }
+
+    /// Queues one run of every enabled plugin at `logical_time`; returns their names.
+    pub async fn enqueue_enabled(
+        &self,
+        cause: &str,
+        logical_time: i64,
+    ) -> Result<Vec<String>, ServiceError> {
+        let mut queued = Vec::new();
+        for i in self
+            .store
+            .installations()
+            .await?
+            .into_iter()
+            .filter(|i| i.enabled)
+        {
+            if self
+                .store
+                .enqueue_run(&i.name, cause, logical_time, 0)
+                .await?
+            {
+                queued.push(i.name);
+            }
+        }
+        Ok(queued)
+    }
+
+    /// Queues the scheduled runs that are due at `now` (once per occurrence, whichever host
+    /// asks first).
+    pub async fn enqueue_scheduled(&self, now: i64) -> Result<usize, ServiceError> {
+        let mut queued = 0;
+        for i in self
+            .store
+            .installations()
+            .await?
+            .into_iter()
+            .filter(|i| i.enabled)
+        {
+            let Some(schedule) = &i.schedule else {
+                continue;
+            };
+            match due_occurrence(schedule, now) {
+                Ok(Some(at)) => {
+                    queued += self.store.enqueue_run(&i.name, "schedule", at, at).await? as usize
+                }
+                Ok(None) => {}
+                Err(why) => tracing::warn!(plugin = %i.name, "{why}"),
+            }
+        }
+        Ok(queued)
+    }
+
+    /// Takes the next due run from the queue, runs it and commits it.
+    pub async fn run_next(&self) -> Result<Option<RunOutcome>, ServiceError> {
+        let host = self.settings.host_id.as_str();
+        let Some(queued) = self.store.claim_run(host, self.settings.lease()).await? else {
+            return Ok(None);
+        };
+        let (plugin, grants, config) = match self.prepare(&queued).await {
+            Ok(ready) => ready,
+            Err(why) => {
+                tracing::warn!(plugin = %queued.plugin, "run abandoned: {why}");
+                self.store.abandon_run(&queued, host, &why).await?;
+                return Ok(None);
+            }
+        };
+        tracing::info!(plugin = %queued.plugin, run = %queued.run_id(), "run started");
+        let started_at = now();
+        let local = LocalRun {
+            config,
+            grants: Some(grants.clone()),
+            now: Some(queued.logical_time),
+            run_id: Some(queued.run_id()),
+            limits: self.settings.limits.clone(),
+            input: RunInput::Batch,
+        };
+        let request = local
+            .request(&plugin, self.region.clone(), None)
+            .map_err(|e| ServiceError::Plugin(e.to_string()))?;
+        let resolved = request.config.values.clone();
+        let mut report = self.runtime.run(&plugin, request).await;
+        let notifications = match self.render(&report).await {
+            Ok(n) => n,
+            Err(why) => {
+                fail(&mut report, why);
+                Vec::new()
+            }
+        };
+        let committed = match self
+            .store
+            .commit_run(RunCommit {
+                report: &report,
+                queued: Some(&queued),
+                cause: &queued.cause,
+                host,
+                started_at,
+                grants: &grants,
+                config: &resolved,
+                notifications,
+            })
+            .await
+        {
+            Ok(summary) => Some(summary),
+            Err(StoreError::Conflict(why)) => {
+                tracing::warn!("{why}");
+                None
+            }
+            Err(e) => return Err(e.into()),
+        };
+        tracing::info!(plugin = %queued.plugin, run = %queued.run_id(), succeeded = report.succeeded(), "run committed");
+        Ok(Some(RunOutcome {
+            queued,
+            report,
+            committed,
+        }))
+    }
+
+    /// Runs queued runs until none is due.
+    pub async fn drain_queue(&self) -> Result<Vec<RunOutcome>, ServiceError> {
+        let mut outcomes = Vec::new();
+        while let Some(outcome) = self.run_next().await? {
+            outcomes.push(outcome);
+        }
+        Ok(outcomes)
+    }
+
+    /// The plugin, grants and configuration for a queued run, or why it cannot run.
+    async fn prepare(
+        &self,
+        queued: &QueuedRun,
+    ) -> Result<(LoadedPlugin, Grants, Vec<(String, String)>), String> {
+        let installation = self
+            .store
+            .installation(&queued.plugin)
+            .await
+            .map_err(|e| e.to_string())?
+            .filter(|i| i.enabled)
+            .ok_or_else(|| {
+                format!(
+                    "plugin `{}` is no longer installed and enabled",
+                    queued.plugin
+                )
+            })?;
+        let plugin = self.load(&installation.sha256).await?;
+        let grants = self
+            .store
+            .grants(&queued.plugin)
+            .await
+            .map_err(|e| e.to_string())?;
+        let config = self
+            .store
+            .config(&queued.plugin)
+            .await
+            .map_err(|e| e.to_string())?;
+        plugin
+            .metadata
+            .config
+            .resolve(config.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .map_err(|e| {
+                format!(
+                    "the stored configuration of `{}` is refused: {e}",
+                    queued.plugin
+                )
+            })?;
+        Ok((plugin, grants, config))
+    }
+
+    /// Loads a component by hash, checking that the stored bytes still have that hash.
+    async fn load(&self, sha256: &str) -> Result<LoadedPlugin, String> {
+        if let Some(p) = self.loaded.lock().await.get(sha256) {
+            return Ok(p.clone());
+        }
+        let package = self
+            .store
+            .package(sha256)
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("the package {sha256} is missing from the store"))?;
+        let actual = hex::encode(Sha256::digest(&package.component));
+        if actual != sha256 {
+            return Err(format!(
+                "the stored component of {} {} was changed (sha256 {actual}, installed as {sha256}); reinstall it",
+                package.name, package.version
+            ));
+        }
+        let plugin = self
+            .runtime
+            .load(&package.component)
+            .await
+            .map_err(|e| e.to_string())?;
+        self.loaded
+            .lock()
+            .await
+            .insert(sha256.to_string(), plugin.clone());
+        Ok(plugin)
+    }
+
+    /// Renders a successful run's notifications for the outbox.
+    async fn render(&self, report: &RunReport) -> Result<Vec<NewNotification>, String> {
+        if !report.succeeded() {
+            return Ok(Vec::new());
+        }
+        let mut out = Vec::with_capacity(report.outputs.notifications.len());
+        for n in &report.outputs.notifications {
+            let template = self
+                .store
+                .template(&n.template)
+                .await
+                .map_err(|e| e.to_string())?;
+            let contact = self
+                .store
+                .contact(n.citizen)
+                .await
+                .map_err(|e| e.to_string())?;
+            out.push(
+                render(n, template.as_ref(), contact.as_ref())
+                    .map_err(|e| format!("notification `{}`: {e}", n.key))?,
+            );
+        }
+        Ok(out)
+    }
+
+    /// Delivers due notifications.
+    pub async fn deliver_once(&self) -> Result<DeliveryStats, ServiceError> {
+        Ok(self.notifications.deliver_once(500).await?)
+    }
+
+    /// Sends queued SMEV requests and takes answers.
+    pub async fn smev_once(&self) -> Result<SmevStats, ServiceError> {
+        let Some(worker) = &self.smev else {
+            return Ok(SmevStats::default());
+        };
+        let mut stats = worker.send_once(500).await?;
+        let received = worker.receive_once(500).await?;
+        stats.applied = received.applied;
+        stats.duplicates = received.duplicates;
+        stats.unmatched = received.unmatched;
+        Ok(stats)
+    }
+
+    /// Serves the region until `shutdown` resolves: schedules, runs, deliveries, answers.
+    pub async fn serve(&self, shutdown: impl Future<Output = ()>) -> Result<(), ServiceError> {
+        tokio::pin!(shutdown);
+        if let Some(mut listener) = self.store.listen_changes().await? {
+            let wake = self.wake.clone();
+            tokio::spawn(async move {
+                while let Ok(n) = listener.recv().await {
+                    tracing::info!(plugin = n.payload(), "another host changed a plugin");
+                    wake.notify_one();
+                }
+            });
+        }
+        loop {
+            if let Err(e) = self.tick().await {
+                // A database that is down or locked: report, and try again next tick.
+                tracing::error!("{e}");
+            }
+            tokio::select! {
+                _ = &mut shutdown => return Ok(()),
+                _ = self.wake.notified() => {}
+                _ = tokio::time::sleep(self.settings.poll_interval()) => {}
+            }
+        }
+    }
+
+    /// One round of work.
+    pub async fn tick(&self) -> Result<(), ServiceError> {
+        self.enqueue_scheduled(now()).await?;
+        self.drain_queue().await?;
+        self.deliver_once().await?;
+        self.smev_once().await?;
+        Ok(())
+    }
+}
+
+/// Turns a run that succeeded into a failed one whose outputs cannot be kept.
+fn fail(report: &mut RunReport, why: String) {
+    report.status = RunStatus::Failed {
+        reason: FailureReason::InvalidResult { message: why },
+    };
+    let outputs = std::mem::take(&mut report.outputs);
+    report.outputs = RunOutputs {
+        logs: outputs.logs,
+        logs_dropped: outputs.logs_dropped,
+        denied: outputs.denied,
+        rows_read: outputs.rows_read,
+        ..RunOutputs::default()
+    };
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}

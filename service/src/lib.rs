@@ -1,0 +1,16 @@
+//! The region host as a running service.
+//!
+//! A [`RegionHost`] takes runs from the store's queue (scheduled by cron, queued by hand or by
+//! the demo), runs the installed plugin against the region's data in the store, and commits
+//! the run with everything it emitted in one transaction; then it delivers the outbox
+//! (notifications, SMEV requests) and takes SMEV answers. Several hosts can share one
+//! PostgreSQL database: each run and each message goes to one of them, and they learn of
+//! plugin changes through `LISTEN/NOTIFY`.
+
+mod host;
+mod schedule;
+pub mod settings;
+
+pub use host::{RegionHost, RunOutcome, ServiceError};
+pub use schedule::{DEFAULT_SCHEDULE, due_occurrence};
+pub use settings::{HostSettings, SmevSettings};

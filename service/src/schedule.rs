@@ -1,0 +1,53 @@
+//! Cron schedules of installed plugins (in UTC): when a scheduled run is due.
+
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use croner::Cron;
+
+/// ISU's morning checks: 06:00 UTC (09:00 in Lipetsk), Monday to Friday.
+pub const DEFAULT_SCHEDULE: &str = "0 6 * * 1-5";
+
+/// The latest occurrence of `schedule` at or before `now` (seconds since the epoch), if the
+/// schedule parses and has one.
+pub fn due_occurrence(schedule: &str, now: i64) -> Result<Option<i64>, String> {
+    let cron = Cron::from_str(schedule)
+        .map_err(|e| format!("schedule `{schedule}` is not a cron expression: {e}"))?;
+    let Some(now) = DateTime::<Utc>::from_timestamp(now, 0) else {
+        return Ok(None);
+    };
+    Ok(cron
+        .find_previous_occurrence(&now, true)
+        .ok()
+        .map(|t| t.timestamp()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_morning_check_is_due_from_six_on_workdays() {
+        // 2026-11-23 is a Monday.
+        let monday_0700 = 1_795_417_200;
+        assert_eq!(
+            due_occurrence(DEFAULT_SCHEDULE, monday_0700).unwrap(),
+            Some(1_795_413_600)
+        );
+        // Sunday noon: the last one was Friday 06:00.
+        let sunday_noon = 1_795_348_800;
+        assert_eq!(
+            due_occurrence(DEFAULT_SCHEDULE, sunday_noon).unwrap(),
+            Some(1_795_154_400)
+        );
+    }
+
+    #[test]
+    fn a_bad_schedule_says_so() {
+        assert!(
+            due_occurrence("every morning", 0)
+                .unwrap_err()
+                .contains("not a cron expression")
+        );
+    }
+}

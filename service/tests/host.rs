@@ -1,0 +1,316 @@
+//! The region host over the store: runs from the queue committed once, shared between hosts,
+//! refusing a tampered component, hearing of changes.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use zemstvo_host::region::demo::{DemoScale, demo_region};
+use zemstvo_host::{FailureReason, Runtime, RuntimeSettings};
+use zemstvo_service::{DEFAULT_SCHEDULE, HostSettings, RegionHost, SmevSettings};
+use zemstvo_store::load::RegionInfo;
+use zemstvo_store::testing::TestDatabase;
+use zemstvo_store::{Store, on_both_databases};
+
+const NOW: i64 = 1_795_413_600;
+const REFERENCE: &str = "isu-smev-answer-delay";
+
+async fn region(db: &TestDatabase) -> Store {
+    let store = db.store().await;
+    store
+        .create_region(&RegionInfo {
+            id: "lipetsk-demo".into(),
+            name: "demo".into(),
+            timezone: "Europe/Moscow".into(),
+        })
+        .await
+        .unwrap();
+    store
+        .load_region(&demo_region(DemoScale::SMALL, 11, NOW), &|_, _| {})
+        .await
+        .unwrap();
+    store
+}
+
+async fn host(store: &Store, id: &str) -> RegionHost {
+    let settings = HostSettings {
+        host_id: id.into(),
+        smev: SmevSettings::None,
+        ..HostSettings::default()
+    };
+    let runtime = Arc::new(Runtime::new(RuntimeSettings::default()).unwrap());
+    RegionHost::open(store.clone(), runtime, settings)
+        .await
+        .unwrap()
+}
+
+fn reference() -> &'static [u8] {
+    zemstvo_plugin_artifacts::reference(REFERENCE)
+        .unwrap()
+        .bytes
+}
+
+async fn two_hosts_share_the_queue(db: TestDatabase) {
+    let store = region(&db).await;
+    let a = host(&store, "host-a").await;
+    a.install_bundled(reference(), None, "test").await.unwrap();
+    for i in 0..6 {
+        assert!(
+            store
+                .enqueue_run(REFERENCE, &format!("manual-{i}"), NOW, 0)
+                .await
+                .unwrap()
+        );
+    }
+    let b = host(&db.store().await, "host-b").await;
+    let (ra, rb) = tokio::join!(a.drain_queue(), b.drain_queue());
+    let (ra, rb) = (ra.unwrap(), rb.unwrap());
+    assert_eq!(ra.len() + rb.len(), 6, "every queued run ran once");
+    let runs = store.recent_runs(None, 20).await.unwrap();
+    assert_eq!(runs.len(), 6);
+    let created: u64 = runs.iter().map(|r| r.tasks_created).sum();
+    let tasks = store.tasks(&Default::default()).await.unwrap().len() as u64;
+    assert_eq!(
+        created, tasks,
+        "tasks were created by exactly one of the runs"
+    );
+    assert!(
+        store
+            .run_queue()
+            .await
+            .unwrap()
+            .iter()
+            .all(|(_, status, attempts)| status == "done" && *attempts == 1)
+    );
+}
+on_both_databases!(
+    two_hosts_sharing_a_database_run_each_queued_run_once,
+    two_hosts_share_the_queue
+);
+
+async fn tampered_component(db: TestDatabase) {
+    let store = region(&db).await;
+    let installed = host(&store, "installer")
+        .await
+        .install_bundled(reference(), None, "test")
+        .await
+        .unwrap();
+    let sha = store
+        .installation(&installed.name)
+        .await
+        .unwrap()
+        .unwrap()
+        .sha256;
+    store.tamper_component_for_tests(&sha).await.unwrap();
+    store
+        .enqueue_run(REFERENCE, "manual", NOW, 0)
+        .await
+        .unwrap();
+    let fresh = host(&store, "fresh").await;
+    assert!(
+        fresh.run_next().await.unwrap().is_none(),
+        "the run does not start"
+    );
+    let log = store.audit_log(Some(REFERENCE), 5).await.unwrap();
+    let abandoned = log
+        .iter()
+        .find(|e| e.action == "run-abandoned")
+        .expect("the refusal is in the audit log");
+    assert!(
+        abandoned.details["reason"]
+            .as_str()
+            .unwrap()
+            .contains("was changed"),
+        "{abandoned:?}"
+    );
+    assert!(store.recent_runs(None, 5).await.unwrap().is_empty());
+}
+on_both_databases!(
+    a_component_changed_in_the_store_is_refused_at_the_next_load,
+    tampered_component
+);
+
+async fn schedule_once_per_occurrence(db: TestDatabase) {
+    let store = region(&db).await;
+    let h = host(&store, "host-a").await;
+    h.install_bundled(reference(), Some(DEFAULT_SCHEDULE), "test")
+        .await
+        .unwrap();
+    let monday_0700 = NOW + 3_600;
+    assert_eq!(h.enqueue_scheduled(monday_0700).await.unwrap(), 1);
+    assert_eq!(
+        h.enqueue_scheduled(monday_0700 + 60).await.unwrap(),
+        0,
+        "one run per occurrence"
+    );
+    let outcome = h.run_next().await.unwrap().expect("the scheduled run");
+    assert_eq!(
+        outcome.report.logical_time, NOW,
+        "the run's time is the occurrence's"
+    );
+    assert!(outcome.report.succeeded());
+}
+on_both_databases!(
+    a_schedule_queues_one_run_per_occurrence,
+    schedule_once_per_occurrence
+);
+
+async fn unknown_template(db: TestDatabase) {
+    let store = region(&db).await;
+    let h = host(&store, "host-a").await;
+    h.install_bundled(
+        &zemstvo_plugin_artifacts::fixture("fixture-slow-reporter"),
+        None,
+        "test",
+    )
+    .await
+    .unwrap();
+    store
+        .enqueue_run("fixture-slow-reporter", "manual", NOW, 0)
+        .await
+        .unwrap();
+    let outcome = h.run_next().await.unwrap().unwrap();
+    match outcome.report.failure() {
+        Some(FailureReason::PluginError { message, .. }) => {
+            assert!(message.contains("no template `decision-made`"), "{message}")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        store.tasks(&Default::default()).await.unwrap().is_empty(),
+        "a failed run keeps nothing"
+    );
+    assert_eq!(
+        store.recent_runs(None, 5).await.unwrap()[0].status,
+        "failed"
+    );
+}
+on_both_databases!(
+    a_message_with_an_unknown_template_fails_the_run_and_keeps_nothing,
+    unknown_template
+);
+
+#[tokio::test]
+async fn postgres_hosts_hear_of_plugin_changes() {
+    let Some(db) = TestDatabase::postgres("postgres_hosts_hear_of_plugin_changes").await else {
+        return;
+    };
+    let store = region(&db).await;
+    host(&store, "installer")
+        .await
+        .install_bundled(reference(), None, "test")
+        .await
+        .unwrap();
+    let mut listener = store
+        .listen_changes()
+        .await
+        .unwrap()
+        .expect("PostgreSQL listens");
+    store.set_enabled(REFERENCE, false, "admin").await.unwrap();
+    let note = tokio::time::timeout(Duration::from_secs(10), listener.recv())
+        .await
+        .expect("a notification")
+        .unwrap();
+    assert_eq!(note.payload(), REFERENCE);
+}
+
+async fn malformed_outputs(db: TestDatabase) {
+    let store = region(&db).await;
+    store
+        .put_template(
+            &zemstvo_store::notifications::Template {
+                name: "decision-made".into(),
+                subject: None,
+                body: "{{ full_name }}".into(),
+            },
+            "test",
+        )
+        .await
+        .unwrap();
+    let h = host(&store, "host-a").await;
+    h.install_bundled(
+        &zemstvo_plugin_artifacts::fixture("fixture-bad-outputs"),
+        None,
+        "test",
+    )
+    .await
+    .unwrap();
+    store
+        .enqueue_run("fixture-bad-outputs", "manual", NOW, 0)
+        .await
+        .unwrap();
+    let outcome = h.run_next().await.unwrap().unwrap();
+    assert!(outcome.report.succeeded(), "{:?}", outcome.report.failure());
+    let log: Vec<String> = outcome
+        .report
+        .outputs
+        .logs
+        .iter()
+        .map(|l| l.message.clone())
+        .collect();
+    let line = |what: &str| {
+        log.iter()
+            .find(|l| l.starts_with(what))
+            .unwrap_or_else(|| panic!("{what}: {log:?}"))
+            .clone()
+    };
+    assert!(
+        line("unknown employee").contains("UnknownEmployee(999999)"),
+        "{log:?}"
+    );
+    assert!(line("empty title").contains("title is empty"), "{log:?}");
+    assert!(
+        line("due in the past").contains("cannot be due in the past"),
+        "{log:?}"
+    );
+    assert!(
+        line("unknown citizen").contains("UnknownCitizen(999999)"),
+        "{log:?}"
+    );
+    assert!(line("no consent").contains("NoConsent"), "{log:?}");
+    assert!(
+        line("unknown template").contains("no template `no-such-template`"),
+        "{log:?}"
+    );
+    assert!(!log.iter().any(|l| l.contains("ACCEPTED")), "{log:?}");
+    let tasks = store.tasks(&Default::default()).await.unwrap();
+    assert_eq!(tasks.len(), 1, "only the valid task is kept");
+    assert!(store.notifications(None).await.unwrap().is_empty());
+}
+on_both_databases!(
+    malformed_outputs_are_refused_by_name_and_the_valid_ones_kept,
+    malformed_outputs
+);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_locked_database_delays_the_commit_and_loses_nothing() {
+    use sqlx::{Connection, Executor};
+    let db = TestDatabase::sqlite().await;
+    let store = region(&db).await;
+    let h = host(&store, "host-a").await;
+    h.install_bundled(reference(), None, "test").await.unwrap();
+    store
+        .enqueue_run(REFERENCE, "manual", NOW, 0)
+        .await
+        .unwrap();
+    // Another process holds the write lock for longer than the host waits (5 s).
+    let mut locker = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
+    locker.execute("BEGIN EXCLUSIVE").await.unwrap();
+    let err = h.run_next().await.unwrap_err();
+    assert!(err.to_string().contains("database is busy"), "{err}");
+    locker.execute("ROLLBACK").await.unwrap();
+    drop(locker);
+    assert!(
+        store.tasks(&Default::default()).await.unwrap().is_empty(),
+        "nothing was half-written"
+    );
+    assert!(store.recent_runs(None, 5).await.unwrap().is_empty());
+    // The claim expires and the run is taken again, this time committing once.
+    store.expire_claims_for_tests().await.unwrap();
+    let outcome = h.run_next().await.unwrap().expect("the run is retried");
+    let committed = outcome.committed.unwrap();
+    assert!(committed.tasks_created > 0);
+    assert_eq!(
+        store.tasks(&Default::default()).await.unwrap().len() as u64,
+        committed.tasks_created
+    );
+}
