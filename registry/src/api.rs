@@ -108,6 +108,9 @@ pub struct Challenge {
     pub nonce: String,
     /// Unix seconds after which the registry refuses it.
     pub expires_at: i64,
+    /// The largest upload the registry accepts, so a client can refuse a larger file before
+    /// sending it.
+    pub max_upload_bytes: u64,
 }
 
 /// The answer to a successful publish.

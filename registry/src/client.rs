@@ -90,6 +90,12 @@ pub enum ClientError {
     #[error("the download is larger than the limit of {limit} bytes; refused")]
     TooLarge { limit: u64 },
     #[error(
+        "the package is {size} bytes, more than the registry's upload limit of {limit} bytes; \
+         nothing was sent (the operator sets the limit with `zemstvo registry serve \
+         --max-upload-mb`)"
+    )]
+    UploadTooLarge { size: u64, limit: u64 },
+    #[error(
         "the download has sha256 {actual}, but the registry announced {expected}; it was \
          damaged on the way: try again"
     )]
@@ -291,6 +297,12 @@ impl Client {
         let challenge: Challenge = self
             .json(self.http.post(self.endpoint("challenges")))
             .await?;
+        if package.len() as u64 > challenge.max_upload_bytes {
+            return Err(ClientError::UploadTooLarge {
+                size: package.len() as u64,
+                limit: challenge.max_upload_bytes,
+            });
+        }
         let sha256 = package_sha256(&package);
         let signature = key.sign(
             SignedDomain::PublishRequest,

@@ -43,7 +43,14 @@ pub async fn challenge(
     let now = unix_now();
     let expires_at = now + state.settings().challenge_ttl.as_secs() as i64;
     state.store().add_challenge(&nonce, expires_at, now).await?;
-    Ok((StatusCode::CREATED, Json(Challenge { nonce, expires_at })))
+    Ok((
+        StatusCode::CREATED,
+        Json(Challenge {
+            nonce,
+            expires_at,
+            max_upload_bytes: state.settings().max_upload_bytes as u64,
+        }),
+    ))
 }
 
 fn required<'a>(headers: &'a HeaderMap, name: &str) -> Result<&'a str, ApiError> {

@@ -174,6 +174,7 @@ async fn postgres_admin_url() -> Option<String> {
 
 /// A registry serving on a loopback ephemeral port until dropped.
 pub struct TestRegistry {
+    pub backend: Backend,
     pub url: String,
     pub token: AdminToken,
     pub store: Store,
@@ -182,11 +183,17 @@ pub struct TestRegistry {
     /// Without any credentials.
     pub anon: Client,
     pub http: reqwest::Client,
+    /// Databases of sibling registries, removed with this registry's.
+    siblings: std::sync::Arc<std::sync::Mutex<Vec<TestDb>>>,
     _shutdown: tokio::sync::oneshot::Sender<()>,
 }
 
 impl TestRegistry {
-    pub async fn start(database_url: &str, settings: ServerSettings) -> TestRegistry {
+    pub async fn start(
+        backend: Backend,
+        database_url: &str,
+        settings: ServerSettings,
+    ) -> TestRegistry {
         let store = Store::connect(database_url).await.unwrap();
         let token = AdminToken::generate().unwrap();
         let state = AppState::new(store.clone(), &token, settings);
@@ -198,6 +205,8 @@ impl TestRegistry {
         }));
         let anon = Client::new(&url).unwrap();
         TestRegistry {
+            backend,
+            siblings: Default::default(),
             admin: anon.clone().with_admin_token(token.as_str()),
             anon,
             url,
@@ -206,6 +215,17 @@ impl TestRegistry {
             http: reqwest::Client::new(),
             _shutdown: tx,
         }
+    }
+
+    /// Another registry on the same kind of database (e.g. the air-gapped side of a mirror),
+    /// whose database is removed with this one's.
+    pub async fn sibling(&self) -> TestRegistry {
+        let db = TestDb::create(self.backend)
+            .await
+            .expect("the backend answered for the first registry");
+        let registry = TestRegistry::start(self.backend, &db.url, ServerSettings::default()).await;
+        self.siblings.lock().unwrap().push(db);
+        registry
     }
 
     /// Registers `vendor` (scope `*` unless given) with a new key; returns the key.
@@ -296,9 +316,14 @@ where
     let Some(db) = TestDb::create(backend).await else {
         return;
     };
-    let registry = TestRegistry::start(&db.url, settings).await;
+    let registry = TestRegistry::start(backend, &db.url, settings).await;
+    let siblings = registry.siblings.clone();
     let outcome = tokio::spawn(test(registry)).await;
     db.remove().await;
+    let siblings = std::mem::take(&mut *siblings.lock().unwrap());
+    for sibling in siblings {
+        sibling.remove().await;
+    }
     if let Err(e) = outcome {
         match e.try_into_panic() {
             Ok(panic) => std::panic::resume_unwind(panic),
