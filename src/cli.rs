@@ -27,6 +27,12 @@ pub enum Command {
     Run(commands::run::RunArgs),
     /// Show what a plugin file is: its metadata, kind, WIT version and hash.
     Inspect(commands::inspect::InspectArgs),
+    /// Vendors' signing keys: create, rotate.
+    Keys(commands::keys::KeysArgs),
+    /// Plugin packages: pack and sign, verify, publish, search, fetch.
+    Plugin(commands::plugin::PluginArgs),
+    /// The plugin registry: serve, administer, export and import mirrors.
+    Registry(commands::registry::RegistryArgs),
 }
 
 /// What went wrong, and the exit code it maps to.
@@ -81,5 +87,8 @@ pub async fn execute(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Demo(args) => commands::demo::demo(args).await,
         Command::Run(args) => commands::run::run(args).await,
         Command::Inspect(args) => commands::inspect::inspect(args).await,
+        Command::Keys(args) => commands::keys::keys(args).await,
+        Command::Plugin(args) => commands::plugin::plugin(args).await,
+        Command::Registry(args) => commands::registry::registry(args).await,
     }
 }

@@ -510,13 +510,27 @@ impl Client {
         if e.is_timeout() {
             return ClientError::Timeout { url };
         }
-        let why = error_chain(&e);
         if e.is_connect() {
-            ClientError::Unreachable { url, why }
+            ClientError::Unreachable {
+                url,
+                why: root_cause(&e),
+            }
         } else {
-            ClientError::Garbage { url, why }
+            ClientError::Garbage {
+                url,
+                why: error_chain(&e),
+            }
         }
     }
+}
+
+/// The innermost cause: for a refused connection, "Connection refused (os error 111)".
+fn root_cause(e: &dyn std::error::Error) -> String {
+    let mut cause = e;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    cause.to_string()
 }
 
 /// An error and its causes on one line: reqwest's own message rarely says what happened.

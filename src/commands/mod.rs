@@ -2,7 +2,11 @@
 
 pub mod demo;
 pub mod inspect;
+pub mod keys;
+pub mod plugin;
+pub mod registry;
 pub mod run;
+mod transfer;
 
 use std::path::Path;
 
