@@ -165,9 +165,12 @@ async fn postgres_admin_url() -> Option<String> {
              ZEMSTVO_REQUIRE_POSTGRES=1) but cannot be reached: {why}"
         );
     }
-    eprintln!(
-        "SKIPPED (PostgreSQL variant): no PostgreSQL at {url} ({why}); set \
-         ZEMSTVO_TEST_DATABASE_URL to run it"
+    // Written to the real stderr, past the test harness's capture, so that a skip is seen.
+    use std::io::Write;
+    let _ = writeln!(
+        std::io::stderr(),
+        "SKIPPED {}: no PostgreSQL at {url} ({why}); set ZEMSTVO_TEST_DATABASE_URL to run it",
+        std::thread::current().name().unwrap_or("a PostgreSQL test")
     );
     None
 }

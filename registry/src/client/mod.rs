@@ -6,8 +6,12 @@
 //! is down, hangs, or answers something that is not the registry's JSON is an error that says
 //! which, never a hang or a panic. Downloads are capped at `max_download_bytes` and checked
 //! against the sha256 the registry announces.
+//!
+//! The operator's calls (vendors, keys, yanking, revocation) and mirroring over HTTP are in
+//! [`admin`].
 
-use std::path::Path;
+mod admin;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,15 +21,14 @@ use semver::{Version, VersionReq};
 use serde::de::DeserializeOwned;
 
 use crate::api::{
-    Challenge, ErrorBody, KeyEvents, NewKey, NewVendor, PackageSummary, PackageVersions, Published,
-    RevokeKey, VendorInfo, VersionInfo, headers, publish_request_body,
+    Challenge, ErrorBody, KeyEvents, PackageSummary, PackageVersions, Published, VendorInfo,
+    VersionInfo, headers, publish_request_body,
 };
-use crate::keys::{KeyId, PublicKey, SecretKey};
-use crate::mirror::{MirrorError, MirrorWriter};
-use crate::name::{PackageName, VendorId};
+use crate::keys::{KeyId, SecretKey};
+use crate::mirror::MirrorError;
+use crate::name::PackageName;
 use crate::package::package_sha256;
 use crate::rotation::{Revocation, RotationStatement};
-use crate::server::unix_now;
 use crate::signature::SignedDomain;
 
 /// How far a transfer has got.
@@ -165,7 +168,7 @@ impl Client {
         &self.base
     }
 
-    fn endpoint(&self, path: &str) -> String {
+    pub(crate) fn endpoint(&self, path: &str) -> String {
         format!("{}/api/v1/{path}", self.base)
     }
 
@@ -332,94 +335,16 @@ impl Client {
         Ok(added.key_id)
     }
 
-    pub async fn add_vendor(&self, vendor: &NewVendor) -> Result<VendorInfo, ClientError> {
-        let request = self.http.post(self.endpoint("vendors")).json(vendor);
-        self.json(self.admin(request)?).await
-    }
-
-    pub async fn add_key(
-        &self,
-        vendor: &VendorId,
-        public_key: &PublicKey,
-    ) -> Result<KeyId, ClientError> {
-        #[derive(serde::Deserialize)]
-        struct Added {
-            key_id: KeyId,
-        }
-        let body = NewKey {
-            public_key: public_key.clone(),
-        };
-        let request = self
-            .http
-            .post(self.endpoint(&format!("vendors/{vendor}/keys")))
-            .json(&body);
-        let added: Added = self.json(self.admin(request)?).await?;
-        Ok(added.key_id)
-    }
-
-    pub async fn revoke_key(
-        &self,
-        key_id: &KeyId,
-        reason: &str,
-    ) -> Result<Revocation, ClientError> {
-        let body = RevokeKey {
-            reason: reason.to_string(),
-        };
-        let request = self
-            .http
-            .post(self.endpoint(&format!("keys/{key_id}/revoke")))
-            .json(&body);
-        self.json(self.admin(request)?).await
-    }
-
-    pub async fn set_yanked(
-        &self,
-        name: &PackageName,
-        version: &Version,
-        yanked: bool,
-    ) -> Result<VersionInfo, ClientError> {
-        let action = if yanked { "yank" } else { "unyank" };
-        let request = self
-            .http
-            .post(self.endpoint(&format!("packages/{name}/{version}/{action}")));
-        self.json(self.admin(request)?).await
-    }
-
-    /// Mirrors the registry's public contents into `dir` over HTTP (what a region does
-    /// before carrying a mirror into an air-gapped network). Versions already in the mirror
-    /// with the right bytes are not downloaded again. `on_version` is called per version.
-    pub async fn export_mirror(
-        &self,
-        dir: &Path,
-        on_version: &mut (dyn FnMut(&VersionInfo, Progress) + Send),
-    ) -> Result<usize, ClientError> {
-        let writer = MirrorWriter::create(dir, unix_now())?;
-        writer.write_vendors(&self.vendors().await?)?;
-        writer.write_key_events(&self.key_events().await?)?;
-        let mut count = 0;
-        for summary in self.search("").await? {
-            let versions = self.versions(&summary.name).await?;
-            for info in &versions.versions {
-                if !writer.has_file(info) {
-                    let bytes = self
-                        .fetch(info, &mut |p: Progress| on_version(info, p))
-                        .await?;
-                    writer.write_file(info, &bytes)?;
-                }
-                count += 1;
-            }
-            writer.write_index(&versions)?;
-        }
-        Ok(count)
-    }
-
-    fn admin(&self, request: RequestBuilder) -> Result<RequestBuilder, ClientError> {
+    pub(crate) fn admin(&self, request: RequestBuilder) -> Result<RequestBuilder, ClientError> {
         let token = self.admin_token.as_ref().ok_or(ClientError::NoAdminToken)?;
         Ok(request.bearer_auth(token))
     }
 
     /// Sends an API call and reads its JSON answer (or its JSON error).
-    async fn json<T: DeserializeOwned>(&self, request: RequestBuilder) -> Result<T, ClientError> {
+    pub(crate) async fn json<T: DeserializeOwned>(
+        &self,
+        request: RequestBuilder,
+    ) -> Result<T, ClientError> {
         let response = request
             .timeout(self.settings.request_timeout)
             .send()
