@@ -82,6 +82,16 @@ pub enum ManifestError {
          pass the same bytes you loaded"
     )]
     WrongComponent { actual: String, reported: String },
+    #[error(
+        "the manifest does not describe its component: {field} is {manifest} in the manifest \
+         but {component} in the loaded plugin; the vendor must pack it again with `zemstvo \
+         plugin pack`"
+    )]
+    DoesNotMatchComponent {
+        field: &'static str,
+        manifest: String,
+        component: String,
+    },
 }
 
 impl Manifest {
@@ -119,6 +129,46 @@ impl Manifest {
         };
         manifest.check()?;
         Ok(manifest)
+    }
+
+    /// Checks that the component, once loaded, is what the manifest says it is: the same
+    /// bytes, name, version, kind, WIT version, capabilities and configuration schema. A region
+    /// calls this after loading a verified package, so a manifest that misdescribes its
+    /// component (a packing mistake, or a vendor declaring fewer capabilities than the code
+    /// asks for) is refused before an administrator is asked to grant anything.
+    pub fn check_matches(&self, plugin: &LoadedPlugin) -> Result<(), ManifestError> {
+        let m = &plugin.metadata;
+        let checks: [(&'static str, String, String); 7] = [
+            (
+                "component_sha256",
+                self.component_sha256.clone(),
+                plugin.sha256.clone(),
+            ),
+            ("name", self.name.to_string(), m.name.clone()),
+            ("version", self.version.to_string(), m.version.to_string()),
+            ("kind", self.kind.to_string(), m.kind.to_string()),
+            (
+                "wit_version",
+                self.wit_version.to_string(),
+                plugin.wit_version.clone(),
+            ),
+            (
+                "capabilities",
+                json(&self.capabilities),
+                json(&m.capabilities),
+            ),
+            ("config", json(&self.config), json(&m.config)),
+        ];
+        for (field, manifest, component) in checks {
+            if manifest != component {
+                return Err(ManifestError::DoesNotMatchComponent {
+                    field,
+                    manifest,
+                    component,
+                });
+            }
+        }
+        Ok(())
     }
 
     /// The bytes that get signed.
@@ -160,6 +210,12 @@ impl Manifest {
         }
         Ok(())
     }
+}
+
+/// Compact JSON of a manifest's part, for comparisons and messages.
+fn json<T: Serialize>(value: &T) -> String {
+    // Capabilities and config schemas are plain data; they always serialise.
+    serde_json::to_string(value).expect("manifest parts serialise")
 }
 
 #[cfg(test)]

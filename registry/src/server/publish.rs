@@ -4,10 +4,11 @@
 //! A publish is checked in this order, and nothing is written until every check passed:
 //! 1. the request carries `x-zemstvo-key-id`, `x-zemstvo-nonce`, `x-zemstvo-signature`
 //!    (else 401 `missing_credentials`, before the body is read);
-//! 2. the upload is within the size limit (413 `too_large`, by `Content-Length` before
-//!    reading and by counting while reading);
-//! 3. the key is registered (401 `unknown_key`) and not revoked (403 `revoked_key`), and the
-//!    signature over `nonce "\n" sha256(body)` verifies (401 `bad_request_signature`);
+//! 2. the key is registered (401 `unknown_key`) and not revoked (403 `revoked_key`), before
+//!    the body is read;
+//! 3. the upload is within the size limit (413 `too_large`, by `Content-Length` before
+//!    reading and by counting while reading), and the signature over
+//!    `nonce "\n" sha256(body)` verifies (401 `bad_request_signature`);
 //! 4. the body is a well-formed package (400 `invalid_package`) naming the key's vendor (403);
 //! 5. the package's own signatures pass the same [`TrustStore::verify`] a region runs, with
 //!    the vendor's registered keys and scope (422 `component_changed` / `bad_signature`, 403
@@ -95,19 +96,7 @@ pub async fn publish(
         .parse()
         .map_err(|e: crate::keys::KeyError| ApiError::unauthorized("unknown_key", e.to_string()))?;
 
-    let limit = state.settings().max_upload_bytes;
-    let declared = request_headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit as u64) {
-        return Err(too_large(limit));
-    }
-    let bytes = axum::body::to_bytes(body, limit)
-        .await
-        .map_err(|_| too_large(limit))?;
-    let sha256 = package_sha256(&bytes);
-
+    // Who is asking comes first: an unknown or revoked key uploads nothing.
     let key = state.store().key(&key_id).await?.ok_or_else(|| {
         ApiError::unauthorized(
             "unknown_key",
@@ -124,6 +113,19 @@ pub async fn publish(
         }
         .into());
     }
+    let limit = state.settings().max_upload_bytes;
+    let declared = request_headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(too_large(limit));
+    }
+    let bytes = axum::body::to_bytes(body, limit)
+        .await
+        .map_err(|_| too_large(limit))?;
+    let sha256 = package_sha256(&bytes);
+
     key.public_key
         .verify(
             SignedDomain::PublishRequest,

@@ -90,6 +90,11 @@ pub enum StoreError {
          fresh one, so just publish again"
     )]
     ChallengeInvalid,
+    #[error(
+        "the registry has too many publish challenges pending; wait a few minutes and publish \
+         again"
+    )]
+    TooManyChallenges,
 }
 
 impl From<sqlx::Error> for StoreError {

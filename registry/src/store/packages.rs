@@ -18,6 +18,9 @@ pub struct NewVersion {
     pub bytes: Vec<u8>,
 }
 
+/// How many unexpired publish challenges the registry keeps at most.
+pub const MAX_PENDING_CHALLENGES: i64 = 10_000;
+
 const VERSION_COLUMNS: &str = "v.name, v.version, v.kind, v.title, v.description, \
      v.package_sha256, v.component_sha256, v.size, v.signed_by, v.yanked, v.published_at, \
      p.vendor_id";
@@ -41,7 +44,9 @@ fn version_info(row: &AnyRow) -> Result<VersionInfo, StoreError> {
 }
 
 impl Store {
-    /// Stores a one-time publish challenge, dropping expired ones.
+    /// Stores a one-time publish challenge, dropping expired ones. At most
+    /// [`MAX_PENDING_CHALLENGES`] are kept, so anonymous requests cannot grow the table
+    /// without bound.
     pub async fn add_challenge(
         &self,
         nonce: &str,
@@ -52,6 +57,12 @@ impl Store {
             .bind(now)
             .execute(&self.pool)
             .await?;
+        let pending = query("SELECT COUNT(*) AS pending FROM challenges")
+            .fetch_one(&self.pool)
+            .await?;
+        if get::<i64>(&pending, "pending")? >= MAX_PENDING_CHALLENGES {
+            return Err(StoreError::TooManyChallenges);
+        }
         query("INSERT INTO challenges (nonce, expires_at) VALUES ($1, $2)")
             .bind(nonce)
             .bind(expires_at)
