@@ -149,10 +149,16 @@ impl Store {
     pub async fn connect(url: &str) -> Result<Store, StoreError> {
         install_default_drivers();
         let (backend, url) = if let Some(rest) = url.strip_prefix("sqlite:") {
-            // Create the file on first use unless the URL says otherwise.
+            // Create the file (and its directory) on first use unless the URL says otherwise.
             let url = if rest.contains('?') {
                 url.to_string()
             } else {
+                let path = std::path::Path::new(rest.trim_start_matches("//"));
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir).map_err(|e| {
+                        StoreError::Open(format!("cannot create {}: {e}", dir.display()))
+                    })?;
+                }
                 format!("{url}?mode=rwc")
             };
             (Backend::Sqlite, url)
