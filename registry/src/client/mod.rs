@@ -8,7 +8,7 @@
 //! against the sha256 the registry announces.
 //!
 //! The operator's calls (vendors, keys, yanking, revocation) and mirroring over HTTP are in
-//! [`admin`].
+//! `client/admin.rs`.
 
 mod admin;
 

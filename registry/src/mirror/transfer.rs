@@ -189,8 +189,14 @@ pub async fn import_into_store(store: &Store, dir: &Path) -> Result<ImportSummar
         new.bytes = source.fetch(&new.info.name, &new.info.version)?;
         match store.publish(&new, None, now).await {
             Ok(()) => summary.versions_added += 1,
-            // Published meanwhile with the same bytes (the hash was checked above).
-            Err(StoreError::VersionExists { .. }) => summary.versions_present += 1,
+            // Published meanwhile (a concurrent import or publish): fine if it is these bytes.
+            Err(StoreError::VersionExists { name, version }) => {
+                let (_, stored) = store.package_file(&name, &version).await?;
+                if stored != new.info.package_sha256 {
+                    return Err(MirrorError::VersionConflict { name, version });
+                }
+                summary.versions_present += 1;
+            }
             Err(e) => return Err(e.into()),
         }
     }
