@@ -35,6 +35,12 @@ pub enum Command {
     Runs(commands::region::RunsArgs),
     /// SMEV volumes and answer times per agency.
     SmevStats(commands::region::SmevStatsArgs),
+    /// Vendors' signing keys: create, rotate.
+    Keys(commands::keys::KeysArgs),
+    /// Plugin packages: pack and sign, verify, publish, search, fetch.
+    Plugin(commands::plugin::PluginArgs),
+    /// The plugin registry: serve, administer, export and import mirrors.
+    Registry(commands::registry::RegistryArgs),
 }
 
 /// What went wrong, and the exit code it maps to.
@@ -93,5 +99,8 @@ pub async fn execute(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Tasks(args) => commands::tasks::tasks(args).await,
         Command::Runs(args) => commands::region::runs(args).await,
         Command::SmevStats(args) => commands::region::smev_stats(args).await,
+        Command::Keys(args) => commands::keys::keys(args).await,
+        Command::Plugin(args) => commands::plugin::plugin(args).await,
+        Command::Registry(args) => commands::registry::registry(args).await,
     }
 }

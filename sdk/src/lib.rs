@@ -139,7 +139,13 @@ macro_rules! __zemstvo_stamp {
 #[macro_export]
 macro_rules! export_deviation_check {
     ($plugin:ident) => {
+        // Exports exist only in the component: a native build (tests, clippy) of a plugin
+        // crate must link, and component export names are not native symbol names.
+        #[cfg(target_arch = "wasm32")]
         $crate::bindings::deviation_check::__export_deviation_check_world!($plugin with_types_in $crate::bindings::deviation_check);
+        // Natively the plugin is still code that runs (through the harness): keep it used.
+        #[cfg(not(target_arch = "wasm32"))]
+        const _: fn() -> $crate::Metadata = <$plugin as $crate::DeviationCheck>::metadata;
         $crate::__zemstvo_stamp!();
     };
 }
@@ -148,7 +154,13 @@ macro_rules! export_deviation_check {
 #[macro_export]
 macro_rules! export_eligibility_rule {
     ($plugin:ident) => {
+        // Exports exist only in the component: a native build (tests, clippy) of a plugin
+        // crate must link, and component export names are not native symbol names.
+        #[cfg(target_arch = "wasm32")]
         $crate::bindings::eligibility_rule::__export_eligibility_rule_world!($plugin with_types_in $crate::bindings::eligibility_rule);
+        // Natively the plugin is still code that runs (through the harness): keep it used.
+        #[cfg(not(target_arch = "wasm32"))]
+        const _: fn() -> $crate::Metadata = <$plugin as $crate::EligibilityRule>::metadata;
         $crate::__zemstvo_stamp!();
     };
 }
@@ -157,7 +169,13 @@ macro_rules! export_eligibility_rule {
 #[macro_export]
 macro_rules! export_risk_scoring {
     ($plugin:ident) => {
+        // Exports exist only in the component: a native build (tests, clippy) of a plugin
+        // crate must link, and component export names are not native symbol names.
+        #[cfg(target_arch = "wasm32")]
         $crate::bindings::risk_scoring::__export_risk_scoring_world!($plugin with_types_in $crate::bindings::risk_scoring);
+        // Natively the plugin is still code that runs (through the harness): keep it used.
+        #[cfg(not(target_arch = "wasm32"))]
+        const _: fn() -> $crate::Metadata = <$plugin as $crate::RiskScoring>::metadata;
         $crate::__zemstvo_stamp!();
     };
 }
@@ -166,7 +184,13 @@ macro_rules! export_risk_scoring {
 #[macro_export]
 macro_rules! export_geo_check {
     ($plugin:ident) => {
+        // Exports exist only in the component: a native build (tests, clippy) of a plugin
+        // crate must link, and component export names are not native symbol names.
+        #[cfg(target_arch = "wasm32")]
         $crate::bindings::geo_check::__export_geo_check_world!($plugin with_types_in $crate::bindings::geo_check);
+        // Natively the plugin is still code that runs (through the harness): keep it used.
+        #[cfg(not(target_arch = "wasm32"))]
+        const _: fn() -> $crate::Metadata = <$plugin as $crate::GeoCheck>::metadata;
         $crate::__zemstvo_stamp!();
     };
 }

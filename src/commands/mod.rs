@@ -2,10 +2,14 @@
 
 pub mod demo;
 pub mod inspect;
+pub mod keys;
+pub mod plugin;
 pub mod region;
+pub mod registry;
 pub mod run;
 pub mod serve;
 pub mod tasks;
+mod transfer;
 
 use std::path::Path;
 
