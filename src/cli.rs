@@ -35,6 +35,10 @@ pub enum Command {
     Runs(commands::region::RunsArgs),
     /// SMEV volumes and answer times per agency.
     SmevStats(commands::region::SmevStatsArgs),
+    /// Create the region a database holds.
+    RegionInit(commands::region::RegionInitArgs),
+    /// The vendor keys the region trusts.
+    Trust(commands::trust::TrustArgs),
     /// Vendors' signing keys: create, rotate.
     Keys(commands::keys::KeysArgs),
     /// Plugin packages: pack and sign, verify, publish, search, fetch.
@@ -99,6 +103,8 @@ pub async fn execute(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Tasks(args) => commands::tasks::tasks(args).await,
         Command::Runs(args) => commands::region::runs(args).await,
         Command::SmevStats(args) => commands::region::smev_stats(args).await,
+        Command::RegionInit(args) => commands::region::init(args).await,
+        Command::Trust(args) => commands::trust::trust(args).await,
         Command::Keys(args) => commands::keys::keys(args).await,
         Command::Plugin(args) => commands::plugin::plugin(args).await,
         Command::Registry(args) => commands::registry::registry(args).await,

@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 
 use zemstvo_host::region::demo::{DemoScale, demo_region};
 use zemstvo_host::{Runtime, RuntimeSettings};
-use zemstvo_service::{HostSettings, RegionHost};
+use zemstvo_registry::{NamePattern, SecretKey, VendorId};
+use zemstvo_service::{HostSettings, InstallOptions, RegionHost};
 use zemstvo_store::load::RegionInfo;
 use zemstvo_store::notifications::Template;
 use zemstvo_store::testing::TestDatabase;
@@ -47,9 +48,26 @@ async fn prepared(db: &TestDatabase) -> Store {
     let host = RegionHost::open(store.clone(), runtime, HostSettings::default())
         .await
         .unwrap();
-    host.install_bundled(&zemstvo_plugin_artifacts::fixture(PLUGIN), None, "test")
-        .await
-        .unwrap();
+    let key = SecretKey::from_seed(&[9; 32]);
+    let vendor = VendorId::new("test-vendor").unwrap();
+    host.update_trust("test", "trust-add", serde_json::json!({}), |t| {
+        t.trust(key.public_key(), vendor.clone(), vec![NamePattern::any()])
+    })
+    .await
+    .unwrap();
+    let options = InstallOptions {
+        enable: true,
+        grant_declared: true,
+        ..InstallOptions::default()
+    };
+    host.install_signed_by(
+        &zemstvo_plugin_artifacts::fixture(PLUGIN),
+        &vendor,
+        &key,
+        &options,
+    )
+    .await
+    .unwrap();
     // About two seconds of computation after emitting: time to kill the host mid-run.
     store
         .set_config(

@@ -252,6 +252,7 @@ fn every_fixture_is_exercised() {
         include_str!("loading.rs"),
         include_str!("crash.rs"),
         include_str!("../service/tests/host.rs"),
+        include_str!("../service/tests/install.rs"),
     ]
     .concat();
     macro_rules! check {

@@ -123,10 +123,22 @@ impl RegionHost {
         &self.settings
     }
 
-    /// Installs a component that comes with the host itself (the reference plugins of the
-    /// demo) and enables it with the grants it declares and the given schedule. Installing
-    /// the same bytes again changes nothing.
-    pub async fn install_bundled(
+    pub(crate) fn runtime(&self) -> &Runtime {
+        &self.runtime
+    }
+
+    /// Keeps a loaded plugin for the runs to come.
+    pub(crate) async fn remember(&self, plugin: LoadedPlugin) {
+        self.loaded
+            .lock()
+            .await
+            .insert(plugin.sha256.clone(), plugin);
+    }
+
+    /// Installs a component unsigned, enabled with the grants it declares — for development
+    /// and tests only: runs of unsigned packages are refused unless the host's settings say
+    /// `allow_unsigned = true`. Regions install signed packages (`install_package`).
+    pub async fn install_unsigned(
         &self,
         bytes: &[u8],
         schedule: Option<&str>,
@@ -157,14 +169,16 @@ impl RegionHost {
                 manifest: manifest.to_string(),
                 signatures: None,
                 component: bytes.to_vec(),
+                package: None,
+                signer: None,
             })
             .await?;
         let current = self.store.installation(&m.name).await?;
         if current.as_ref().is_none_or(|c| c.sha256 != plugin.sha256) {
             let action = if current.is_some() {
-                "upgrade"
+                "upgrade-unsigned"
             } else {
-                "install"
+                "install-unsigned"
             };
             self.store
                 .install(
@@ -243,7 +257,7 @@ impl RegionHost {
         let Some(queued) = self.store.claim_run(host, self.settings.lease()).await? else {
             return Ok(None);
         };
-        let (plugin, grants, config) = match self.prepare(&queued).await {
+        let (plugin, signer, grants, config) = match self.prepare(&queued).await {
             Ok(ready) => ready,
             Err(why) => {
                 tracing::warn!(plugin = %queued.plugin, "run abandoned: {why}");
@@ -283,6 +297,7 @@ impl RegionHost {
                 started_at,
                 grants: &grants,
                 config: &resolved,
+                signer: signer.as_deref(),
                 notifications,
             })
             .await
@@ -315,7 +330,7 @@ impl RegionHost {
     async fn prepare(
         &self,
         queued: &QueuedRun,
-    ) -> Result<(LoadedPlugin, Grants, Vec<(String, String)>), String> {
+    ) -> Result<(LoadedPlugin, Option<String>, Grants, Vec<(String, String)>), String> {
         let installation = self
             .store
             .installation(&queued.plugin)
@@ -328,7 +343,7 @@ impl RegionHost {
                     queued.plugin
                 )
             })?;
-        let plugin = self.load(&installation.sha256).await?;
+        let (plugin, signer) = self.load(&installation.sha256).await?;
         let grants = self
             .store
             .grants(&queued.plugin)
@@ -349,37 +364,60 @@ impl RegionHost {
                     queued.plugin
                 )
             })?;
-        Ok((plugin, grants, config))
+        Ok((plugin, signer, grants, config))
     }
 
-    /// Loads a component by hash, checking that the stored bytes still have that hash.
-    async fn load(&self, sha256: &str) -> Result<LoadedPlugin, String> {
-        if let Some(p) = self.loaded.lock().await.get(sha256) {
-            return Ok(p.clone());
-        }
+    /// Loads an installed component by hash, verifying it again: a signed package against the
+    /// region's trust store (so a changed byte or a key revoked since install is refused), an
+    /// unsigned one only where development installs are allowed. Returns the plugin and its
+    /// signer.
+    async fn load(&self, sha256: &str) -> Result<(LoadedPlugin, Option<String>), String> {
         let package = self
             .store
             .package(sha256)
             .await
             .map_err(|e| e.to_string())?
             .ok_or_else(|| format!("the package {sha256} is missing from the store"))?;
-        let actual = hex::encode(Sha256::digest(&package.component));
+        let component = match &package.package {
+            Some(bytes) => {
+                let trust = self.trust_store().await.map_err(|e| e.to_string())?;
+                let (signed, _) = trust.verify_bytes(bytes).map_err(|e| {
+                    format!(
+                        "{} {} no longer verifies: {e}",
+                        package.name, package.version
+                    )
+                })?;
+                signed.into_component()
+            }
+            None if self.settings.allow_unsigned => package.component.clone(),
+            None => {
+                return Err(format!(
+                    "{} {} was installed unsigned; install a signed package (unsigned packages run only \
+                     with allow_unsigned = true, for development)",
+                    package.name, package.version
+                ));
+            }
+        };
+        let actual = hex::encode(Sha256::digest(&component));
         if actual != sha256 {
             return Err(format!(
                 "the stored component of {} {} was changed (sha256 {actual}, installed as {sha256}); reinstall it",
                 package.name, package.version
             ));
         }
+        if let Some(p) = self.loaded.lock().await.get(sha256) {
+            return Ok((p.clone(), package.signer));
+        }
         let plugin = self
             .runtime
-            .load(&package.component)
+            .load(&component)
             .await
             .map_err(|e| e.to_string())?;
         self.loaded
             .lock()
             .await
             .insert(sha256.to_string(), plugin.clone());
-        Ok(plugin)
+        Ok((plugin, package.signer))
     }
 
     /// Renders a successful run's notifications for the outbox.

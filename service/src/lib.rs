@@ -8,9 +8,11 @@
 //! plugin changes through `LISTEN/NOTIFY`.
 
 mod host;
+pub mod install;
 mod schedule;
 pub mod settings;
 
 pub use host::{RegionHost, RunOutcome, ServiceError};
+pub use install::{InstallAction, InstallError, InstallOptions, InstallOutcome};
 pub use schedule::{DEFAULT_SCHEDULE, due_occurrence};
 pub use settings::{HostSettings, SmevSettings};

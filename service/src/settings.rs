@@ -47,6 +47,9 @@ pub struct HostSettings {
     pub portal: Option<GatewayConfig>,
     pub retry: RetryPolicy,
     pub smev: SmevSettings,
+    /// Run unsigned packages (development only; a region runs only what a trusted vendor
+    /// signed).
+    pub allow_unsigned: bool,
 }
 
 impl Default for HostSettings {
@@ -62,6 +65,7 @@ impl Default for HostSettings {
             portal: None,
             retry: RetryPolicy::default(),
             smev: SmevSettings::default(),
+            allow_unsigned: false,
         }
     }
 }

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use zemstvo_host::region::demo::{DemoScale, demo_region};
 use zemstvo_host::{FailureReason, Runtime, RuntimeSettings};
-use zemstvo_service::{DEFAULT_SCHEDULE, HostSettings, RegionHost, SmevSettings};
+use zemstvo_registry::{NamePattern, SecretKey, VendorId};
+use zemstvo_service::{DEFAULT_SCHEDULE, HostSettings, InstallOptions, RegionHost, SmevSettings};
 use zemstvo_store::load::RegionInfo;
 use zemstvo_store::testing::TestDatabase;
 use zemstvo_store::{Store, on_both_databases};
@@ -43,6 +44,33 @@ async fn host(store: &Store, id: &str) -> RegionHost {
         .unwrap()
 }
 
+/// Installs `component` signed by a test vendor the region trusts, enabled with the grants
+/// it declares.
+async fn install(h: &RegionHost, component: &[u8], schedule: Option<&str>) -> String {
+    let key = SecretKey::from_seed(&[7; 32]);
+    let vendor = VendorId::new("test-vendor").unwrap();
+    h.update_trust("test", "trust-add", serde_json::json!({}), |t| {
+        t.trust(key.public_key(), vendor.clone(), vec![NamePattern::any()])
+    })
+    .await
+    .unwrap();
+    let options = InstallOptions {
+        enable: true,
+        grant_declared: true,
+        actor: "test".into(),
+        ..InstallOptions::default()
+    };
+    let outcome = h
+        .install_signed_by(component, &vendor, &key, &options)
+        .await
+        .unwrap();
+    h.store()
+        .set_schedule(&outcome.name, schedule, "test")
+        .await
+        .unwrap();
+    outcome.name
+}
+
 fn reference() -> &'static [u8] {
     zemstvo_plugin_artifacts::reference(REFERENCE)
         .unwrap()
@@ -52,7 +80,7 @@ fn reference() -> &'static [u8] {
 async fn two_hosts_share_the_queue(db: TestDatabase) {
     let store = region(&db).await;
     let a = host(&store, "host-a").await;
-    a.install_bundled(reference(), None, "test").await.unwrap();
+    install(&a, reference(), None).await;
     for i in 0..6 {
         assert!(
             store
@@ -89,17 +117,8 @@ on_both_databases!(
 
 async fn tampered_component(db: TestDatabase) {
     let store = region(&db).await;
-    let installed = host(&store, "installer")
-        .await
-        .install_bundled(reference(), None, "test")
-        .await
-        .unwrap();
-    let sha = store
-        .installation(&installed.name)
-        .await
-        .unwrap()
-        .unwrap()
-        .sha256;
+    let name = install(&host(&store, "installer").await, reference(), None).await;
+    let sha = store.installation(&name).await.unwrap().unwrap().sha256;
     store.tamper_component_for_tests(&sha).await.unwrap();
     store
         .enqueue_run(REFERENCE, "manual", NOW, 0)
@@ -119,7 +138,7 @@ async fn tampered_component(db: TestDatabase) {
         abandoned.details["reason"]
             .as_str()
             .unwrap()
-            .contains("was changed"),
+            .contains("a byte changed after signing"),
         "{abandoned:?}"
     );
     assert!(store.recent_runs(None, 5).await.unwrap().is_empty());
@@ -132,9 +151,7 @@ on_both_databases!(
 async fn schedule_once_per_occurrence(db: TestDatabase) {
     let store = region(&db).await;
     let h = host(&store, "host-a").await;
-    h.install_bundled(reference(), Some(DEFAULT_SCHEDULE), "test")
-        .await
-        .unwrap();
+    install(&h, reference(), Some(DEFAULT_SCHEDULE)).await;
     let monday_0700 = NOW + 3_600;
     assert_eq!(h.enqueue_scheduled(monday_0700).await.unwrap(), 1);
     assert_eq!(
@@ -157,13 +174,12 @@ on_both_databases!(
 async fn unknown_template(db: TestDatabase) {
     let store = region(&db).await;
     let h = host(&store, "host-a").await;
-    h.install_bundled(
+    install(
+        &h,
         &zemstvo_plugin_artifacts::fixture("fixture-slow-reporter"),
         None,
-        "test",
     )
-    .await
-    .unwrap();
+    .await;
     store
         .enqueue_run("fixture-slow-reporter", "manual", NOW, 0)
         .await
@@ -195,11 +211,7 @@ async fn postgres_hosts_hear_of_plugin_changes() {
         return;
     };
     let store = region(&db).await;
-    host(&store, "installer")
-        .await
-        .install_bundled(reference(), None, "test")
-        .await
-        .unwrap();
+    install(&host(&store, "installer").await, reference(), None).await;
     let mut listener = store
         .listen_changes()
         .await
@@ -227,13 +239,12 @@ async fn malformed_outputs(db: TestDatabase) {
         .await
         .unwrap();
     let h = host(&store, "host-a").await;
-    h.install_bundled(
+    install(
+        &h,
         &zemstvo_plugin_artifacts::fixture("fixture-bad-outputs"),
         None,
-        "test",
     )
-    .await
-    .unwrap();
+    .await;
     store
         .enqueue_run("fixture-bad-outputs", "manual", NOW, 0)
         .await
@@ -287,7 +298,7 @@ async fn a_locked_database_delays_the_commit_and_loses_nothing() {
     let db = TestDatabase::sqlite().await;
     let store = region(&db).await;
     let h = host(&store, "host-a").await;
-    h.install_bundled(reference(), None, "test").await.unwrap();
+    install(&h, reference(), None).await;
     store
         .enqueue_run(REFERENCE, "manual", NOW, 0)
         .await

@@ -11,8 +11,12 @@ use std::sync::Arc;
 
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
+use sha2::{Digest, Sha256};
 use zemstvo_host::region::demo::{DemoScale, demo_region};
-use zemstvo_service::{DEFAULT_SCHEDULE, HostSettings, RegionHost, SmevSettings};
+use zemstvo_registry::{NamePattern, SecretKey, VendorId};
+use zemstvo_service::{
+    DEFAULT_SCHEDULE, HostSettings, InstallAction, InstallOptions, RegionHost, SmevSettings,
+};
 use zemstvo_store::Store;
 use zemstvo_store::load::RegionInfo;
 use zemstvo_store::notifications::Template;
@@ -79,11 +83,7 @@ pub async fn demo(args: DemoArgs) -> Result<ExitCode, CliError> {
     let host = RegionHost::open(store.clone(), Arc::new(super::runtime()?), settings)
         .await
         .map_err(|e| CliError::Input(e.to_string()))?;
-    for artifact in zemstvo_plugin_artifacts::REFERENCE {
-        host.install_bundled(artifact.bytes, Some(DEFAULT_SCHEDULE), "demo")
-            .await
-            .map_err(|e| CliError::Input(format!("{}: {e}", artifact.name)))?;
-    }
+    install_reference_plugins(&host).await?;
     let cause = format!(
         "demo:{}",
         time::OffsetDateTime::now_utc().unix_timestamp_nanos()
@@ -146,6 +146,58 @@ pub async fn demo(args: DemoArgs) -> Result<ExitCode, CliError> {
         .map_err(|e| CliError::Input(e.to_string()))?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The demo vendor's signing key. Derived from a public phrase, so it signs nothing but the
+/// demo's own reference plugins; a real region never trusts it.
+fn demo_vendor_key() -> SecretKey {
+    let seed: [u8; 32] = Sha256::digest(b"zemstvo demo vendor: not a secret").into();
+    SecretKey::from_seed(&seed)
+}
+
+/// Signs the reference plugins with the demo vendor's key, trusts that key in the demo
+/// region, and installs them as a region installs any vendor's: verified, enabled with the
+/// capabilities they declare, on the morning schedule.
+async fn install_reference_plugins(host: &RegionHost) -> Result<(), CliError> {
+    let key = demo_vendor_key();
+    let vendor = VendorId::new("zemstvo-demo").expect("a valid vendor id");
+    let trusted = host
+        .trust_store()
+        .await
+        .map_err(|e| CliError::Input(e.to_string()))?;
+    if trusted.key(&key.key_id()).is_none() {
+        host.update_trust(
+            "demo",
+            "trust-add",
+            serde_json::json!({ "vendor": "zemstvo-demo" }),
+            |t| t.trust(key.public_key(), vendor.clone(), vec![NamePattern::any()]),
+        )
+        .await
+        .map_err(|e| CliError::Input(e.to_string()))?;
+    }
+    let options = InstallOptions {
+        enable: true,
+        grant_declared: true,
+        actor: "demo".into(),
+        ..InstallOptions::default()
+    };
+    for artifact in zemstvo_plugin_artifacts::REFERENCE {
+        let outcome = host
+            .install_signed_by(artifact.bytes, &vendor, &key, &options)
+            .await
+            .map_err(|e| CliError::Input(format!("{}: {e}", artifact.name)))?;
+        if outcome.action != InstallAction::AlreadyInstalled {
+            host.store()
+                .set_schedule(&outcome.name, Some(DEFAULT_SCHEDULE), "demo")
+                .await
+                .map_err(|e| CliError::Input(e.to_string()))?;
+            println!(
+                "{} {} {}, signed by {} ({})",
+                outcome.action, outcome.name, outcome.version, outcome.vendor, outcome.signer
+            );
+        }
+    }
+    Ok(())
 }
 
 /// SMEV answers within seconds, so the demo shows the whole lifecycle.

@@ -2,6 +2,7 @@
 
 pub mod demo;
 pub mod inspect;
+pub mod install;
 pub mod keys;
 pub mod plugin;
 pub mod region;
@@ -10,6 +11,7 @@ pub mod run;
 pub mod serve;
 pub mod tasks;
 mod transfer;
+pub mod trust;
 
 use std::path::Path;
 

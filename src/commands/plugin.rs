@@ -17,6 +17,9 @@ use crate::cli::CliError;
 
 #[derive(Debug, Args)]
 pub struct PluginArgs {
+    /// The region's database (for the region commands: install, upgrade, rollback, …).
+    #[command(flatten)]
+    pub database: super::DatabaseArgs,
     #[command(subcommand)]
     pub command: PluginCommand,
 }
@@ -65,6 +68,8 @@ pub enum PluginCommand {
         #[arg(long, value_name = "FILE")]
         trust: Option<PathBuf>,
     },
+    #[command(flatten)]
+    Region(super::install::RegionPluginCommand),
 }
 
 #[derive(Debug, Args)]
@@ -88,6 +93,7 @@ pub struct PackArgs {
 pub async fn plugin(args: PluginArgs) -> Result<ExitCode, CliError> {
     match args.command {
         PluginCommand::Pack(args) => pack(args).await,
+        PluginCommand::Region(command) => super::install::run(&args.database, command).await,
         PluginCommand::Verify { file, trust } => verify(&file, trust.as_deref()),
         PluginCommand::Publish {
             file,

@@ -1,4 +1,5 @@
-//! `zemstvo runs` and `zemstvo smev-stats`: what the region's host has been doing.
+//! `zemstvo region init`, `zemstvo runs` and `zemstvo smev-stats`: a region's identity and
+//! what its host has been doing.
 
 use std::process::ExitCode;
 
@@ -70,5 +71,39 @@ pub async fn smev_stats(args: SmevStatsArgs) -> Result<ExitCode, CliError> {
             s.agency, s.requests, s.answered, s.rejected, s.pending, mean
         );
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Debug, Args)]
+pub struct RegionInitArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// A short id, e.g. `lipetsk`.
+    #[arg(long)]
+    pub id: String,
+    /// The region's name, e.g. "Липецкая область".
+    #[arg(long)]
+    pub name: String,
+    #[arg(long, default_value = "Europe/Moscow")]
+    pub timezone: String,
+}
+
+/// Creates the region a database holds (its records come from the region's systems).
+pub async fn init(args: RegionInitArgs) -> Result<ExitCode, CliError> {
+    let store = args.database.open().await?;
+    store
+        .create_region(&zemstvo_store::load::RegionInfo {
+            id: args.id.clone(),
+            name: args.name.clone(),
+            timezone: args.timezone,
+        })
+        .await
+        .map_err(|e| CliError::Input(e.to_string()))?;
+    println!(
+        "region `{}` ({}) created in {}",
+        args.id,
+        args.name,
+        store.url()
+    );
     Ok(ExitCode::SUCCESS)
 }

@@ -4,7 +4,7 @@
 //! transaction and, on PostgreSQL, notifies the other hosts (`NOTIFY zemstvo_changes`).
 
 use serde::Serialize;
-use sqlx::{Any, Transaction};
+use sqlx::{Any, Row, Transaction};
 use zemstvo_host::capabilities::{Capability, Grants};
 
 use crate::{Dialect, Store, StoreError, audit, now};
@@ -25,6 +25,10 @@ pub struct StoredPackage {
     /// The signature envelope, as JSON; `None` for plugins installed unsigned by a developer.
     pub signatures: Option<String>,
     pub component: Vec<u8>,
+    /// The package file exactly as signed, verified again at every load; `None` if unsigned.
+    pub package: Option<Vec<u8>>,
+    /// The key id that signed it.
+    pub signer: Option<String>,
 }
 
 /// Which version of a plugin is installed, and its state.
@@ -92,8 +96,8 @@ impl Store {
             None => {}
         }
         sqlx::query(
-            "INSERT INTO packages (sha256, name, version, kind, wit_version, manifest, signatures, component, added_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (sha256) DO NOTHING",
+            "INSERT INTO packages (sha256, name, version, kind, wit_version, manifest, signatures, component, package, signer, added_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (sha256) DO NOTHING",
         )
         .bind(p.sha256.clone())
         .bind(p.name.clone())
@@ -103,6 +107,8 @@ impl Store {
         .bind(p.manifest.clone())
         .bind(p.signatures.clone())
         .bind(p.component.clone())
+        .bind(p.package.clone())
+        .bind(p.signer.clone())
         .bind(now())
         .execute(self.pool())
         .await?;
@@ -111,26 +117,26 @@ impl Store {
 
     /// The package with this component hash.
     pub async fn package(&self, sha256: &str) -> Result<Option<StoredPackage>, StoreError> {
-        let row: Option<(String, String, String, String, String, String, Option<String>, Vec<u8>)> = sqlx::query_as(
-            "SELECT sha256, name, version, kind, wit_version, manifest, signatures, component FROM packages WHERE sha256 = $1",
+        let row = sqlx::query(
+            "SELECT sha256, name, version, kind, wit_version, manifest, signatures, component, package, signer \
+             FROM packages WHERE sha256 = $1",
         )
         .bind(sha256.to_string())
         .fetch_optional(self.pool())
         .await?;
-        Ok(row.map(
-            |(sha256, name, version, kind, wit_version, manifest, signatures, component)| {
-                StoredPackage {
-                    sha256,
-                    name,
-                    version,
-                    kind,
-                    wit_version,
-                    manifest,
-                    signatures,
-                    component,
-                }
-            },
-        ))
+        let Some(r) = row else { return Ok(None) };
+        Ok(Some(StoredPackage {
+            sha256: r.try_get(0)?,
+            name: r.try_get(1)?,
+            version: r.try_get(2)?,
+            kind: r.try_get(3)?,
+            wit_version: r.try_get(4)?,
+            manifest: r.try_get(5)?,
+            signatures: r.try_get(6)?,
+            component: r.try_get(7)?,
+            package: r.try_get(8)?,
+            signer: r.try_get(9)?,
+        }))
     }
 
     /// Every version of a plugin the region holds, as (version, sha256).
@@ -436,8 +442,8 @@ impl Store {
 
 #[cfg(feature = "testing")]
 impl Store {
-    /// Flips a byte of a stored component, as tampering with the database file would
-    /// (tests only).
+    /// Flips a byte in the middle of a stored component — in the signed package file too —
+    /// as tampering with the database file would (tests only).
     pub async fn tamper_component_for_tests(&self, sha256: &str) -> Result<(), StoreError> {
         let mut package = self
             .package(sha256)
@@ -445,11 +451,51 @@ impl Store {
             .ok_or_else(|| StoreError::NotFound(sha256.to_string()))?;
         let middle = package.component.len() / 2;
         package.component[middle] ^= 0x01;
-        sqlx::query("UPDATE packages SET component = $1 WHERE sha256 = $2")
+        if let Some(file) = package.package.as_mut() {
+            // The component is the file's last part.
+            let at = file.len() - package.component.len() + middle;
+            file[at] ^= 0x01;
+        }
+        sqlx::query("UPDATE packages SET component = $1, package = $2 WHERE sha256 = $3")
             .bind(package.component)
+            .bind(package.package)
             .bind(sha256.to_string())
             .execute(self.pool())
             .await?;
+        Ok(())
+    }
+}
+
+impl Store {
+    /// The region's trust store, as the JSON document it is kept in; `None` before any key
+    /// was trusted.
+    pub async fn trust_document(&self) -> Result<Option<String>, StoreError> {
+        let row: Option<(String,)> =
+            sqlx::query_as("SELECT document FROM region_trust WHERE id = 1")
+                .fetch_optional(self.pool())
+                .await?;
+        Ok(row.map(|(d,)| d))
+    }
+
+    /// Replaces the trust store, with an audit entry saying what changed.
+    pub async fn save_trust_document(
+        &self,
+        document: &str,
+        actor: &str,
+        action: &str,
+        details: serde_json::Value,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin().await?;
+        sqlx::query(
+            "INSERT INTO region_trust (id, document, updated_at) VALUES (1, $1, $2) \
+             ON CONFLICT (id) DO UPDATE SET document = excluded.document, updated_at = excluded.updated_at",
+        )
+        .bind(document.to_string())
+        .bind(now())
+        .execute(&mut *tx)
+        .await?;
+        audit::record(&mut *tx, actor, action, "trust", details).await?;
+        tx.commit().await?;
         Ok(())
     }
 }

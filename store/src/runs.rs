@@ -51,6 +51,9 @@ pub struct RunCommit<'a> {
     pub started_at: i64,
     pub grants: &'a Grants,
     pub config: &'a BTreeMap<String, ConfigValue>,
+    /// The key id that signed the plugin's package (`None` for an unsigned development
+    /// install).
+    pub signer: Option<&'a str>,
     /// The run's notifications, rendered and addressed (see `notifications`).
     pub notifications: Vec<NewNotification>,
 }
@@ -313,8 +316,8 @@ impl Store {
         };
         sqlx::query(
             "INSERT INTO runs (id, plugin, version, sha256, kind, cause, host, logical_time, started_at, finished_at, status, \
-             failure, summary, grants, config, duration_us, peak_memory, rows_read, tasks_created, tasks_existing, report) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)",
+             failure, summary, grants, config, duration_us, peak_memory, rows_read, tasks_created, tasks_existing, report, signer) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)",
         )
         .bind(run_id.to_string())
         .bind(plugin.to_string())
@@ -337,6 +340,7 @@ impl Store {
         .bind(summary.tasks_created as i64)
         .bind(summary.tasks_existing as i64)
         .bind(serde_json::to_string(report)?)
+        .bind(c.signer.map(str::to_string))
         .execute(&mut *tx)
         .await?;
         audit::record(

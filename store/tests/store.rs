@@ -382,6 +382,7 @@ mod zemstvo_store_test_support {
                 started_at: super::NOW,
                 grants: &Grants::none(),
                 config: &Default::default(),
+                signer: None,
                 notifications: vec![],
             })
             .await
@@ -424,6 +425,7 @@ async fn commit_idempotency_scenario(db: TestDatabase) {
             started_at: NOW,
             grants: &Default::default(),
             config: &Default::default(),
+            signer: None,
             notifications: vec![],
         })
         .await

@@ -136,6 +136,7 @@ pub async fn commit_messages(store: &Store, run_id: &str, messages: &[(u64, Chan
             started_at: NOW,
             grants: &Default::default(),
             config: &Default::default(),
+            signer: None,
             notifications: rendered,
         })
         .await
@@ -154,6 +155,7 @@ pub async fn commit_requests(store: &Store, run_id: &str, queries: Vec<SmevQuery
             started_at: NOW,
             grants: &Default::default(),
             config: &Default::default(),
+            signer: None,
             notifications: vec![],
         })
         .await

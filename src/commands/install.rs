@@ -1,0 +1,289 @@
+//! `zemstvo plugin install|upgrade|rollback|pin|unpin|list|grant|enable|disable|configure|history`:
+//! a region's administrator managing the plugins installed in it.
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Subcommand;
+use zemstvo_registry::{PackageSource, PackageSpec};
+use zemstvo_service::install::parse_grants;
+use zemstvo_service::{HostSettings, InstallOptions, InstallOutcome, RegionHost};
+
+use super::DatabaseArgs;
+use super::transfer::TransferBar;
+use crate::cli::CliError;
+
+/// The region commands of `zemstvo plugin`.
+#[derive(Debug, Subcommand)]
+pub enum RegionPluginCommand {
+    /// Install NAME@REQUIREMENT from a registry or mirror, or a package file, verified against
+    /// the region's trust store.
+    Install {
+        /// e.g. `isu-smev-answer-delay@^1.2`, or a path to a `.zpkg` file.
+        spec: String,
+        /// A registry URL or a mirror directory (not needed for a file).
+        #[arg(long = "registry", env = "ZEMSTVO_REGISTRY", value_name = "URL|DIR")]
+        source: Option<String>,
+        /// Enable it once installed.
+        #[arg(long)]
+        enable: bool,
+        /// Grant every capability it declares.
+        #[arg(long)]
+        grant_declared: bool,
+        /// Allow installing a version lower than the installed one.
+        #[arg(long)]
+        allow_downgrade: bool,
+    },
+    /// Upgrade to the newest version the registry has (yanked versions skipped).
+    Upgrade {
+        name: String,
+        #[arg(long = "registry", env = "ZEMSTVO_REGISTRY", value_name = "URL|DIR")]
+        source: String,
+        /// Grant every capability the new version declares.
+        #[arg(long)]
+        grant_declared: bool,
+    },
+    /// Go back to the version installed before the current one.
+    Rollback {
+        name: String,
+    },
+    /// Keep the installed version: installs, upgrades and rollbacks are refused.
+    Pin {
+        name: String,
+    },
+    Unpin {
+        name: String,
+    },
+    /// Installed plugins: version, state, signer, schedule.
+    List,
+    /// The installation history of a plugin.
+    History {
+        name: String,
+    },
+    /// Replace what a plugin is granted (capability names; none for nothing).
+    Grant {
+        name: String,
+        capabilities: Vec<String>,
+    },
+    Enable {
+        name: String,
+    },
+    Disable {
+        name: String,
+    },
+    /// Set a plugin's configuration (checked against its schema): key=value ...
+    Configure {
+        name: String,
+        settings: Vec<String>,
+    },
+}
+
+fn failed(e: impl std::fmt::Display) -> CliError {
+    CliError::RunFailed(e.to_string())
+}
+
+/// The region host of the database, for administration.
+pub(crate) async fn region_host(database: &DatabaseArgs) -> Result<RegionHost, CliError> {
+    let store = database.open().await?;
+    let settings = HostSettings {
+        host_id: "cli".into(),
+        smev: zemstvo_service::SmevSettings::None,
+        ..HostSettings::default()
+    };
+    RegionHost::open(store, Arc::new(super::runtime()?), settings)
+        .await
+        .map_err(|e| CliError::Input(e.to_string()))
+}
+
+fn report(o: &InstallOutcome) {
+    let from = match (&o.previous, &o.action) {
+        (Some(p), a) if p != &o.version && a.to_string() != "installed" => format!(" (was {p})"),
+        _ => String::new(),
+    };
+    let signed = if o.vendor.is_empty() {
+        String::new()
+    } else {
+        format!(", signed by {} (key {})", o.vendor, o.signer)
+    };
+    println!("{} {} {}{from}{signed}", o.action, o.name, o.version);
+    if !o.ungranted.is_empty() {
+        let names: Vec<String> = o.ungranted.iter().map(|c| c.to_string()).collect();
+        println!(
+            "not yet granted: {}; grant them with `zemstvo plugin grant {} {}`",
+            names.join(", "),
+            o.name,
+            names.join(" ")
+        );
+    }
+}
+
+pub async fn run(
+    database: &DatabaseArgs,
+    command: RegionPluginCommand,
+) -> Result<ExitCode, CliError> {
+    let host = region_host(database).await?;
+    let store = host.store().clone();
+    let actor = std::env::var("USER")
+        .map(|u| format!("cli:{u}"))
+        .unwrap_or_else(|_| "cli".into());
+    let options = |enable, grant_declared, allow_downgrade| InstallOptions {
+        enable,
+        grant_declared,
+        allow_downgrade,
+        actor: actor.clone(),
+    };
+    match command {
+        RegionPluginCommand::Install {
+            spec,
+            source,
+            enable,
+            grant_declared,
+            allow_downgrade,
+        } => {
+            let options = options(enable, grant_declared, allow_downgrade);
+            let outcome = if Path::new(&spec).is_file() {
+                let bytes =
+                    std::fs::read(&spec).map_err(|e| CliError::Input(format!("{spec}: {e}")))?;
+                host.install_package(&bytes, &options)
+                    .await
+                    .map_err(failed)?
+            } else {
+                let spec: PackageSpec =
+                    spec.parse().map_err(|e| CliError::Input(format!("{e}")))?;
+                let Some(source) = source else {
+                    return Err(CliError::Input(
+                        "give --registry URL|DIR (or set ZEMSTVO_REGISTRY), or a package file"
+                            .into(),
+                    ));
+                };
+                let source =
+                    PackageSource::open(&source).map_err(|e| CliError::Input(e.to_string()))?;
+                let bar = TransferBar::new("download");
+                let result = host
+                    .install_from(&source, &spec, &options, &mut |p| bar.update(p))
+                    .await;
+                bar.finish();
+                result.map_err(failed)?
+            };
+            report(&outcome);
+        }
+        RegionPluginCommand::Upgrade {
+            name,
+            source,
+            grant_declared,
+        } => {
+            let spec: PackageSpec = name.parse().map_err(|e| CliError::Input(format!("{e}")))?;
+            let source =
+                PackageSource::open(&source).map_err(|e| CliError::Input(e.to_string()))?;
+            let bar = TransferBar::new("download");
+            let result = host
+                .install_from(
+                    &source,
+                    &spec,
+                    &options(false, grant_declared, false),
+                    &mut |p| bar.update(p),
+                )
+                .await;
+            bar.finish();
+            report(&result.map_err(failed)?);
+        }
+        RegionPluginCommand::Rollback { name } => {
+            report(
+                &host
+                    .rollback(&name, &options(false, false, true))
+                    .await
+                    .map_err(failed)?,
+            );
+        }
+        RegionPluginCommand::Pin { name } => {
+            store
+                .set_pinned(&name, true, &actor)
+                .await
+                .map_err(failed)?;
+            println!("{name} is pinned at its installed version");
+        }
+        RegionPluginCommand::Unpin { name } => {
+            store
+                .set_pinned(&name, false, &actor)
+                .await
+                .map_err(failed)?;
+            println!("{name} is no longer pinned");
+        }
+        RegionPluginCommand::List => {
+            for i in store.installations().await.map_err(failed)? {
+                let signer = store
+                    .package(&i.sha256)
+                    .await
+                    .map_err(failed)?
+                    .and_then(|p| p.signer)
+                    .unwrap_or_else(|| "UNSIGNED".into());
+                println!(
+                    "{:<28} {:<9} {:<8}{} signer {signer}  schedule {}",
+                    i.name,
+                    i.version,
+                    if i.enabled { "enabled" } else { "disabled" },
+                    if i.pinned { " pinned" } else { "" },
+                    i.schedule.as_deref().unwrap_or("-")
+                );
+            }
+        }
+        RegionPluginCommand::History { name } => {
+            for h in store.history(&name).await.map_err(failed)? {
+                println!(
+                    "{}  {:<10} {:<9} by {}  sha256 {}",
+                    crate::print::timestamp(h.at),
+                    h.action,
+                    h.version,
+                    h.actor,
+                    h.sha256
+                );
+            }
+        }
+        RegionPluginCommand::Grant { name, capabilities } => {
+            let names: Vec<String> = capabilities.into_iter().filter(|c| c != "none").collect();
+            let grants = parse_grants(&names).map_err(CliError::Input)?;
+            store
+                .set_grants(&name, &grants, &actor)
+                .await
+                .map_err(failed)?;
+            println!(
+                "{name} is granted: {}",
+                if names.is_empty() {
+                    "nothing".into()
+                } else {
+                    names.join(", ")
+                }
+            );
+        }
+        RegionPluginCommand::Enable { name } => {
+            store
+                .set_enabled(&name, true, &actor)
+                .await
+                .map_err(failed)?;
+            println!("{name} is enabled");
+        }
+        RegionPluginCommand::Disable { name } => {
+            store
+                .set_enabled(&name, false, &actor)
+                .await
+                .map_err(failed)?;
+            println!("{name} is disabled");
+        }
+        RegionPluginCommand::Configure { name, settings } => {
+            let parsed = settings
+                .iter()
+                .map(|s| {
+                    zemstvo_host::capabilities::config::parse_setting(s)
+                        .map(|(k, v)| (k.to_string(), v.to_string()))
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| CliError::Input(e.to_string()))?;
+            host.configure(&name, &parsed, &actor)
+                .await
+                .map_err(|e| CliError::Input(e.to_string()))?;
+            println!("{name} is configured: {}", settings.join(" "));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
