@@ -1,5 +1,5 @@
 //! Builds every plugin crate under `plugins/` (and, with the `fixtures` feature, every test
-//! fixture under `plugins/fixtures/`) for wasm32-wasip2, and generates constants for them, so
+//! fixture under `tests/fixtures/`) for wasm32-wasip2, and generates constants for them, so
 //! that `cargo run` and `cargo test` from a fresh clone need nothing but cargo. The pattern is
 //! wasmtime's `crates/test-programs/artifacts/build.rs`.
 
@@ -22,9 +22,9 @@ fn main() {
         println!("cargo:rerun-if-changed={}", watched.display());
     }
 
-    let reference = crates_in(&plugins_dir, &["artifacts", "fixtures"]);
+    let reference = crates_in(&plugins_dir, &["artifacts"]);
     let fixtures = if with_fixtures {
-        crates_in(&plugins_dir.join("fixtures"), &[])
+        crates_in(&root.join("tests/fixtures"), &[])
     } else {
         Vec::new()
     };

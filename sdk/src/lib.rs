@@ -79,6 +79,8 @@ pub mod time;
 pub mod visit_checks;
 
 #[cfg(not(target_arch = "wasm32"))]
+pub mod cases;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod testing;
 
 pub use metadata::{ConfigParam, Metadata, Parameter, capability};

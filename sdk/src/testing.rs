@@ -129,6 +129,62 @@ impl PluginUnderTest {
         &self.plugin
     }
 
+    /// Runs every case file in `dir` (relative to the plugin crate; see [`crate::cases`])
+    /// and panics listing every case that did not turn out as expected.
+    pub fn run_cases(&self, dir: &str) {
+        let cases =
+            crate::cases::load_cases(&self.crate_dir.join(dir)).unwrap_or_else(|e| panic!("{e}"));
+        let mut failures = Vec::new();
+        for (file, case) in &cases {
+            let file = file
+                .file_name()
+                .map(|f| f.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let mut run = self.run();
+            run = match (&case.region, &case.region_file) {
+                (Some(inline), _) => run.region_json(&inline.to_string()),
+                (None, Some(path)) => run.region_file(path),
+                (None, None) => run,
+            };
+            for (k, v) in &case.config {
+                run = run.config(k, v);
+            }
+            if let Some(grants) = &case.grants {
+                let names: Vec<&str> = grants.iter().map(String::as_str).collect();
+                run = run.grant_only(&names);
+            }
+            if let Some(now) = &case.now {
+                run = run.now(now);
+            }
+            if let Some(input) = &case.application {
+                run = run.application(input.clone());
+            }
+            let problems = match (run.try_execute(), &case.expect.refused_contains) {
+                (Err(refusal), Some(text)) if refusal.contains(text.as_str()) => Vec::new(),
+                (Err(refusal), _) => vec![format!("the host refused the run: {refusal}")],
+                (Ok(_), Some(text)) => vec![format!(
+                    "expected the host to refuse the run (`{text}`), but it ran"
+                )],
+                (Ok(report), None) => crate::cases::check(&case.expect, &report),
+            };
+            if !problems.is_empty() {
+                failures.push(format!(
+                    "case `{}` ({file}):\n  - {}",
+                    case.name,
+                    problems.join("\n  - ")
+                ));
+            }
+        }
+        if !failures.is_empty() {
+            panic!(
+                "{} of {} cases failed:\n{}",
+                failures.len(),
+                cases.len(),
+                failures.join("\n")
+            );
+        }
+    }
+
     /// Starts describing a run.
     pub fn run(&self) -> TestRun<'_> {
         TestRun {

@@ -216,3 +216,8 @@ fn a_manager_with_many_late_cases_gets_one_readable_task_with_every_record() {
     );
     assert!(task.title.contains("120 запрос"), "{}", task.title);
 }
+
+#[test]
+fn the_rule_test_cases_hold() {
+    zemstvo_sdk::plugin_under_test!().run_cases("tests/cases");
+}
