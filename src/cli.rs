@@ -31,6 +31,8 @@ pub enum Command {
     Serve(commands::serve::ServeArgs),
     /// The region's tasks: list them, show one, move it along its lifecycle.
     Tasks(commands::tasks::TasksArgs),
+    /// What eligibility rules decided without an official: cases, decisions, retries.
+    Cases(commands::cases::CasesArgs),
     /// The region's run history.
     Runs(commands::region::RunsArgs),
     /// SMEV volumes and answer times per agency.
@@ -101,6 +103,7 @@ pub async fn execute(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Inspect(args) => commands::inspect::inspect(args).await,
         Command::Serve(args) => commands::serve::serve(args).await,
         Command::Tasks(args) => commands::tasks::tasks(args).await,
+        Command::Cases(args) => commands::cases::cases(args).await,
         Command::Runs(args) => commands::region::runs(args).await,
         Command::SmevStats(args) => commands::region::smev_stats(args).await,
         Command::RegionInit(args) => commands::region::init(args).await,

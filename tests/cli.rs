@@ -180,31 +180,45 @@ fn demo_once_creates_tasks_once_and_finds_them_on_the_second_run() {
     );
     assert!(stdout.contains("status: succeeded"), "{stdout}");
     assert!(stdout.contains("→ employee"), "{stdout}");
-    let created = |s: &str| -> (u64, u64) {
-        let line = s
-            .lines()
-            .find(|l| l.contains("isu-smev-answer-delay: 1 run(s)"))
-            .unwrap_or_else(|| panic!("{s}"));
-        let number = |label: &str| {
-            let before = &line[..line.find(label).unwrap()];
+    // "  plugin: 1 run(s), X tasks created, Y tasks already present, Z messages queued", per
+    // batch plugin: the totals of X, Y and Z.
+    let totals = |s: &str| -> (u64, u64, u64) {
+        let lines: Vec<&str> = s.lines().filter(|l| l.contains(" run(s), ")).collect();
+        assert!(lines.len() >= 10, "every reference plugin ran: {s}");
+        let number = |line: &str, label: &str| -> u64 {
+            let before = &line[..line.find(label).unwrap_or_else(|| panic!("{line}"))];
             before
+                .trim_end()
                 .rsplit(' ')
-                .nth(1)
+                .next()
                 .unwrap()
-                .trim_start_matches(',')
-                .parse::<u64>()
+                .parse()
                 .unwrap()
         };
-        (number("tasks created"), number("tasks already present"))
+        lines.iter().fold((0, 0, 0), |(c, p, m), l| {
+            (
+                c + number(l, " tasks created"),
+                p + number(l, " tasks already present"),
+                m + number(l, " messages queued"),
+            )
+        })
     };
-    let (tasks, present) = created(&stdout);
-    assert!(tasks > 0 && present == 0, "{stdout}");
+    let (tasks, present, messages) = totals(&stdout);
+    assert!(tasks > 0 && present == 0 && messages > 0, "{stdout}");
+    // The eligibility rule decided the registered child-allowance applications.
+    let decided = stdout
+        .lines()
+        .find(|l| l.contains("yugra-child-allowance:") && l.contains("decided without an official"))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert!(!decided.contains(": 0 applications"), "{decided}");
+    assert!(decided.contains(" 0 waiting for agencies"), "{decided}");
     // The second run on the same day finds every task already there and creates none.
     let second = zemstvo(&args, cache.path());
     assert!(second.status.success(), "{}", text(&second.stderr));
     let again = text(&second.stdout);
     assert!(again.contains("(generated earlier)"), "{again}");
-    assert_eq!(created(&again), (0, tasks));
+    let (tasks_again, present_again, _) = totals(&again);
+    assert_eq!((tasks_again, present_again), (0, tasks), "{again}");
     // The tasks are in the database, for the cabinet.
     let list = zemstvo(&["tasks", "list", "--database", &db], cache.path());
     assert!(

@@ -61,3 +61,25 @@ impl From<smev::SmevError> for PluginError {
         })
     }
 }
+
+impl From<crate::assessments::AssessmentError> for PluginError {
+    fn from(e: crate::assessments::AssessmentError) -> Self {
+        use crate::assessments::AssessmentError as E;
+        PluginError::HostCall(match e {
+            E::Denied(m) => format!("assessments: {m}"),
+            E::Invalid(m) => format!("assessments: invalid batch: {m}"),
+            E::UnknownObject(id) => format!("assessments: no inspected object with id {id}"),
+        })
+    }
+}
+
+impl From<crate::visit_checks::VisitCheckError> for PluginError {
+    fn from(e: crate::visit_checks::VisitCheckError) -> Self {
+        use crate::visit_checks::VisitCheckError as E;
+        PluginError::HostCall(match e {
+            E::Denied(m) => format!("visit-checks: {m}"),
+            E::Invalid(m) => format!("visit-checks: invalid exception: {m}"),
+            E::UnknownVisit(id) => format!("visit-checks: no visit with id {id}"),
+        })
+    }
+}

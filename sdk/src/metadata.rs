@@ -207,7 +207,7 @@ impl Parameter {
         })
     }
 
-    /// The value in force from `date` (e.g. `time::macros::date!(2024-01-01)`), its unit and
+    /// The value in force from `date` (e.g. `zemstvo_sdk::time::ymd(2024, 1, 1)`), its unit and
     /// the legal act that sets it. Give entries in date order.
     pub fn value_from(
         mut self,

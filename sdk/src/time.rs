@@ -1,6 +1,5 @@
 //! Time as plugins see it: whole seconds since the epoch (UTC), from the run's logical clock.
 
-pub use ::time::macros::date;
 pub use ::time::{Date, Month, OffsetDateTime};
 
 /// Seconds since 1970-01-01T00:00:00Z.
@@ -9,6 +8,14 @@ pub type Timestamp = i64;
 pub const MINUTE: i64 = 60;
 pub const HOUR: i64 = 60 * MINUTE;
 pub const DAY: i64 = 24 * HOUR;
+
+/// A calendar date, for the constants a plugin declares (effective dates of parameters).
+/// Panics, naming the date, if there is no such day — a mistake the plugin's first test finds.
+pub fn ymd(year: i32, month: u8, day: u8) -> Date {
+    Month::try_from(month)
+        .and_then(|m| Date::from_calendar_date(year, m, day))
+        .unwrap_or_else(|_| panic!("{year:04}-{month:02}-{day:02} is not a calendar date"))
+}
 
 /// The timestamp of UTC midnight at the start of `date`.
 pub fn midnight(date: Date) -> Timestamp {
@@ -31,4 +38,21 @@ pub fn format_date(ts: Timestamp) -> String {
 /// Whole days from `from` to `to` (negative when `to` is earlier).
 pub fn days_between(from: Timestamp, to: Timestamp) -> i64 {
     (to - from).div_euclid(DAY)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ymd_makes_the_dates_parameters_take_effect_from() {
+        assert_eq!(midnight(ymd(2026, 1, 1)), 1_767_225_600);
+        assert_eq!(format_date(midnight(ymd(2024, 2, 29))), "29.02.2024");
+    }
+
+    #[test]
+    #[should_panic(expected = "2025-02-29 is not a calendar date")]
+    fn ymd_names_a_day_that_does_not_exist() {
+        ymd(2025, 2, 29);
+    }
 }

@@ -7,11 +7,12 @@ use std::sync::Arc;
 use sha2::{Digest, Sha256};
 use tokio::sync::{Mutex, Notify};
 use zemstvo_host::capabilities::Grants;
+use zemstvo_host::capabilities::config::ParameterSpec;
 use zemstvo_host::capabilities::data::RegionData;
 use zemstvo_host::local::LocalRun;
 use zemstvo_host::metadata::PluginMetadata;
 use zemstvo_host::report::{FailureReason, RunOutputs, RunReport, RunStatus};
-use zemstvo_host::{LoadedPlugin, RunInput, Runtime};
+use zemstvo_host::{LoadedPlugin, PluginKind, RunInput, Runtime};
 use zemstvo_outbox::delivery::{DeliveryStats, NotificationWorker};
 use zemstvo_outbox::render::render;
 use zemstvo_outbox::senders::{HttpGatewaySender, SmtpSender};
@@ -20,7 +21,7 @@ use zemstvo_outbox::smev::{
 };
 use zemstvo_store::data::SqlRegion;
 use zemstvo_store::notifications::NewNotification;
-use zemstvo_store::plugins::StoredPackage;
+use zemstvo_store::plugins::{Installation, StoredPackage};
 use zemstvo_store::runs::{CommitSummary, QueuedRun, RunCommit};
 use zemstvo_store::{Store, StoreError};
 
@@ -62,6 +63,17 @@ pub struct RegionHost {
     smev: Option<SmevWorker>,
     /// Woken when another host changes a plugin (PostgreSQL), to look for work at once.
     wake: Arc<Notify>,
+}
+
+/// An installed plugin ready to be called.
+pub(crate) struct Prepared {
+    pub plugin: LoadedPlugin,
+    pub signer: Option<String>,
+    pub grants: Grants,
+    /// The stored settings, as the administrator gave them.
+    pub config: Vec<(String, String)>,
+    /// The plugin's effective-dated parameters with the region's entries merged in.
+    pub parameters: Vec<ParameterSpec>,
 }
 
 impl RegionHost {
@@ -201,20 +213,27 @@ impl RegionHost {
         Ok(m)
     }
 
-    /// Queues one run of every enabled plugin at `logical_time`; returns their names.
+    /// Enabled plugins that run as batches: all but eligibility rules, which the host calls
+    /// per application (see `decide_applications`), never on a schedule.
+    async fn enabled_batch_plugins(&self) -> Result<Vec<Installation>, ServiceError> {
+        let rule = PluginKind::EligibilityRule.name();
+        Ok(self
+            .store
+            .installations()
+            .await?
+            .into_iter()
+            .filter(|i| i.enabled && i.kind != rule)
+            .collect())
+    }
+
+    /// Queues one run of every enabled batch plugin at `logical_time`; returns their names.
     pub async fn enqueue_enabled(
         &self,
         cause: &str,
         logical_time: i64,
     ) -> Result<Vec<String>, ServiceError> {
         let mut queued = Vec::new();
-        for i in self
-            .store
-            .installations()
-            .await?
-            .into_iter()
-            .filter(|i| i.enabled)
-        {
+        for i in self.enabled_batch_plugins().await? {
             if self
                 .store
                 .enqueue_run(&i.name, cause, logical_time, 0)
@@ -230,13 +249,7 @@ impl RegionHost {
     /// asks first).
     pub async fn enqueue_scheduled(&self, now: i64) -> Result<usize, ServiceError> {
         let mut queued = 0;
-        for i in self
-            .store
-            .installations()
-            .await?
-            .into_iter()
-            .filter(|i| i.enabled)
-        {
+        for i in self.enabled_batch_plugins().await? {
             let Some(schedule) = &i.schedule else {
                 continue;
             };
@@ -257,7 +270,13 @@ impl RegionHost {
         let Some(queued) = self.store.claim_run(host, self.settings.lease()).await? else {
             return Ok(None);
         };
-        let (plugin, signer, grants, config) = match self.prepare(&queued).await {
+        let Prepared {
+            plugin,
+            signer,
+            grants,
+            config,
+            parameters,
+        } = match self.prepare_plugin(&queued.plugin).await {
             Ok(ready) => ready,
             Err(why) => {
                 tracing::warn!(plugin = %queued.plugin, "run abandoned: {why}");
@@ -275,9 +294,10 @@ impl RegionHost {
             limits: self.settings.limits.clone(),
             input: RunInput::Batch,
         };
-        let request = local
+        let mut request = local
             .request(&plugin, self.region.clone(), None)
             .map_err(|e| ServiceError::Plugin(e.to_string()))?;
+        request.config.parameters = parameters;
         let resolved = request.config.values.clone();
         let mut report = self.runtime.run(&plugin, request).await;
         let notifications = match self.render(&report).await {
@@ -299,6 +319,7 @@ impl RegionHost {
                 config: &resolved,
                 signer: signer.as_deref(),
                 notifications,
+                case: None,
             })
             .await
         {
@@ -326,45 +347,54 @@ impl RegionHost {
         Ok(outcomes)
     }
 
-    /// The plugin, grants and configuration for a queued run, or why it cannot run.
-    async fn prepare(
-        &self,
-        queued: &QueuedRun,
-    ) -> Result<(LoadedPlugin, Option<String>, Grants, Vec<(String, String)>), String> {
+    /// The installed, enabled plugin `name` — verified, with its signer, grants, stored
+    /// configuration (checked against its schema) and effective-dated parameters (with the
+    /// region's entries) — or why it cannot run.
+    pub(crate) async fn prepare_plugin(&self, name: &str) -> Result<Prepared, String> {
         let installation = self
             .store
-            .installation(&queued.plugin)
+            .installation(name)
             .await
             .map_err(|e| e.to_string())?
             .filter(|i| i.enabled)
-            .ok_or_else(|| {
-                format!(
-                    "plugin `{}` is no longer installed and enabled",
-                    queued.plugin
-                )
-            })?;
+            .ok_or_else(|| format!("plugin `{name}` is no longer installed and enabled"))?;
         let (plugin, signer) = self.load(&installation.sha256).await?;
-        let grants = self
-            .store
-            .grants(&queued.plugin)
-            .await
-            .map_err(|e| e.to_string())?;
-        let config = self
-            .store
-            .config(&queued.plugin)
-            .await
-            .map_err(|e| e.to_string())?;
+        let grants = self.store.grants(name).await.map_err(|e| e.to_string())?;
+        let config = self.store.config(name).await.map_err(|e| e.to_string())?;
         plugin
             .metadata
             .config
             .resolve(config.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-            .map_err(|e| {
-                format!(
-                    "the stored configuration of `{}` is refused: {e}",
-                    queued.plugin
+            .map_err(|e| format!("the stored configuration of `{name}` is refused: {e}"))?;
+        let entries = self
+            .store
+            .parameter_entries(name)
+            .await
+            .map_err(|e| e.to_string())?;
+        let parameters = plugin
+            .metadata
+            .parameters
+            .iter()
+            .map(|spec| {
+                spec.with_entries(
+                    entries
+                        .iter()
+                        .filter(|e| e.name == spec.name)
+                        .map(|e| &e.value),
                 )
-            })?;
-        Ok((plugin, signer, grants, config))
+            })
+            .collect();
+        Ok(Prepared {
+            plugin,
+            signer,
+            grants,
+            config,
+            parameters,
+        })
+    }
+
+    pub(crate) fn region(&self) -> Arc<dyn RegionData> {
+        self.region.clone()
     }
 
     /// Loads an installed component by hash, verifying it again: a signed package against the
@@ -492,8 +522,9 @@ impl RegionHost {
     pub async fn tick(&self) -> Result<(), ServiceError> {
         self.enqueue_scheduled(now()).await?;
         self.drain_queue().await?;
-        self.deliver_once().await?;
+        self.decide_applications(200).await?;
         self.smev_once().await?;
+        self.deliver_once().await?;
         Ok(())
     }
 }

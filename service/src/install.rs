@@ -12,6 +12,7 @@ use std::fmt;
 
 use semver::Version;
 use serde::Serialize;
+use zemstvo_host::PluginKind;
 use zemstvo_host::capabilities::{Capability, Grants};
 use zemstvo_registry::manifest::current_host_version;
 use zemstvo_registry::{
@@ -122,6 +123,8 @@ pub enum InstallError {
         needs: Version,
         have: Version,
     },
+    #[error("{0}")]
+    Schedule(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -477,6 +480,31 @@ impl RegionHost {
 }
 
 impl RegionHost {
+    /// Sets (or, with `None`, clears) the cron schedule of a batch plugin. Eligibility rules
+    /// are called per application and take no schedule.
+    pub async fn set_schedule(
+        &self,
+        name: &str,
+        schedule: Option<&str>,
+        actor: &str,
+    ) -> Result<(), InstallError> {
+        let installation = self.store().installation(name).await?.ok_or_else(|| {
+            StoreError::NotFound(format!(
+                "plugin `{name}` is not installed; see `zemstvo plugin list`"
+            ))
+        })?;
+        if schedule.is_some() && installation.kind == PluginKind::EligibilityRule.name() {
+            return Err(InstallError::Schedule(format!(
+                "{name} is an eligibility rule: the host calls it for each new application of its measures, never on a schedule"
+            )));
+        }
+        if let Some(s) = schedule {
+            crate::schedule::check_schedule(s).map_err(InstallError::Schedule)?;
+        }
+        self.store().set_schedule(name, schedule, actor).await?;
+        Ok(())
+    }
+
     /// Sets a plugin's configuration after checking it against the installed version's
     /// schema; a setting the plugin does not accept changes nothing.
     pub async fn configure(

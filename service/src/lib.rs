@@ -7,12 +7,16 @@
 //! PostgreSQL database: each run and each message goes to one of them, and they learn of
 //! plugin changes through `LISTEN/NOTIFY`.
 
+mod decide;
 mod host;
 pub mod install;
+pub mod parameters;
 mod schedule;
 pub mod settings;
 
+pub use decide::{DecisionOutcome, MEASURES_KEY};
 pub use host::{RegionHost, RunOutcome, ServiceError};
 pub use install::{InstallAction, InstallError, InstallOptions, InstallOutcome};
-pub use schedule::{DEFAULT_SCHEDULE, due_occurrence};
+pub use parameters::{ParameterError, ParameterHistory};
+pub use schedule::{DEFAULT_SCHEDULE, check_schedule, due_occurrence};
 pub use settings::{HostSettings, SmevSettings};

@@ -8,6 +8,13 @@ use croner::Cron;
 /// ISU's morning checks: 06:00 UTC (09:00 in Lipetsk), Monday to Friday.
 pub const DEFAULT_SCHEDULE: &str = "0 6 * * 1-5";
 
+/// Checks that `schedule` is a cron expression the host can follow.
+pub fn check_schedule(schedule: &str) -> Result<(), String> {
+    Cron::from_str(schedule)
+        .map(|_| ())
+        .map_err(|e| format!("schedule `{schedule}` is not a cron expression (minute hour day month weekday, UTC, e.g. `{DEFAULT_SCHEDULE}`): {e}"))
+}
+
 /// The latest occurrence of `schedule` at or before `now` (seconds since the epoch), if the
 /// schedule parses and has one.
 pub fn due_occurrence(schedule: &str, now: i64) -> Result<Option<i64>, String> {

@@ -12,12 +12,15 @@ use std::sync::Arc;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use sha2::{Digest, Sha256};
-use zemstvo_host::region::demo::{DemoScale, demo_region};
+use zemstvo_host::PluginKind;
+use zemstvo_host::region::InMemoryRegion;
+use zemstvo_host::region::demo::{DemoScale, application_forms, demo_region};
 use zemstvo_registry::{NamePattern, SecretKey, VendorId};
 use zemstvo_service::{
     DEFAULT_SCHEDULE, HostSettings, InstallAction, InstallOptions, RegionHost, SmevSettings,
 };
 use zemstvo_store::Store;
+use zemstvo_store::eligibility::CaseCounts;
 use zemstvo_store::load::RegionInfo;
 use zemstvo_store::notifications::Template;
 
@@ -52,8 +55,18 @@ pub struct DemoArgs {
     pub show: usize,
 }
 
-/// Templates the demo region keeps for its messages.
+/// Templates the demo region keeps for its messages (the reference plugins' catalogue).
 const TEMPLATES: &[(&str, Option<&str>, &str)] = &[
+    (
+        "application-registered",
+        Some("Заявление № {{ number }} зарегистрировано"),
+        "{{ full_name }}, ваше заявление № {{ number }} ({{ measure }}) зарегистрировано {{ date }} и передано на рассмотрение. Ход рассмотрения — в личном кабинете на портале госуслуг.",
+    ),
+    (
+        "application-returned",
+        Some("Заявление № {{ number }} возвращено на доработку"),
+        "{{ full_name }}, ваше заявление № {{ number }} ({{ measure }}) {{ date }} возвращено на доработку. Что нужно исправить, можно узнать в личном кабинете на портале госуслуг или в МФЦ.",
+    ),
     (
         "decision-made",
         Some("Решение по заявлению № {{ number }}"),
@@ -61,10 +74,15 @@ const TEMPLATES: &[(&str, Option<&str>, &str)] = &[
     ),
     (
         "smev-answer-received",
-        None,
+        Some("Сведения по заявлению № {{ number }} получены"),
         "{{ full_name }}, ответ {{ agency }} по заявлению № {{ number }} получен, заявление рассматривается.",
     ),
 ];
+
+/// The demo region's settings for reference plugins whose defaults leave them idle: the risk
+/// categories need someone to send inspection tasks to (the head of the first unit).
+const DEMO_CONFIG: &[(&str, &[(&str, &str)])] =
+    &[("moscow-risk-categories", &[("inspection-head-id", "1")])];
 
 pub async fn demo(args: DemoArgs) -> Result<ExitCode, CliError> {
     let now = match &args.now {
@@ -84,6 +102,7 @@ pub async fn demo(args: DemoArgs) -> Result<ExitCode, CliError> {
         .await
         .map_err(|e| CliError::Input(e.to_string()))?;
     install_reference_plugins(&host).await?;
+    configure_reference_plugins(&host).await?;
     let cause = format!(
         "demo:{}",
         time::OffsetDateTime::now_utc().unix_timestamp_nanos()
@@ -111,6 +130,7 @@ pub async fn demo(args: DemoArgs) -> Result<ExitCode, CliError> {
             failed += 1;
         }
     }
+    let cases = decide_applications(&host).await?;
     let delivered = host
         .deliver_once()
         .await
@@ -123,6 +143,16 @@ pub async fn demo(args: DemoArgs) -> Result<ExitCode, CliError> {
     for (plugin, (runs, created, existing, messages)) in &by_plugin {
         println!(
             "  {plugin}: {runs} run(s), {created} tasks created, {existing} tasks already present, {messages} messages queued"
+        );
+    }
+    for (plugin, c) in &cases {
+        println!(
+            "  {plugin}: {} applications decided without an official ({} approved, {} denied), {} sent to a specialist, {} waiting for agencies",
+            c.approved + c.denied,
+            c.approved,
+            c.denied,
+            c.failed,
+            c.waiting
         );
     }
     println!(
@@ -187,10 +217,13 @@ async fn install_reference_plugins(host: &RegionHost) -> Result<(), CliError> {
             .await
             .map_err(|e| CliError::Input(format!("{}: {e}", artifact.name)))?;
         if outcome.action != InstallAction::AlreadyInstalled {
-            host.store()
-                .set_schedule(&outcome.name, Some(DEFAULT_SCHEDULE), "demo")
-                .await
-                .map_err(|e| CliError::Input(e.to_string()))?;
+            // Eligibility rules are called per application, never on a schedule.
+            if artifact_kind(host, &outcome.name).await? != PluginKind::EligibilityRule.name() {
+                host.store()
+                    .set_schedule(&outcome.name, Some(DEFAULT_SCHEDULE), "demo")
+                    .await
+                    .map_err(|e| CliError::Input(e.to_string()))?;
+            }
             println!(
                 "{} {} {}, signed by {} ({})",
                 outcome.action, outcome.name, outcome.version, outcome.vendor, outcome.signer
@@ -200,10 +233,44 @@ async fn install_reference_plugins(host: &RegionHost) -> Result<(), CliError> {
     Ok(())
 }
 
-/// SMEV answers within seconds, so the demo shows the whole lifecycle.
+/// How long the demo waits for the simulated agencies to answer the eligibility rules.
+const DECISION_WAIT: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// Calls the eligibility rules for the registered applications and keeps answering their SMEV
+/// requests (through the simulator) until every case is decided or [`DECISION_WAIT`] passes;
+/// returns each rule's cases by state.
+async fn decide_applications(host: &RegionHost) -> Result<BTreeMap<String, CaseCounts>, CliError> {
+    let fail = |e: zemstvo_service::ServiceError| CliError::Input(e.to_string());
+    let deadline = std::time::Instant::now() + DECISION_WAIT;
+    loop {
+        host.decide_applications(1_000).await.map_err(fail)?;
+        host.smev_once().await.map_err(fail)?;
+        let counts = host
+            .store()
+            .case_counts()
+            .await
+            .map_err(|e| CliError::Input(e.to_string()))?;
+        if counts.values().all(|c| c.waiting == 0) || std::time::Instant::now() > deadline {
+            return Ok(counts);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
+
+async fn artifact_kind(host: &RegionHost, name: &str) -> Result<String, CliError> {
+    let installation = host
+        .store()
+        .installation(name)
+        .await
+        .map_err(|e| CliError::Input(e.to_string()))?
+        .ok_or_else(|| CliError::Input(format!("`{name}` was just installed but is missing")))?;
+    Ok(installation.kind)
+}
+
+/// SMEV answers within a second or two, so the demo shows the whole lifecycle.
 fn demo_simulator() -> zemstvo_service::settings::SimulatorSettings {
     zemstvo_service::settings::SimulatorSettings {
-        seconds_per_day: 2.0,
+        seconds_per_day: 0.2,
         ..Default::default()
     }
 }
@@ -233,6 +300,37 @@ async fn ensure_region(store: &Store, args: &DemoArgs, now: i64) -> Result<(), C
         store.url()
     );
     let region = demo_region(scale, args.seed, now);
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} loading records [{bar:40}] {pos}/{len} ({eta})")
+            .expect("a valid progress template")
+            .progress_chars("=> "),
+    );
+    let progress = |done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+    };
+    load_region(store, &region, args.seed, &progress).await?;
+    bar.finish_and_clear();
+    let counts = store
+        .counts()
+        .await
+        .map_err(|e| CliError::Input(e.to_string()))?;
+    let line: Vec<String> = counts.iter().map(|(e, n)| format!("{n} {e}")).collect();
+    println!("demo region `lipetsk-demo`: {}", line.join(", "));
+    Ok(())
+}
+
+/// Loads a generated demo region into an empty store: the region's record, its records, the
+/// application forms the eligibility rules read, and the message templates. `seed` is the
+/// region's seed (the forms derive from it).
+pub async fn load_region(
+    store: &Store,
+    region: &InMemoryRegion,
+    seed: u64,
+    progress: &(dyn Fn(u64, u64) + Send + Sync),
+) -> Result<(), CliError> {
+    let fail = |e: zemstvo_store::StoreError| CliError::Input(e.to_string());
     store
         .create_region(&RegionInfo {
             id: "lipetsk-demo".into(),
@@ -240,21 +338,12 @@ async fn ensure_region(store: &Store, args: &DemoArgs, now: i64) -> Result<(), C
             timezone: "Europe/Moscow".into(),
         })
         .await
-        .map_err(|e| CliError::Input(e.to_string()))?;
-    let bar = ProgressBar::new(0);
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} loading records [{bar:40}] {pos}/{len} ({eta})")
-            .expect("a valid progress template")
-            .progress_chars("=> "),
-    );
+        .map_err(fail)?;
+    store.load_region(region, progress).await.map_err(fail)?;
     store
-        .load_region(&region, &|done, total| {
-            bar.set_length(total);
-            bar.set_position(done);
-        })
+        .set_application_fields(&application_forms(region, seed))
         .await
-        .map_err(|e| CliError::Input(e.to_string()))?;
-    bar.finish_and_clear();
+        .map_err(fail)?;
     for (name, subject, body) in TEMPLATES {
         store
             .put_template(
@@ -266,13 +355,30 @@ async fn ensure_region(store: &Store, args: &DemoArgs, now: i64) -> Result<(), C
                 "demo",
             )
             .await
-            .map_err(|e| CliError::Input(e.to_string()))?;
+            .map_err(fail)?;
     }
-    let counts = store
-        .counts()
-        .await
-        .map_err(|e| CliError::Input(e.to_string()))?;
-    let line: Vec<String> = counts.iter().map(|(e, n)| format!("{n} {e}")).collect();
-    println!("demo region `lipetsk-demo`: {}", line.join(", "));
+    Ok(())
+}
+
+/// Applies [`DEMO_CONFIG`] to installed reference plugins that have no configuration yet, so
+/// an administrator's later settings are never overwritten by another demo run.
+pub async fn configure_reference_plugins(host: &RegionHost) -> Result<(), CliError> {
+    for (plugin, settings) in DEMO_CONFIG {
+        let configured = host
+            .store()
+            .config(plugin)
+            .await
+            .map_err(|e| CliError::Input(e.to_string()))?;
+        if !configured.is_empty() {
+            continue;
+        }
+        let settings: Vec<(String, String)> = settings
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        host.configure(plugin, &settings, "demo")
+            .await
+            .map_err(|e| CliError::Input(format!("{plugin}: {e}")))?;
+    }
     Ok(())
 }

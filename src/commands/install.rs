@@ -1,4 +1,5 @@
-//! `zemstvo plugin install|upgrade|rollback|pin|unpin|list|grant|enable|disable|configure|history`:
+//! `zemstvo plugin install|upgrade|rollback|pin|unpin|list|grant|enable|disable|configure|schedule|history`
+//! (and the parameter commands in `parameters.rs`):
 //! a region's administrator managing the plugins installed in it.
 
 use std::path::Path;
@@ -76,6 +77,26 @@ pub enum RegionPluginCommand {
     Configure {
         name: String,
         settings: Vec<String>,
+    },
+    /// Run a batch plugin on a cron schedule (UTC: minute hour day month weekday, e.g.
+    /// "0 6 * * 1-5"), or `none` to run it only when queued.
+    Schedule {
+        name: String,
+        cron: String,
+    },
+    /// A plugin's effective-dated parameters: the values it ships and the region's entries.
+    Parameters {
+        name: String,
+    },
+    /// Give a parameter a new value from a date (a new act changed it); runs from then on use
+    /// it, with no new build of the plugin.
+    SetParameter(super::parameters::SetParameterArgs),
+    /// Remove the region's entry of a parameter from a date.
+    RemoveParameter {
+        name: String,
+        parameter: String,
+        #[arg(long)]
+        from: String,
     },
 }
 
@@ -283,6 +304,29 @@ pub async fn run(
                 .await
                 .map_err(|e| CliError::Input(e.to_string()))?;
             println!("{name} is configured: {}", settings.join(" "));
+        }
+        RegionPluginCommand::Schedule { name, cron } => {
+            let schedule = (cron != "none").then_some(cron.as_str());
+            host.set_schedule(&name, schedule, &actor)
+                .await
+                .map_err(|e| CliError::Input(e.to_string()))?;
+            match schedule {
+                Some(s) => println!("{name} runs on the schedule `{s}` (UTC)"),
+                None => println!("{name} has no schedule; it runs only when queued"),
+            }
+        }
+        RegionPluginCommand::Parameters { name } => {
+            super::parameters::list(&host, &name).await?;
+        }
+        RegionPluginCommand::SetParameter(args) => {
+            super::parameters::set(&host, args, &actor).await?;
+        }
+        RegionPluginCommand::RemoveParameter {
+            name,
+            parameter,
+            from,
+        } => {
+            super::parameters::remove(&host, &name, &parameter, &from, &actor).await?;
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -1,9 +1,11 @@
 //! One module per `zemstvo` command.
 
+pub mod cases;
 pub mod demo;
 pub mod inspect;
 pub mod install;
 pub mod keys;
+pub mod parameters;
 pub mod plugin;
 pub mod region;
 pub mod registry;

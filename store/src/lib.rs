@@ -18,9 +18,12 @@
 #![allow(clippy::type_complexity)]
 
 pub mod audit;
+mod commit;
 pub mod data;
+pub mod eligibility;
 pub mod load;
 pub mod notifications;
+pub mod parameters;
 pub mod plugins;
 pub mod runs;
 pub mod smev;
@@ -29,6 +32,10 @@ pub mod tasks;
 pub mod testing;
 
 use std::time::Duration;
+
+use sqlx::Any;
+use sqlx::any::AnyArguments;
+use sqlx::query::Query;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
@@ -216,6 +223,20 @@ fn redact(url: &str) -> String {
             }
         }
         _ => url.to_string(),
+    }
+}
+
+/// Binds an optional DOUBLE PRECISION value. sqlx 0.8.6's Any driver swaps the types of REAL
+/// and DOUBLE nulls on their way to PostgreSQL (`None::<f64>` goes out as a float4 null), and a
+/// statement PostgreSQL prepared around a float4 parameter then refuses the 8-byte doubles of
+/// later executions ("incorrect binary data format"). `None::<f32>` goes out as a float8 null.
+pub(crate) fn bind_double<'q>(
+    query: Query<'q, Any, AnyArguments<'q>>,
+    value: Option<f64>,
+) -> Query<'q, Any, AnyArguments<'q>> {
+    match value {
+        Some(v) => query.bind(v),
+        None => query.bind(None::<f32>),
     }
 }
 

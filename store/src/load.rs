@@ -124,7 +124,9 @@ impl Store {
                         (Cell::F64(v), _) => q.bind(v),
                         (Cell::Flag(v), _) => q.bind(v as i64),
                         (Cell::Text(v), _) => q.bind(v.to_string()),
-                        (Cell::Absent, ColumnType::F32 | ColumnType::F64) => q.bind(None::<f64>),
+                        (Cell::Absent, ColumnType::F32 | ColumnType::F64) => {
+                            crate::bind_double(q, None)
+                        }
                         (Cell::Absent, ColumnType::Text) => q.bind(None::<String>),
                         (Cell::Absent, _) => q.bind(None::<i64>),
                     };

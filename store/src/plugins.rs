@@ -42,6 +42,8 @@ pub struct Installation {
     pub schedule: Option<String>,
     pub installed_at: i64,
     pub updated_at: i64,
+    /// The installed package's plugin kind (`deviation-check`, `eligibility-rule`, …).
+    pub kind: String,
 }
 
 /// One step of a plugin's installation history.
@@ -54,10 +56,20 @@ pub struct HistoryEntry {
     pub at: i64,
 }
 
-type InstallationRow = (String, String, String, i64, i64, Option<String>, i64, i64);
+type InstallationRow = (
+    String,
+    String,
+    String,
+    i64,
+    i64,
+    Option<String>,
+    i64,
+    i64,
+    String,
+);
 
 fn installation(
-    (name, version, sha256, enabled, pinned, schedule, installed_at, updated_at): InstallationRow,
+    (name, version, sha256, enabled, pinned, schedule, installed_at, updated_at, kind): InstallationRow,
 ) -> Installation {
     Installation {
         name,
@@ -68,11 +80,13 @@ fn installation(
         schedule,
         installed_at,
         updated_at,
+        kind,
     }
 }
 
-const INSTALLATION_COLUMNS: &str =
-    "name, version, sha256, enabled, pinned, schedule, installed_at, updated_at";
+/// Installations with their package's kind (every installation's package is kept).
+const INSTALLATION_COLUMNS: &str = "i.name, i.version, i.sha256, i.enabled, i.pinned, i.schedule, i.installed_at, i.updated_at, p.kind \
+     FROM plugin_installations i JOIN packages p ON p.sha256 = i.sha256";
 
 impl Store {
     /// Keeps a package. The same bytes twice is a no-op; another component under a name and
@@ -197,21 +211,19 @@ impl Store {
     }
 
     pub async fn installations(&self) -> Result<Vec<Installation>, StoreError> {
-        let rows: Vec<InstallationRow> = sqlx::query_as(&format!(
-            "SELECT {INSTALLATION_COLUMNS} FROM plugin_installations ORDER BY name"
-        ))
-        .fetch_all(self.pool())
-        .await?;
+        let rows: Vec<InstallationRow> =
+            sqlx::query_as(&format!("SELECT {INSTALLATION_COLUMNS} ORDER BY i.name"))
+                .fetch_all(self.pool())
+                .await?;
         Ok(rows.into_iter().map(installation).collect())
     }
 
     pub async fn installation(&self, name: &str) -> Result<Option<Installation>, StoreError> {
-        let row: Option<InstallationRow> = sqlx::query_as(&format!(
-            "SELECT {INSTALLATION_COLUMNS} FROM plugin_installations WHERE name = $1"
-        ))
-        .bind(name.to_string())
-        .fetch_optional(self.pool())
-        .await?;
+        let row: Option<InstallationRow> =
+            sqlx::query_as(&format!("SELECT {INSTALLATION_COLUMNS} WHERE i.name = $1"))
+                .bind(name.to_string())
+                .fetch_optional(self.pool())
+                .await?;
         Ok(row.map(installation))
     }
 

@@ -1,22 +1,16 @@
-//! Runs: the queue hosts take runs from, and committing a finished run with everything it
-//! emitted — the run's record, its tasks, messages, SMEV requests, assessments and visit
-//! exceptions, the queue item and the audit entry — in one transaction, or not at all.
+//! Runs: the queue hosts take runs from, the run history, and what runs produced (committing a
+//! run is `commit.rs`).
 //!
 //! Idempotency makes a killed host harmless: a run that never committed left nothing, its
 //! queue claim expires and any host runs it again; tasks, messages and requests are keyed, so
 //! a rerun that commits finds what an earlier commit created and adds nothing twice. A host
 //! whose claim expired while it ran cannot commit over the host that took the run over.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use serde::Serialize;
-use zemstvo_host::capabilities::Grants;
-use zemstvo_host::capabilities::config::ConfigValue;
-use zemstvo_host::report::{RunReport, RunStatus};
 
-use crate::notifications::NewNotification;
-use crate::smev::request_key;
+pub use crate::commit::{CaseCommit, CommitSummary, RunCommit};
 use crate::{Dialect, Store, StoreError, audit, now};
 
 /// A run waiting in the queue (or claimed by a host).
@@ -38,41 +32,6 @@ impl QueuedRun {
         format!("{}-q{}a{}", self.plugin, self.id, self.attempts)
     }
 }
-
-/// A finished run, ready to commit.
-pub struct RunCommit<'a> {
-    pub report: &'a RunReport,
-    /// The queue item the run came from, if any.
-    pub queued: Option<&'a QueuedRun>,
-    pub cause: &'a str,
-    /// The host that ran it.
-    pub host: &'a str,
-    /// Wall-clock start, seconds since the epoch.
-    pub started_at: i64,
-    pub grants: &'a Grants,
-    pub config: &'a BTreeMap<String, ConfigValue>,
-    /// The key id that signed the plugin's package (`None` for an unsigned development
-    /// install).
-    pub signer: Option<&'a str>,
-    /// The run's notifications, rendered and addressed (see `notifications`).
-    pub notifications: Vec<NewNotification>,
-}
-
-/// What a commit created, and what it found already there.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct CommitSummary {
-    pub tasks_created: u64,
-    pub tasks_existing: u64,
-    pub notifications_queued: u64,
-    pub notifications_existing: u64,
-    pub smev_queued: u64,
-    pub smev_existing: u64,
-    pub assessments: u64,
-    pub visit_exceptions: u64,
-}
-
-/// Rows per multi-row upsert of assessments.
-const ASSESSMENTS_PER_STATEMENT: usize = 300;
 
 impl Store {
     /// Queues a run of `plugin` at `logical_time`, due at `due_at`. A run already queued for
@@ -171,236 +130,6 @@ impl Store {
         Ok(n as u64)
     }
 
-    /// Commits a finished run. A failed run records only itself: none of its outputs.
-    pub async fn commit_run(&self, c: RunCommit<'_>) -> Result<CommitSummary, StoreError> {
-        let report = c.report;
-        let plugin = report.plugin.name.as_str();
-        let run_id = report.run_id.as_str();
-        let at = now();
-        let mut summary = CommitSummary::default();
-        let mut tx = self.pool().begin().await?;
-        if let Some(q) = c.queued {
-            let status = if report.succeeded() { "done" } else { "failed" };
-            let claimed = sqlx::query(
-                "UPDATE run_queue SET status = $1, run_id = $2 WHERE id = $3 AND claimed_by = $4 AND status = 'running'",
-            )
-            .bind(status)
-            .bind(run_id.to_string())
-            .bind(q.id)
-            .bind(c.host.to_string())
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if claimed != 1 {
-                return Err(StoreError::Conflict(format!(
-                    "run {run_id}: this host's claim on queue item {} expired and another host took the run; \
-                     nothing was committed",
-                    q.id
-                )));
-            }
-        }
-        if report.succeeded() {
-            let o = &report.outputs;
-            for t in &o.tasks {
-                let id: Option<(i64,)> = sqlx::query_as(
-                    "INSERT INTO tasks (plugin, key, assignee, overseer, subject, title, description, records, steps, \
-                     priority, due, status, reason, run_id, created_at, updated_at) \
-                     VALUES ($1, $2, $3, (SELECT manager_id FROM employees WHERE id = $3), $4, $5, $6, $7, $8, $9, $10, \
-                     'new', NULL, $11, $12, $12) ON CONFLICT (plugin, key) DO NOTHING RETURNING id",
-                )
-                .bind(plugin.to_string())
-                .bind(t.key.clone())
-                .bind(t.assignee as i64)
-                .bind(t.subject.map(|s| s as i64))
-                .bind(t.title.clone())
-                .bind(t.description.clone())
-                .bind(serde_json::to_string(&t.records)?)
-                .bind(serde_json::to_string(&t.steps)?)
-                .bind(crate::tasks::priority_name(t.priority).to_string())
-                .bind(t.due)
-                .bind(run_id.to_string())
-                .bind(at)
-                .fetch_optional(&mut *tx)
-                .await?;
-                match id {
-                    Some((id,)) => {
-                        summary.tasks_created += 1;
-                        sqlx::query("INSERT INTO task_history (task_id, status, reason, actor, at) VALUES ($1, 'new', NULL, $2, $3)")
-                            .bind(id)
-                            .bind(format!("plugin:{plugin}"))
-                            .bind(at)
-                            .execute(&mut *tx)
-                            .await?;
-                    }
-                    None => summary.tasks_existing += 1,
-                }
-            }
-            for n in &c.notifications {
-                let id: Option<(i64,)> = sqlx::query_as(
-                    "INSERT INTO notifications (plugin, key, citizen_id, channel, template, params, recipient, subject, body, \
-                     idempotency_id, status, attempts, next_attempt_at, run_id, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'queued', 0, $11, $12, $11) \
-                     ON CONFLICT (plugin, key) DO NOTHING RETURNING id",
-                )
-                .bind(plugin.to_string())
-                .bind(n.key.clone())
-                .bind(n.citizen as i64)
-                .bind(n.channel.clone())
-                .bind(n.template.clone())
-                .bind(serde_json::to_string(&n.params)?)
-                .bind(n.recipient.clone())
-                .bind(n.subject.clone())
-                .bind(n.body.clone())
-                .bind(crate::notifications::idempotency_id(plugin, &n.key))
-                .bind(at)
-                .bind(run_id.to_string())
-                .fetch_optional(&mut *tx)
-                .await?;
-                match id {
-                    Some(_) => summary.notifications_queued += 1,
-                    None => summary.notifications_existing += 1,
-                }
-            }
-            for r in &o.smev_requests {
-                let q = &r.query;
-                let id: Option<(i64,)> = sqlx::query_as(
-                    "INSERT INTO smev_outbox (request_key, plugin, application_id, agency, kind, subject, params, status, \
-                     attempts, next_attempt_at, run_id, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', 0, $8, $9, $8) \
-                     ON CONFLICT (request_key) DO NOTHING RETURNING id",
-                )
-                .bind(request_key(plugin, q))
-                .bind(plugin.to_string())
-                .bind(q.application.map(|a| a as i64))
-                .bind(q.agency.clone())
-                .bind(q.kind.clone())
-                .bind(q.subject as i64)
-                .bind(serde_json::to_string(&q.params)?)
-                .bind(at)
-                .bind(run_id.to_string())
-                .fetch_optional(&mut *tx)
-                .await?;
-                match id {
-                    Some(_) => summary.smev_queued += 1,
-                    None => summary.smev_existing += 1,
-                }
-            }
-            summary.assessments = self
-                .upsert_assessments(&mut tx, plugin, run_id, report)
-                .await?;
-            for e in &o.visit_exceptions {
-                sqlx::query(
-                    "INSERT INTO visit_exceptions (visit_id, plugin, kind, reason, distance_m, duration_min, run_id, recorded_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (visit_id, plugin, kind) DO UPDATE SET \
-                     reason = excluded.reason, distance_m = excluded.distance_m, duration_min = excluded.duration_min, \
-                     run_id = excluded.run_id, recorded_at = excluded.recorded_at",
-                )
-                .bind(e.visit as i64)
-                .bind(plugin.to_string())
-                .bind(serde_json::to_value(e.kind)?.as_str().unwrap_or_default().to_string())
-                .bind(e.reason.clone())
-                .bind(e.distance_m)
-                .bind(e.duration_min)
-                .bind(run_id.to_string())
-                .bind(at)
-                .execute(&mut *tx)
-                .await?;
-                summary.visit_exceptions += 1;
-            }
-        }
-        let (status, failure, run_summary) = match &report.status {
-            RunStatus::Succeeded { summary } => {
-                ("succeeded", None, Some(serde_json::to_string(summary)?))
-            }
-            RunStatus::Failed { reason } => ("failed", Some(serde_json::to_string(reason)?), None),
-        };
-        sqlx::query(
-            "INSERT INTO runs (id, plugin, version, sha256, kind, cause, host, logical_time, started_at, finished_at, status, \
-             failure, summary, grants, config, duration_us, peak_memory, rows_read, tasks_created, tasks_existing, report, signer) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)",
-        )
-        .bind(run_id.to_string())
-        .bind(plugin.to_string())
-        .bind(report.plugin.version.clone())
-        .bind(report.plugin.sha256.clone())
-        .bind(report.plugin.kind.name().to_string())
-        .bind(c.cause.to_string())
-        .bind(c.host.to_string())
-        .bind(report.logical_time)
-        .bind(c.started_at)
-        .bind(at)
-        .bind(status)
-        .bind(failure)
-        .bind(run_summary)
-        .bind(serde_json::to_string(c.grants)?)
-        .bind(serde_json::to_string(c.config)?)
-        .bind(report.duration.as_micros() as i64)
-        .bind(report.peak_memory as i64)
-        .bind(report.outputs.rows_read as i64)
-        .bind(summary.tasks_created as i64)
-        .bind(summary.tasks_existing as i64)
-        .bind(serde_json::to_string(report)?)
-        .bind(c.signer.map(str::to_string))
-        .execute(&mut *tx)
-        .await?;
-        audit::record(
-            &mut *tx,
-            c.host,
-            "run",
-            plugin,
-            serde_json::json!({ "run": run_id, "status": status, "committed": &summary }),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(summary)
-    }
-
-    async fn upsert_assessments(
-        &self,
-        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-        plugin: &str,
-        run_id: &str,
-        report: &RunReport,
-    ) -> Result<u64, StoreError> {
-        let rows = report.outputs.assessments.rows();
-        let at = now();
-        for chunk in rows.chunks(ASSESSMENTS_PER_STATEMENT) {
-            let mut values = Vec::with_capacity(chunk.len());
-            for i in 0..chunk.len() {
-                let b = i * 7;
-                values.push(format!(
-                    "(${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                    b + 1,
-                    b + 2,
-                    b + 3,
-                    b + 4,
-                    b + 5,
-                    b + 6,
-                    b + 7
-                ));
-            }
-            let sql = format!(
-                "INSERT INTO risk_assessments (object_id, plugin, category, score, factors, run_id, assessed_at) VALUES {} \
-                 ON CONFLICT (object_id, plugin) DO UPDATE SET category = excluded.category, score = excluded.score, \
-                 factors = excluded.factors, run_id = excluded.run_id, assessed_at = excluded.assessed_at",
-                values.join(", ")
-            );
-            let mut q = sqlx::query(&sql);
-            for a in chunk {
-                q = q
-                    .bind(a.object as i64)
-                    .bind(plugin.to_string())
-                    .bind(a.category.to_string())
-                    .bind(a.score as f64)
-                    .bind(serde_json::to_string(&a.factors)?)
-                    .bind(run_id.to_string())
-                    .bind(at);
-            }
-            q.execute(&mut **tx).await?;
-        }
-        Ok(rows.len() as u64)
-    }
-
     /// Recent runs of a plugin (or all), newest first: (run id, plugin, status, logical time,
     /// tasks created, tasks already present).
     pub async fn recent_runs(
@@ -484,5 +213,39 @@ impl Store {
                 .fetch_all(self.pool())
                 .await?,
         )
+    }
+}
+
+/// How much the region's runs have produced, by kind of output.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct OutputCounts {
+    pub runs: u64,
+    pub tasks: u64,
+    pub notifications: u64,
+    pub smev_outbox: u64,
+    pub risk_assessments: u64,
+    pub visit_exceptions: u64,
+    pub decided_cases: u64,
+    pub assignments: u64,
+}
+
+impl Store {
+    /// Counts of everything runs produced (for the demo's summary and for tests).
+    pub async fn output_counts(&self) -> Result<OutputCounts, StoreError> {
+        let count = |sql: &'static str| async move {
+            let (n,): (i64,) = sqlx::query_as(sql).fetch_one(self.pool()).await?;
+            Ok::<u64, StoreError>(n as u64)
+        };
+        Ok(OutputCounts {
+            runs: count("SELECT COUNT(*) FROM runs").await?,
+            tasks: count("SELECT COUNT(*) FROM tasks").await?,
+            notifications: count("SELECT COUNT(*) FROM notifications").await?,
+            smev_outbox: count("SELECT COUNT(*) FROM smev_outbox").await?,
+            risk_assessments: count("SELECT COUNT(*) FROM risk_assessments").await?,
+            visit_exceptions: count("SELECT COUNT(*) FROM visit_exceptions").await?,
+            decided_cases: count("SELECT COUNT(*) FROM eligibility_cases WHERE status = 'decided'")
+                .await?,
+            assignments: count("SELECT COUNT(*) FROM assignments").await?,
+        })
     }
 }

@@ -384,6 +384,7 @@ mod zemstvo_store_test_support {
                 config: &Default::default(),
                 signer: None,
                 notifications: vec![],
+                case: None,
             })
             .await
             .unwrap();
@@ -427,6 +428,7 @@ async fn commit_idempotency_scenario(db: TestDatabase) {
             config: &Default::default(),
             signer: None,
             notifications: vec![],
+            case: None,
         })
         .await
         .unwrap();

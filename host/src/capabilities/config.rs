@@ -108,6 +108,23 @@ impl ParameterSpec {
     pub fn value_on(&self, on: i64) -> Option<&ParameterValue> {
         self.history.iter().rev().find(|v| v.effective_from <= on)
     }
+
+    /// This history with a region's own entries added (a new act's amount from its date): an
+    /// entry for a date the plugin already has replaces the plugin's value for that date.
+    pub fn with_entries<'a>(
+        &self,
+        entries: impl IntoIterator<Item = &'a ParameterValue>,
+    ) -> ParameterSpec {
+        let mut merged = self.clone();
+        for entry in entries {
+            merged
+                .history
+                .retain(|v| v.effective_from != entry.effective_from);
+            merged.history.push(entry.clone());
+        }
+        merged.history.sort_by_key(|v| v.effective_from);
+        merged
+    }
 }
 
 /// Why a configuration (or a schema) cannot be used. Names the key and what to do.
@@ -447,6 +464,31 @@ mod tests {
         assert!(
             matches!(s.validate(), Err(ConfigError::InvalidSchema(m)) if m.contains("max-wait-days"))
         );
+    }
+
+    #[test]
+    fn region_entries_extend_and_override_the_plugin_history() {
+        let entry = |from: i64, value: f64| ParameterValue {
+            effective_from: from,
+            value,
+            unit: "RUB/month".into(),
+            legal_basis: "act".into(),
+        };
+        let spec = ParameterSpec {
+            name: "amount".into(),
+            description: String::new(),
+            history: vec![entry(0, 100.0), entry(1_000, 110.0)],
+        };
+        let merged = spec.with_entries(&[entry(2_000, 130.0), entry(1_000, 111.0)]);
+        let values: Vec<(i64, f64)> = merged
+            .history
+            .iter()
+            .map(|v| (v.effective_from, v.value))
+            .collect();
+        assert_eq!(values, [(0, 100.0), (1_000, 111.0), (2_000, 130.0)]);
+        assert_eq!(merged.value_on(1_999).unwrap().value, 111.0);
+        assert_eq!(merged.value_on(2_000).unwrap().value, 130.0);
+        assert_eq!(spec.with_entries(&[]), spec);
     }
 
     #[test]

@@ -138,6 +138,7 @@ pub async fn commit_messages(store: &Store, run_id: &str, messages: &[(u64, Chan
             config: &Default::default(),
             signer: None,
             notifications: rendered,
+            case: None,
         })
         .await
         .unwrap();
@@ -157,6 +158,7 @@ pub async fn commit_requests(store: &Store, run_id: &str, queries: Vec<SmevQuery
             config: &Default::default(),
             signer: None,
             notifications: vec![],
+            case: None,
         })
         .await
         .unwrap();

@@ -8,6 +8,12 @@
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
+mod forms;
+mod names;
+
+pub use forms::{FORM_MEASURES, Form, application_forms};
+use names::*;
+
 use super::InMemoryRegion;
 use super::table::{Cell, Table};
 use crate::capabilities::data::Entity;
@@ -69,97 +75,6 @@ const KINDS: &[(&str, &str)] = &[
     ("gis-zhkh", "utility-debt"),
 ];
 
-const SURNAMES: &[&str] = &[
-    "Иванов",
-    "Смирнов",
-    "Кузнецов",
-    "Попов",
-    "Васильев",
-    "Петров",
-    "Соколов",
-    "Михайлов",
-    "Новиков",
-    "Фёдоров",
-    "Морозов",
-    "Волков",
-    "Алексеев",
-    "Лебедев",
-    "Семёнов",
-    "Егоров",
-    "Павлов",
-    "Козлов",
-    "Степанов",
-    "Николаев",
-    "Орлов",
-    "Андреев",
-    "Макаров",
-    "Никитин",
-];
-const MALE_NAMES: &[&str] = &[
-    "Александр",
-    "Сергей",
-    "Дмитрий",
-    "Андрей",
-    "Алексей",
-    "Игорь",
-    "Олег",
-    "Николай",
-];
-const FEMALE_NAMES: &[&str] = &[
-    "Елена",
-    "Ольга",
-    "Наталья",
-    "Татьяна",
-    "Ирина",
-    "Анна",
-    "Мария",
-    "Светлана",
-];
-const PATRONYMICS: &[(&str, &str)] = &[
-    ("Александрович", "Александровна"),
-    ("Сергеевич", "Сергеевна"),
-    ("Викторович", "Викторовна"),
-    ("Николаевич", "Николаевна"),
-    ("Петрович", "Петровна"),
-    ("Иванович", "Ивановна"),
-];
-const DISTRICTS: &[&str] = &["Советский", "Октябрьский", "Правобережный", "Левобережный"];
-const STREETS: &[&str] = &[
-    "ул. Ленина",
-    "ул. Гагарина",
-    "пр. Победы",
-    "ул. Космонавтов",
-    "ул. Катукова",
-    "пр. Мира",
-];
-const MEASURES: &[&str] = &[
-    "child-allowance",
-    "large-family-support",
-    "housing-subsidy",
-    "veteran-compensation",
-    "disabled-child-allowance",
-    "survivor-child-allowance",
-];
-const UNIT_NAMES: &[&str] = &[
-    "Отдел назначения мер социальной поддержки",
-    "Отдел социального обслуживания на дому",
-    "Отдел по работе с семьями",
-    "Отдел компенсаций и субсидий",
-];
-const SERVICES: &[&str] = &[
-    "household-help",
-    "medical-escort",
-    "food-delivery",
-    "hygiene-care",
-];
-const OBJECT_KINDS: &[&str] = &[
-    "residential",
-    "commercial",
-    "construction-site",
-    "land-plot",
-];
-const SIGNAL_SOURCES: &[&str] = &["drone", "appeal", "violation", "registry-mismatch"];
-
 /// Lipetsk city centre; citizens and objects are placed around it.
 const CENTRE: (f64, f64) = (52.6088, 39.5992);
 
@@ -181,9 +96,9 @@ pub fn demo_region(scale: DemoScale, seed: u64, now: i64) -> InMemoryRegion {
 pub fn generate(scale: DemoScale, seed: u64, now: i64, sink: &mut dyn FnMut(Entity, &[Cell<'_>])) {
     let mut rng = StdRng::seed_from_u64(seed);
     let staff = staff(scale, &mut rng, sink);
-    citizens(scale, &mut rng, sink);
+    let homes = citizens(scale, &mut rng, sink);
     applications(scale, now, &staff, &mut rng, sink);
-    visits(scale, now, &staff, &mut rng, sink);
+    visits(scale, now, &staff, &homes, &mut rng, sink);
     objects(scale, now, &mut rng, sink);
 }
 
@@ -278,7 +193,14 @@ fn jitter(rng: &mut StdRng, spread: f64) -> f64 {
     rng.random_range(-spread..spread)
 }
 
-fn citizens(scale: DemoScale, rng: &mut StdRng, sink: &mut dyn FnMut(Entity, &[Cell<'_>])) {
+/// Generates the citizens and returns where each lives (index = id - 1), geocoded or not, so
+/// that home-care visits can be placed at the residence.
+fn citizens(
+    scale: DemoScale,
+    rng: &mut StdRng,
+    sink: &mut dyn FnMut(Entity, &[Cell<'_>]),
+) -> Vec<(f64, f64)> {
+    let mut homes = Vec::with_capacity(scale.citizens as usize);
     for id in 1..=scale.citizens {
         let name = person(rng);
         let district = DISTRICTS[rng.random_range(0..DISTRICTS.len())];
@@ -291,6 +213,7 @@ fn citizens(scale: DemoScale, rng: &mut StdRng, sink: &mut dyn FnMut(Entity, &[C
         // One in fifty addresses was never geocoded.
         let located = rng.random_bool(0.98);
         let (lat, lon) = (CENTRE.0 + jitter(rng, 0.06), CENTRE.1 + jitter(rng, 0.1));
+        homes.push((lat, lon));
         let phone = format!(
             "+7 4742 {:02}-{:02}-{:02}",
             rng.random_range(10..99),
@@ -344,6 +267,7 @@ fn citizens(scale: DemoScale, rng: &mut StdRng, sink: &mut dyn FnMut(Entity, &[C
             ],
         );
     }
+    homes
 }
 
 /// An answer time in seconds around the agency's mean (exponential, as queueing delays are).
@@ -385,8 +309,11 @@ fn applications(
         let measure = MEASURES[rng.random_range(0..MEASURES.len())];
         let number = format!("48-{}-{id:06}", 2026);
         let deadline = submitted + 14 * DAY;
+        // Applications for the allowances a rule decides "without an official" wait for the
+        // rule in their first week, not for a specialist.
+        let awaits_rule = FORM_MEASURES.contains(&measure) && now - submitted < 7 * DAY;
         // Most applications are assigned within hours; some wait; a few are never taken.
-        let assignee = (!staff.specialists.is_empty() && rng.random_bool(0.95))
+        let assignee = (!awaits_rule && !staff.specialists.is_empty() && rng.random_bool(0.95))
             .then(|| staff.specialists[rng.random_range(0..staff.specialists.len())]);
         let assigned_at = assignee.map(|_| submitted + rng.random_range(1..8) * 3_600);
         let taken_at = assigned_at
@@ -494,15 +421,17 @@ fn visits(
     scale: DemoScale,
     now: i64,
     staff: &Staff,
+    homes: &[(f64, f64)],
     rng: &mut StdRng,
     sink: &mut dyn FnMut(Entity, &[Cell<'_>]),
 ) {
-    if staff.social_workers.is_empty() || scale.citizens == 0 {
+    if staff.social_workers.is_empty() || homes.is_empty() {
         return;
     }
     for id in 1..=scale.visits {
         let worker = staff.social_workers[rng.random_range(0..staff.social_workers.len())];
-        let citizen = rng.random_range(1..=scale.citizens);
+        let citizen = rng.random_range(1..=homes.len() as u64);
+        let home = homes[citizen as usize - 1];
         let planned_start = now - rng.random_range(1..30) * DAY + rng.random_range(8..17) * 3_600;
         let planned_end = planned_start + 3_600;
         let done = rng.random_bool(0.95);
@@ -514,13 +443,12 @@ fn visits(
             } else {
                 rng.random_range(2_700..4_500)
             };
-        // GPS points near the residence; some deliberately far away.
+        // GPS points within a few dozen metres of the residence; some deliberately far away,
+        // and a few visits without a point at all.
         let far = rng.random_bool(0.05);
         let spread = if far { 0.02 } else { 0.0004 };
-        let (lat, lon) = (
-            CENTRE.0 + jitter(rng, 0.06) + jitter(rng, spread),
-            CENTRE.1 + jitter(rng, 0.1) + jitter(rng, spread),
-        );
+        let (lat, lon) = (home.0 + jitter(rng, spread), home.1 + jitter(rng, spread));
+        let located = done && rng.random_bool(0.97);
         sink(
             Entity::Visits,
             &[
@@ -540,12 +468,12 @@ fn visits(
                 } else {
                     Cell::Absent
                 },
-                if done && rng.random_bool(0.97) {
+                if located {
                     Cell::F64(lat)
                 } else {
                     Cell::Absent
                 },
-                if done && rng.random_bool(0.97) {
+                if located {
                     Cell::F64(lon)
                 } else {
                     Cell::Absent

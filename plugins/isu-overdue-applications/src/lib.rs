@@ -1,0 +1,551 @@
+//! # ISU check: applications in work past their deadline
+//!
+//! From the Lipetsk social-protection centre's "intelligent management system" (ISU, seed
+//! `000_dcf501ce1aae61c7.txt`, block "social support measures"): every application has a term
+//! set by the measure's regulation, and the ISU's first list in the daily information task is
+//! "applications in work". An application still in someone's work after its deadline means a
+//! citizen is waiting longer than the law allows, and is the commonest ground for a complaint.
+//!
+//! The check finds applications in work (`in-work`; by default also `assigned` and `returned`,
+//! both configurable) whose `deadline_at` has passed — optionally with a grace of some hours —
+//! and gives the manager of each responsible employee (or, failing that, the head of the
+//! employee's unit) one task a day listing the cases, worst first, with the steps to take. The
+//! longer the worst case is overdue, the higher the task's priority.
+//!
+//! It follows the reference plugin `isu-smev-answer-delay`: one pass over the applications in
+//! columnar batches with the filters pushed to the host, then targeted reads (`any_of` on ids)
+//! of only the records the tasks need, then one task per manager with a stable key.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use zemstvo_sdk::data::{any_of, eq};
+use zemstvo_sdk::prelude::*;
+use zemstvo_sdk::time::{date_of, format_date};
+
+/// Configuration keys.
+const GRACE_HOURS: &str = "grace-hours";
+const INCLUDE_ASSIGNED: &str = "include-assigned";
+const INCLUDE_RETURNED: &str = "include-returned";
+const HIGH_AFTER_DAYS: &str = "high-after-days";
+const URGENT_AFTER_DAYS: &str = "urgent-after-days";
+
+/// Ids per `any_of` filter (the host accepts up to 10000).
+const IDS_PER_QUERY: usize = 5_000;
+
+/// Cases listed in a task's text; a manager with more sees the count here and every record
+/// linked to the task. Keeps tasks readable and within the host's size limits.
+const LISTED_CASES: usize = 50;
+
+/// Applications linked to one task (the host accepts up to 10000 records).
+const LINKED_RECORDS: usize = 5_000;
+
+struct OverdueApplications;
+
+/// Where an application stands in an employee's work. Only these stages can be overdue "in
+/// work": a `registered` application has nobody to answer for it yet, a `decided` one is done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    InWork,
+    Assigned,
+    Returned,
+}
+
+impl Stage {
+    /// The status as the host's data names it.
+    fn status(self) -> &'static str {
+        match self {
+            Stage::InWork => "in-work",
+            Stage::Assigned => "assigned",
+            Stage::Returned => "returned",
+        }
+    }
+
+    /// The status as the manager reads it.
+    fn label(self) -> &'static str {
+        match self {
+            Stage::InWork => "в работе",
+            Stage::Assigned => "распределено, не взято в работу",
+            Stage::Returned => "возвращено на доработку",
+        }
+    }
+}
+
+/// The run's rules, read from the configuration once.
+struct Rules {
+    /// Seconds past the deadline that are still tolerated.
+    grace: i64,
+    stages: Vec<Stage>,
+    /// Days overdue (of the worst case) from which the task is `high` and `urgent`.
+    high_after_days: i64,
+    urgent_after_days: i64,
+}
+
+impl Rules {
+    /// The host has checked each key's range; what it cannot check is how two keys relate.
+    fn from_config() -> Result<Self, PluginError> {
+        let high_after_days = config::integer(HIGH_AFTER_DAYS)?;
+        let urgent_after_days = config::integer(URGENT_AFTER_DAYS)?;
+        if urgent_after_days <= high_after_days {
+            return Err(PluginError::invalid_config(format!(
+                "`{URGENT_AFTER_DAYS}` ({urgent_after_days}) must be greater than \
+                 `{HIGH_AFTER_DAYS}` ({high_after_days}): an urgent task is one overdue longer \
+                 than a high-priority one"
+            )));
+        }
+        let mut stages = vec![Stage::InWork];
+        if config::flag(INCLUDE_ASSIGNED)? {
+            stages.push(Stage::Assigned);
+        }
+        if config::flag(INCLUDE_RETURNED)? {
+            stages.push(Stage::Returned);
+        }
+        Ok(Rules {
+            grace: config::integer(GRACE_HOURS)? * HOUR,
+            stages,
+            high_after_days,
+            urgent_after_days,
+        })
+    }
+
+    /// The priority of a task whose worst case is `worst` seconds past its deadline.
+    fn priority(&self, worst: i64) -> Priority {
+        if worst >= self.urgent_after_days * DAY {
+            Priority::Urgent
+        } else if worst >= self.high_after_days * DAY {
+            Priority::High
+        } else {
+            Priority::Normal
+        }
+    }
+}
+
+/// An application past its deadline.
+struct Overdue {
+    application: u64,
+    /// Absent only in broken data: an application in work always has an assignee.
+    employee: Option<u64>,
+    stage: Stage,
+    deadline: Timestamp,
+    /// Seconds past the deadline at the run's time.
+    overdue: i64,
+}
+
+/// What the task needs to know about an employee.
+struct Staff {
+    full_name: String,
+    manager: Option<u64>,
+    unit: u64,
+    active: bool,
+}
+
+impl DeviationCheck for OverdueApplications {
+    fn metadata() -> Metadata {
+        Metadata::new("isu-overdue-applications", env!("CARGO_PKG_VERSION"))
+            .title("Обращения в работе с истёкшим сроком рассмотрения")
+            .description(
+                "Finds applications in work (and, configurably, assigned or returned for \
+                 revision) past their deadline and gives each responsible employee's manager \
+                 one task with the cases, worst first, and the corrective steps (ISU, Lipetsk).",
+            )
+            .capability(capability::DATA_APPLICATIONS)
+            .capability(capability::DATA_STAFF)
+            .capability(capability::TASKS_CREATE)
+            .config(
+                ConfigParam::integer(
+                    GRACE_HOURS,
+                    "Hours past the deadline still tolerated before an application is reported",
+                )
+                .default(0)
+                .range(0, 720),
+            )
+            .config(
+                ConfigParam::flag(
+                    INCLUDE_ASSIGNED,
+                    "Also report applications assigned but not yet taken into work",
+                )
+                .default(true),
+            )
+            .config(
+                ConfigParam::flag(
+                    INCLUDE_RETURNED,
+                    "Also report applications returned for revision",
+                )
+                .default(true),
+            )
+            .config(
+                ConfigParam::integer(
+                    HIGH_AFTER_DAYS,
+                    "Days the worst case is overdue from which the task has high priority",
+                )
+                .default(3)
+                .range(1, 90),
+            )
+            .config(
+                ConfigParam::integer(
+                    URGENT_AFTER_DAYS,
+                    "Days the worst case is overdue from which the task is urgent \
+                     (greater than high-after-days)",
+                )
+                .default(10)
+                .range(2, 365),
+            )
+    }
+
+    fn run(ctx: &RunContext) -> Result<RunSummary, PluginError> {
+        let rules = Rules::from_config()?;
+        let (examined, overdue) = overdue_applications(ctx.now, &rules)?;
+        if overdue.is_empty() {
+            return Ok(RunSummary::new(
+                examined,
+                0,
+                "no application in work is past its deadline",
+            ));
+        }
+
+        let numbers = application_numbers(overdue.iter().map(|o| o.application))?;
+        let employees: BTreeSet<u64> = overdue.iter().filter_map(|o| o.employee).collect();
+        let hierarchy = Hierarchy::read(&employees)?;
+        let staff = &hierarchy.staff;
+
+        // Group the overdue applications by the manager responsible for their assignee.
+        let mut by_manager: BTreeMap<u64, Vec<&Overdue>> = BTreeMap::new();
+        let mut unreported: BTreeMap<Option<u64>, Vec<u64>> = BTreeMap::new();
+        for case in &overdue {
+            match case.employee.and_then(|e| hierarchy.responsible_manager(e)) {
+                Some(manager) => by_manager.entry(manager).or_default().push(case),
+                None => unreported
+                    .entry(case.employee)
+                    .or_default()
+                    .push(case.application),
+            }
+        }
+        log_unreported(&unreported, staff);
+
+        for (manager, cases) in &by_manager {
+            task_for_manager(ctx, *manager, cases, &numbers, staff, &rules).create()?;
+        }
+        Ok(RunSummary::new(
+            examined,
+            overdue.len() as u64,
+            format!(
+                "{} of {examined} applications in work are past their deadline; {} managers got a task",
+                overdue.len(),
+                by_manager.len()
+            ),
+        ))
+    }
+}
+
+/// One pass per watched status over the applications, reading three columns. The status is
+/// a host filter, so no status text crosses the boundary; the deadline is compared here, so
+/// that the run can report how many applications in work it examined.
+fn overdue_applications(now: Timestamp, rules: &Rules) -> Result<(u64, Vec<Overdue>), PluginError> {
+    let mut examined = 0;
+    let mut overdue = Vec::new();
+    for &stage in &rules.stages {
+        let cursor = applications::query()
+            .columns(&[
+                applications::ID,
+                applications::ASSIGNEE_ID,
+                applications::DEADLINE_AT,
+            ])
+            .filter(applications::STATUS, eq(stage.status()))
+            .open()?;
+        for batch in cursor {
+            let batch = batch?;
+            let rows = applications::rows(&batch);
+            examined += rows.len() as u64;
+            for row in rows.iter() {
+                let past = now - row.deadline_at();
+                // Exactly at the deadline (or within the grace) is still in time.
+                if past > rules.grace {
+                    overdue.push(Overdue {
+                        application: row.id(),
+                        employee: row.assignee_id(),
+                        stage,
+                        deadline: row.deadline_at(),
+                        overdue: past,
+                    });
+                }
+            }
+        }
+    }
+    Ok((examined, overdue))
+}
+
+/// The registration numbers of the overdue applications, read by id.
+fn application_numbers(
+    ids: impl Iterator<Item = u64>,
+) -> Result<HashMap<u64, String>, PluginError> {
+    let ids: Vec<u64> = ids.collect::<BTreeSet<_>>().into_iter().collect();
+    let mut numbers = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(IDS_PER_QUERY) {
+        let cursor = applications::query()
+            .columns(&[applications::ID, applications::NUMBER])
+            .filter(applications::ID, any_of(chunk.iter().copied()))
+            .open()?;
+        for batch in cursor {
+            let batch = batch?;
+            for row in applications::rows(&batch).iter() {
+                numbers.insert(row.id(), row.number().to_string());
+            }
+        }
+    }
+    Ok(numbers)
+}
+
+/// Who answers for whom: the employees behind the deviations, the heads of their units, and
+/// every employee who may have to act for them (managers and heads), read by id so that a
+/// task never goes to an employee who is not in the staff records or no longer works.
+struct Hierarchy {
+    staff: HashMap<u64, Staff>,
+    /// The head of each unit that has one.
+    heads: HashMap<u64, u64>,
+}
+
+impl Hierarchy {
+    fn read(employees: &BTreeSet<u64>) -> Result<Self, PluginError> {
+        let mut staff = HashMap::with_capacity(employees.len());
+        read_staff(employees, &mut staff)?;
+        let units: BTreeSet<u64> = staff.values().map(|s| s.unit).collect();
+        let heads = unit_heads(&units)?;
+        let responsible: BTreeSet<u64> = staff
+            .values()
+            .flat_map(|s| [s.manager, heads.get(&s.unit).copied()])
+            .flatten()
+            .filter(|id| !staff.contains_key(id))
+            .collect();
+        read_staff(&responsible, &mut staff)?;
+        Ok(Hierarchy { staff, heads })
+    }
+
+    /// The employee's manager, or else the head of their unit: whichever first is an active
+    /// employee other than the employee themselves. `None` leaves the deviation unreported
+    /// (the caller logs why).
+    fn responsible_manager(&self, employee: u64) -> Option<u64> {
+        let who = self.staff.get(&employee)?;
+        let can_act = |id: &u64| *id != employee && self.staff.get(id).is_some_and(|s| s.active);
+        who.manager
+            .filter(can_act)
+            .or_else(|| self.heads.get(&who.unit).copied().filter(can_act))
+    }
+}
+
+fn read_staff(ids: &BTreeSet<u64>, staff: &mut HashMap<u64, Staff>) -> Result<(), PluginError> {
+    let ids: Vec<u64> = ids.iter().copied().collect();
+    for chunk in ids.chunks(IDS_PER_QUERY) {
+        let cursor = employees::query()
+            .columns(&[
+                employees::ID,
+                employees::FULL_NAME,
+                employees::MANAGER_ID,
+                employees::UNIT_ID,
+                employees::ACTIVE,
+            ])
+            .filter(employees::ID, any_of(chunk.iter().copied()))
+            .open()?;
+        for batch in cursor {
+            let batch = batch?;
+            for row in employees::rows(&batch).iter() {
+                staff.insert(
+                    row.id(),
+                    Staff {
+                        full_name: row.full_name().to_string(),
+                        manager: row.manager_id(),
+                        unit: row.unit_id(),
+                        active: row.active(),
+                    },
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The head of each of these units that has one.
+fn unit_heads(units: &BTreeSet<u64>) -> Result<HashMap<u64, u64>, PluginError> {
+    let units: Vec<u64> = units.iter().copied().collect();
+    let mut heads = HashMap::new();
+    for chunk in units.chunks(IDS_PER_QUERY) {
+        let cursor = units::query()
+            .columns(&[units::ID, units::HEAD_ID])
+            .filter(units::ID, any_of(chunk.iter().copied()))
+            .open()?;
+        for batch in cursor {
+            let batch = batch?;
+            for row in units::rows(&batch).iter() {
+                if let Some(head) = row.head_id() {
+                    heads.insert(row.id(), head);
+                }
+            }
+        }
+    }
+    Ok(heads)
+}
+
+/// Says why overdue applications got no task, once per employee (or once for those without
+/// an assignee), with a few application ids to look them up by.
+fn log_unreported(unreported: &BTreeMap<Option<u64>, Vec<u64>>, staff: &HashMap<u64, Staff>) {
+    for (employee, applications) in unreported {
+        let some: Vec<String> = applications.iter().take(5).map(u64::to_string).collect();
+        let why = match employee {
+            None => "have no assignee".to_string(),
+            Some(e) if !staff.contains_key(e) => {
+                format!("belong to employee {e}, who is not in the staff records")
+            }
+            Some(e) => format!(
+                "belong to employee {e}, who has no active manager and whose unit has no \
+                 other active head"
+            ),
+        };
+        log::warn(&format!(
+            "{} overdue applications {why}; not reported (e.g. {})",
+            applications.len(),
+            some.join(", ")
+        ));
+    }
+}
+
+/// The manager's task: the overdue cases grouped by employee, worst first, and what to do.
+fn task_for_manager(
+    ctx: &RunContext,
+    manager: u64,
+    cases: &[&Overdue],
+    numbers: &HashMap<u64, String>,
+    staff: &HashMap<u64, Staff>,
+    rules: &Rules,
+) -> Task {
+    let mut by_employee: BTreeMap<u64, Vec<&Overdue>> = BTreeMap::new();
+    for case in cases {
+        // Grouping happened by manager, so every case here has an employee.
+        if let Some(employee) = case.employee {
+            by_employee.entry(employee).or_default().push(case);
+        }
+    }
+    // Worst first, within each employee and across them; ids break ties so reruns read alike.
+    for list in by_employee.values_mut() {
+        list.sort_by_key(|c| (std::cmp::Reverse(c.overdue), c.application));
+    }
+    let mut employees: Vec<(&u64, &Vec<&Overdue>)> = by_employee.iter().collect();
+    employees.sort_by_key(|(id, list)| (std::cmp::Reverse(list[0].overdue), **id));
+
+    let n = cases.len();
+    let mut description = format!(
+        "Срок рассмотрения истёк у {n} {} ваших сотрудников{}. Заявители ждут решения дольше, \
+         чем положено по регламенту, и каждое такое обращение — основание для жалобы.\n",
+        plural(n, "обращения", "обращений", "обращений"),
+        if rules.grace > 0 {
+            format!(" (с учётом допуска {} ч. после срока)", rules.grace / HOUR)
+        } else {
+            String::new()
+        }
+    );
+    let mut listed = 0;
+    for (employee, list) in &employees {
+        if listed == LISTED_CASES {
+            break;
+        }
+        let (name, inactive) =
+            staff
+                .get(employee)
+                .map_or(("(сотрудник не найден)", ""), |s| {
+                    (
+                        s.full_name.as_str(),
+                        if s.active {
+                            ""
+                        } else {
+                            " (не работает)"
+                        },
+                    )
+                });
+        description.push_str(&format!(
+            "\n{name}{inactive}: {} {}, наибольшая просрочка — {}\n",
+            list.len(),
+            plural(list.len(), "обращение", "обращения", "обращений"),
+            overdue_text(list[0].overdue)
+        ));
+        for case in list.iter().take(LISTED_CASES - listed) {
+            listed += 1;
+            let number = numbers.get(&case.application).map_or("?", String::as_str);
+            description.push_str(&format!(
+                "  • дело № {number}, {}, срок {}, просрочено на {}\n",
+                case.stage.label(),
+                format_date(case.deadline),
+                overdue_text(case.overdue)
+            ));
+        }
+    }
+    if listed < n {
+        description.push_str(&format!(
+            "\n… и ещё {} {}: полный список — в записях задачи.\n",
+            n - listed,
+            plural(n - listed, "обращение", "обращения", "обращений")
+        ));
+    }
+
+    let worst = cases.iter().map(|c| c.overdue).max().unwrap_or(0);
+    let mut task = Task::new(
+        format!("isu-overdue-applications/{manager}/{}", date_of(ctx.now)),
+        manager,
+        format!(
+            "Истёк срок рассмотрения: {n} {}",
+            plural(n, "обращение", "обращения", "обращений")
+        ),
+    )
+    .description(description)
+    .records(
+        Entity::Applications,
+        cases
+            .iter()
+            .map(|c| c.application)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .take(LINKED_RECORDS),
+    )
+    .step(
+        "Разберите каждое обращение из списка: что мешает решению — ожидание ответа СМЭВ, \
+         неполный комплект документов, отсутствие или перегрузка сотрудника",
+    )
+    .step("Обращения отсутствующих и перегруженных сотрудников переназначьте на свободных специалистов");
+    if cases.iter().any(|c| c.stage == Stage::Assigned) {
+        task =
+            task.step("Распределённые, но не взятые в работу обращения передайте в работу сегодня");
+    }
+    if cases.iter().any(|c| c.stage == Stage::Returned) {
+        task = task
+            .step("Замечания по обращениям, возвращённым на доработку, устраните в первую очередь");
+    }
+    if let [(employee, _)] = employees.as_slice() {
+        task = task.subject(**employee);
+    }
+    task.step("Свяжитесь с заявителями: объясните причину задержки и сообщите, когда будет принято решение")
+        .step(
+            "Если закон допускает продление срока (например, на время межведомственного \
+             запроса), оформите продление и уведомите заявителя; иначе примите решение без промедления",
+        )
+        .step("Примите решения по обращениям и отметьте задачу выполненной")
+        .priority(rules.priority(worst))
+        .due(ctx.now + DAY)
+}
+
+/// How long past the deadline, as the manager reads it: hours (rounded up, so nothing
+/// overdue reads "0 ч.") under a day, days with one decimal and a decimal comma from a day.
+fn overdue_text(seconds: i64) -> String {
+    if seconds < DAY {
+        format!("{} ч.", (seconds + HOUR - 1) / HOUR)
+    } else {
+        let days = format!("{:.1}", seconds as f64 / DAY as f64).replace('.', ",");
+        format!("{days} дн.")
+    }
+}
+
+/// The Russian plural form for `n`: 1 обращение, 2 обращения, 5 обращений, 21 обращение.
+fn plural<'a>(n: usize, one: &'a str, few: &'a str, many: &'a str) -> &'a str {
+    match (n % 10, n % 100) {
+        (1, m) if m != 11 => one,
+        (2..=4, m) if !(12..=14).contains(&m) => few,
+        _ => many,
+    }
+}
+
+export_deviation_check!(OverdueApplications);

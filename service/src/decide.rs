@@ -1,0 +1,157 @@
+//! Eligibility rules at work: the host calls each enabled rule for the registered applications
+//! of its measures, sends the SMEV requests the rule asks for, and calls it again when answers
+//! arrive — a tick at a time, so no thread waits for an agency and a restart loses nothing
+//! (the case, its requests and its answers are all in the store).
+
+use zemstvo_host::capabilities::config::ConfigValue;
+use zemstvo_host::capabilities::smev::OutgoingRequest;
+use zemstvo_host::eligibility::{EligibilityInput, Outcome};
+use zemstvo_host::local::LocalRun;
+use zemstvo_host::{PluginKind, RunInput, RunReport};
+use zemstvo_store::StoreError;
+use zemstvo_store::runs::{CaseCommit, RunCommit};
+
+use crate::host::{Prepared, RegionHost, ServiceError};
+
+/// The configuration key in which an eligibility rule lists the measures it decides
+/// (comma-separated): the host calls it only for applications of those measures.
+pub const MEASURES_KEY: &str = "measures";
+
+/// One call of a rule for one application.
+#[derive(Debug, Clone)]
+pub struct DecisionOutcome {
+    pub application: u64,
+    pub report: RunReport,
+}
+
+impl RegionHost {
+    /// Calls every enabled eligibility rule for up to `limit` applications each.
+    pub async fn decide_applications(
+        &self,
+        limit: u32,
+    ) -> Result<Vec<DecisionOutcome>, ServiceError> {
+        let mut outcomes = Vec::new();
+        let rule = PluginKind::EligibilityRule.name();
+        for installation in self
+            .store()
+            .installations()
+            .await?
+            .into_iter()
+            .filter(|i| i.enabled && i.kind == rule)
+        {
+            let Prepared {
+                plugin,
+                signer,
+                grants,
+                config,
+                parameters,
+            } = match self.prepare_plugin(&installation.name).await {
+                Ok(ready) => ready,
+                Err(why) => {
+                    tracing::warn!(plugin = %installation.name, "eligibility rule not called: {why}");
+                    continue;
+                }
+            };
+            let local = LocalRun {
+                config: config.clone(),
+                grants: Some(grants.clone()),
+                limits: self.settings().limits.clone(),
+                ..LocalRun::default()
+            };
+            let resolved = local
+                .request(&plugin, self.region(), Some(0))
+                .map_err(|e| ServiceError::Plugin(e.to_string()))?
+                .config;
+            let measures: Vec<String> = match resolved.values.get(MEASURES_KEY) {
+                Some(ConfigValue::Text(list)) => list
+                    .split(',')
+                    .map(|m| m.trim().to_string())
+                    .filter(|m| !m.is_empty())
+                    .collect(),
+                _ => {
+                    tracing::warn!(plugin = %installation.name, "eligibility rule declares no `{MEASURES_KEY}` key; not called");
+                    continue;
+                }
+            };
+            for candidate in self
+                .store()
+                .eligibility_candidates(&installation.name, &measures, limit)
+                .await?
+            {
+                let app = candidate.application;
+                let answers = self.store().answers_for(app.id).await?;
+                let now = now();
+                let mut request = LocalRun {
+                    now: Some(now),
+                    // The same on every host for the same call, so two hosts deciding one
+                    // application at once conflict at commit and only one's requests go out.
+                    run_id: Some(format!(
+                        "{}-a{}-c{}",
+                        installation.name,
+                        app.id,
+                        candidate.calls + 1
+                    )),
+                    input: RunInput::Eligibility(EligibilityInput {
+                        application: app.clone(),
+                        answers: answers.clone(),
+                    }),
+                    ..local.clone()
+                }
+                .request(&plugin, self.region(), None)
+                .map_err(|e| ServiceError::Plugin(e.to_string()))?;
+                request.config = resolved.clone();
+                request.config.parameters = parameters.clone();
+                let mut report = self.runtime().run(&plugin, request).await;
+                // The requests a rule needs go out like any SMEV request a run queues.
+                if let Some(Outcome::Need { requests }) = &report.outputs.eligibility {
+                    report.outputs.smev_requests = requests
+                        .iter()
+                        .enumerate()
+                        .map(|(i, q)| OutgoingRequest {
+                            request_id: format!("{}/smev/{}", report.run_id, i + 1),
+                            query: q.clone(),
+                        })
+                        .collect();
+                }
+                let committed = self
+                    .store()
+                    .commit_run(RunCommit {
+                        report: &report,
+                        queued: None,
+                        cause: "application",
+                        host: &self.settings().host_id,
+                        started_at: now,
+                        grants: &grants,
+                        config: &resolved.values,
+                        signer: signer.as_deref(),
+                        notifications: Vec::new(),
+                        case: Some(CaseCommit {
+                            application: &app,
+                            answers_seen: candidate.answers,
+                        }),
+                    })
+                    .await;
+                match committed {
+                    Ok(_) => {}
+                    Err(StoreError::Conflict(why)) => {
+                        tracing::info!(plugin = %installation.name, application = app.id, "another host decided first: {why}");
+                        continue;
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+                outcomes.push(DecisionOutcome {
+                    application: app.id,
+                    report,
+                });
+            }
+        }
+        Ok(outcomes)
+    }
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}

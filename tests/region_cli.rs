@@ -1,0 +1,163 @@
+//! Region administration through the `zemstvo` binary: an administrator trusts a vendor's key,
+//! installs, upgrades, pins and rolls back a plugin from a real registry process, and keeps it
+//! when the registry goes away.
+
+#[path = "support/cli.rs"]
+mod support;
+
+use support::*;
+
+/// Packs the `versioned-check` fixture built at `version` with `key`.
+fn pack_versioned(ws: &Workspace, key: &str, version: &str) -> String {
+    let name = match version {
+        "1.0.0" => "fixture-versioned-v1-0-0",
+        "1.2.0" => "fixture-versioned-v1-2-0",
+        other => panic!("no fixture for {other}"),
+    };
+    let wasm = zemstvo_plugin_artifacts::FIXTURES
+        .iter()
+        .find(|f| f.name == name)
+        .unwrap()
+        .path;
+    let out_path = ws.p(&format!("versioned-{version}.zpkg"));
+    assert_success(&ws.run(&[
+        "plugin", "pack", wasm, "--key", key, "--vendor", VENDOR, "-o", &out_path,
+    ]));
+    out_path
+}
+
+#[test]
+fn an_administrator_trusts_installs_upgrades_and_rolls_back_through_the_binary() {
+    let ws = Workspace::new();
+    let serve = Serve::start(&ws, &[]);
+    let key = ws.new_key("vendor-key");
+    serve.register(&ws, "vendor-key");
+    for version in ["1.0.0", "1.2.0"] {
+        let package = pack_versioned(&ws, &key, version);
+        assert_success(&ws.run(&[
+            "plugin",
+            "publish",
+            &package,
+            "--registry",
+            &serve.url,
+            "--key",
+            &key,
+        ]));
+    }
+    let db = format!("sqlite://{}", ws.p("region.db"));
+    let region = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend(["--database", &db]);
+        ws.run(&all)
+    };
+    assert_success(&region(&[
+        "region-init",
+        "--id",
+        "lipetsk",
+        "--name",
+        "Липецкая область",
+    ]));
+
+    let untrusted = region(&[
+        "plugin",
+        "install",
+        "versioned-check@^1.0",
+        "--registry",
+        &serve.url,
+    ]);
+    assert_refused(&untrusted, 1, "trusts no vendor key");
+
+    let public = ws.p("vendor-key/public-key.json");
+    let out = region(&[
+        "trust",
+        "add",
+        &public,
+        "--vendor",
+        VENDOR,
+        "--scope",
+        "versioned-*",
+    ]);
+    assert_success(&out);
+    assert!(stdout(&out).contains("now trusts key"), "{}", stdout(&out));
+
+    let out = region(&[
+        "plugin",
+        "install",
+        "versioned-check@~1.0.0",
+        "--registry",
+        &serve.url,
+        "--enable",
+    ]);
+    assert_success(&out);
+    assert!(
+        stdout(&out).contains("installed versioned-check 1.0.0"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stdout(&out).contains("signed by lipetsk-soft"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stdout(&out).contains("not yet granted: data.staff"),
+        "{}",
+        stdout(&out)
+    );
+
+    let out = region(&[
+        "plugin",
+        "upgrade",
+        "versioned-check",
+        "--registry",
+        &serve.url,
+    ]);
+    assert_success(&out);
+    assert!(
+        stdout(&out).contains("upgraded versioned-check 1.2.0 (was 1.0.0)"),
+        "{}",
+        stdout(&out)
+    );
+
+    let out = region(&["plugin", "rollback", "versioned-check"]);
+    assert_success(&out);
+    assert!(
+        stdout(&out).contains("rolled back versioned-check 1.0.0 (was 1.2.0)"),
+        "{}",
+        stdout(&out)
+    );
+
+    assert_success(&region(&["plugin", "pin", "versioned-check"]));
+    let pinned = region(&[
+        "plugin",
+        "upgrade",
+        "versioned-check",
+        "--registry",
+        &serve.url,
+    ]);
+    assert_refused(&pinned, 1, "is pinned at 1.0.0");
+
+    let out = region(&["plugin", "configure", "versioned-check", "unknown=1"]);
+    assert_refused(&out, 2, "unknown configuration key `unknown`");
+
+    // The registry goes down; the region keeps what it installed.
+    drop(serve);
+    let list = region(&["plugin", "list"]);
+    assert_success(&list);
+    assert!(
+        stdout(&list).contains("versioned-check              1.0.0     enabled  pinned"),
+        "{}",
+        stdout(&list)
+    );
+    assert_success(&region(&["plugin", "unpin", "versioned-check"]));
+    let down = region(&[
+        "plugin",
+        "upgrade",
+        "versioned-check",
+        "--registry",
+        "http://127.0.0.1:9",
+    ]);
+    assert_eq!(down.status.code(), Some(1), "{}", stderr(&down));
+    let history = stdout(&region(&["plugin", "history", "versioned-check"]));
+    assert_eq!(history.lines().count(), 3, "{history}");
+}
