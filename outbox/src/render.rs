@@ -22,15 +22,6 @@ pub enum RenderError {
     Template { template: String, reason: String },
 }
 
-pub fn channel_name(c: Channel) -> &'static str {
-    match c {
-        Channel::Sms => "sms",
-        Channel::Voice => "voice",
-        Channel::Email => "email",
-        Channel::Portal => "portal",
-    }
-}
-
 /// Renders one message. `contact` and `template` are what the store holds for it.
 pub fn render(
     n: &Notification,
@@ -39,7 +30,7 @@ pub fn render(
 ) -> Result<NewNotification, RenderError> {
     let template = template.ok_or_else(|| RenderError::UnknownTemplate(n.template.clone()))?;
     let contact = contact.ok_or(RenderError::UnknownCitizen(n.citizen))?;
-    let channel = channel_name(n.channel);
+    let channel = n.channel.name();
     let recipient = match n.channel {
         Channel::Sms | Channel::Voice => contact.phone.clone().ok_or(RenderError::NoContact {
             citizen: n.citizen,

@@ -74,7 +74,9 @@ mod metadata;
 pub mod notify;
 mod plugin;
 pub mod smev;
+pub mod staff;
 pub mod tasks;
+pub mod text;
 pub mod time;
 pub mod visit_checks;
 

@@ -47,6 +47,9 @@ impl Task {
         self
     }
 
+    /// The task's text. The host refuses a description over [`MAX_DESCRIPTION`] characters;
+    /// texts built from the region's data can grow past it, so pass them through
+    /// [`fit_description`] (the records linked to the task still hold everything).
     pub fn description(mut self, description: impl Into<String>) -> Self {
         self.0.description = description.into();
         self
@@ -87,5 +90,35 @@ impl Task {
     /// malformed, or an employee id is unknown.
     pub fn create(self) -> Result<(), TaskError> {
         wit::create(&self.0)
+    }
+}
+
+/// The longest description the host accepts, in characters.
+pub const MAX_DESCRIPTION: usize = 20_000;
+
+/// `text` cut to fit a task description, with a note saying where the rest is.
+pub fn fit_description(mut text: String) -> String {
+    const NOTE: &str = "\n… текст сокращён: полный список — в записях задачи.\n";
+    let room = MAX_DESCRIPTION - NOTE.chars().count();
+    if text.chars().count() > MAX_DESCRIPTION
+        && let Some((cut, _)) = text.char_indices().nth(room)
+    {
+        text.truncate(cut);
+        text.push_str(NOTE);
+    }
+    text
+}
+
+#[cfg(test)]
+mod fit_tests {
+    use super::*;
+
+    #[test]
+    fn a_description_is_cut_only_when_the_host_would_refuse_it() {
+        let exact = "ж".repeat(MAX_DESCRIPTION);
+        assert_eq!(fit_description(exact.clone()), exact);
+        let long = fit_description("ж".repeat(MAX_DESCRIPTION + 1));
+        assert_eq!(long.chars().count(), MAX_DESCRIPTION);
+        assert!(long.ends_with("в записях задачи.\n"));
     }
 }

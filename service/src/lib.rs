@@ -20,3 +20,5 @@ pub use install::{InstallAction, InstallError, InstallOptions, InstallOutcome};
 pub use parameters::{ParameterError, ParameterHistory};
 pub use schedule::{DEFAULT_SCHEDULE, check_schedule, due_occurrence};
 pub use settings::{HostSettings, SmevSettings};
+/// What a round of SMEV sending and answering did (returned by [`RegionHost::smev_once`]).
+pub use zemstvo_outbox::smev::SmevStats;

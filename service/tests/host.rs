@@ -279,6 +279,10 @@ async fn malformed_outputs(db: TestDatabase) {
     );
     assert!(line("no consent").contains("NoConsent"), "{log:?}");
     assert!(
+        line("no e-mail address").contains("has no e-mail address for the email channel"),
+        "{log:?}"
+    );
+    assert!(
         line("unknown template").contains("no template `no-such-template`"),
         "{log:?}"
     );

@@ -16,6 +16,7 @@ use zemstvo_host::PluginKind;
 use zemstvo_host::region::InMemoryRegion;
 use zemstvo_host::region::demo::{DemoScale, application_forms, demo_region};
 use zemstvo_registry::{NamePattern, SecretKey, VendorId};
+use zemstvo_service::SmevStats;
 use zemstvo_service::{
     DEFAULT_SCHEDULE, HostSettings, InstallAction, InstallOptions, RegionHost, SmevSettings,
 };
@@ -130,15 +131,17 @@ pub async fn demo(args: DemoArgs) -> Result<ExitCode, CliError> {
             failed += 1;
         }
     }
-    let cases = decide_applications(&host).await?;
+    let (cases, mut smev) = decide_applications(&host).await?;
     let delivered = host
         .deliver_once()
         .await
         .map_err(|e| CliError::Input(e.to_string()))?;
-    let smev = host
+    let last = host
         .smev_once()
         .await
         .map_err(|e| CliError::Input(e.to_string()))?;
+    smev.sent += last.sent;
+    smev.applied += last.applied;
     println!("\nper plugin:");
     for (plugin, (runs, created, existing, messages)) in &by_plugin {
         println!(
@@ -156,7 +159,7 @@ pub async fn demo(args: DemoArgs) -> Result<ExitCode, CliError> {
         );
     }
     println!(
-        "outbox: {} sent, {} waiting for an adapter; SMEV: {} requests sent, {} answers taken",
+        "outbox: {} sent, {} waiting for an adapter; SMEV (simulated agencies): {} requests sent, {} answers taken",
         delivered.sent, delivered.retried, smev.sent, smev.applied
     );
     println!(
@@ -238,20 +241,25 @@ const DECISION_WAIT: std::time::Duration = std::time::Duration::from_secs(20);
 
 /// Calls the eligibility rules for the registered applications and keeps answering their SMEV
 /// requests (through the simulator) until every case is decided or [`DECISION_WAIT`] passes;
-/// returns each rule's cases by state.
-async fn decide_applications(host: &RegionHost) -> Result<BTreeMap<String, CaseCounts>, CliError> {
+/// returns each rule's cases by state and what went through SMEV meanwhile.
+async fn decide_applications(
+    host: &RegionHost,
+) -> Result<(BTreeMap<String, CaseCounts>, SmevStats), CliError> {
     let fail = |e: zemstvo_service::ServiceError| CliError::Input(e.to_string());
     let deadline = std::time::Instant::now() + DECISION_WAIT;
+    let mut smev = SmevStats::default();
     loop {
         host.decide_applications(1_000).await.map_err(fail)?;
-        host.smev_once().await.map_err(fail)?;
+        let round = host.smev_once().await.map_err(fail)?;
+        smev.sent += round.sent;
+        smev.applied += round.applied;
         let counts = host
             .store()
             .case_counts()
             .await
             .map_err(|e| CliError::Input(e.to_string()))?;
         if counts.values().all(|c| c.waiting == 0) || std::time::Instant::now() > deadline {
-            return Ok(counts);
+            return Ok((counts, smev));
         }
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }

@@ -13,8 +13,8 @@ use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::query::Query as SqlQuery;
 use sqlx::{Any, Row};
 use zemstvo_host::capabilities::data::{
-    Batch, Column, ColumnType, ColumnValues, Condition, DataError, Entity, Query, RegionData,
-    RowCursor, Scalar, TextColumn,
+    Batch, Column, ColumnType, ColumnValues, Condition, DataError, Entity, Query, Reach,
+    RegionData, RowCursor, Scalar, TextColumn,
 };
 
 use crate::{Store, StoreError};
@@ -166,15 +166,24 @@ impl RegionData for SqlRegion {
         Ok(ids.iter().copied().find(|id| !found.contains(id)))
     }
 
-    async fn citizen_consent(&self, citizen: u64) -> Result<Option<bool>, DataError> {
-        let row = sqlx::query("SELECT consent FROM citizens WHERE id = $1")
-            .bind(citizen as i64)
-            .fetch_optional(self.store.pool())
-            .await
-            .map_err(unavailable)?;
-        row.map(|r| r.try_get::<i64, _>(0).map(|c| c != 0))
-            .transpose()
-            .map_err(unavailable)
+    async fn citizen_reach(&self, citizen: u64) -> Result<Option<Reach>, DataError> {
+        let row = sqlx::query(
+            "SELECT consent, CAST(CASE WHEN phone IS NULL THEN 0 ELSE 1 END AS BIGINT), \
+                    CAST(CASE WHEN email IS NULL THEN 0 ELSE 1 END AS BIGINT) FROM citizens WHERE id = $1",
+        )
+        .bind(citizen as i64)
+        .fetch_optional(self.store.pool())
+        .await
+        .map_err(unavailable)?;
+        row.map(|r| -> Result<Reach, sqlx::Error> {
+            Ok(Reach {
+                consent: r.try_get::<i64, _>(0)? != 0,
+                phone: r.try_get::<i64, _>(1)? != 0,
+                email: r.try_get::<i64, _>(2)? != 0,
+            })
+        })
+        .transpose()
+        .map_err(unavailable)
     }
 
     async fn has_template(&self, name: &str) -> Result<Option<bool>, DataError> {

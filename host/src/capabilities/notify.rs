@@ -20,6 +20,18 @@ pub enum Channel {
     Portal,
 }
 
+impl Channel {
+    /// The channel as administrators and the outbox name it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Channel::Sms => "sms",
+            Channel::Voice => "voice",
+            Channel::Email => "email",
+            Channel::Portal => "portal",
+        }
+    }
+}
+
 /// A message a run asked to send, validated.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Notification {
@@ -113,9 +125,25 @@ impl wit::Host for RunState {
                 )));
             }
         }
-        match self.region.citizen_consent(message.citizen).await {
-            Ok(Some(true)) => {}
-            Ok(Some(false)) => return Ok(Err(wit::NotifyError::NoConsent(message.citizen))),
+        match self.region.citizen_reach(message.citizen).await {
+            Ok(Some(reach)) if !reach.consent => {
+                return Ok(Err(wit::NotifyError::NoConsent(message.citizen)));
+            }
+            // Refused here rather than at delivery, where it would fail the whole run.
+            Ok(Some(reach)) => {
+                let (has, what) = match message.channel {
+                    Channel::Sms | Channel::Voice => (reach.phone, "phone number"),
+                    Channel::Email => (reach.email, "e-mail address"),
+                    Channel::Portal => (true, ""),
+                };
+                if !has {
+                    return Ok(Err(wit::NotifyError::Invalid(format!(
+                        "citizen {} has no {what} for the {} channel; skip them or choose another channel",
+                        message.citizen,
+                        message.channel.name()
+                    ))));
+                }
+            }
             Ok(None) => return Ok(Err(wit::NotifyError::UnknownCitizen(message.citizen))),
             Err(DataError::Unavailable(why)) => {
                 return Err(wasmtime::Error::msg(format!(

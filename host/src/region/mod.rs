@@ -14,7 +14,7 @@ pub use fixture::{FixtureError, load_fixture, parse_fixture};
 use table::CompiledFilter;
 pub use table::{Cell, RowError, Table};
 
-use crate::capabilities::data::{Batch, DataError, Entity, Query, RegionData, RowCursor};
+use crate::capabilities::data::{Batch, DataError, Entity, Query, Reach, RegionData, RowCursor};
 
 /// A region whose records are all in memory, in columns.
 #[derive(Debug, Clone)]
@@ -76,18 +76,25 @@ impl RegionData for InMemoryRegion {
             .find(|id| keys.binary_search(id).is_err()))
     }
 
-    async fn citizen_consent(&self, citizen: u64) -> Result<Option<bool>, DataError> {
+    async fn citizen_reach(&self, citizen: u64) -> Result<Option<Reach>, DataError> {
         let table = self.table(Entity::Citizens);
         let Ok(row) = table.keys().binary_search(&citizen) else {
             return Ok(None);
         };
-        let consent = Entity::Citizens
-            .schema()
-            .position("consent")
-            .expect("citizens have consent");
-        Ok(Some(match &table.columns[consent].values {
+        let column = |name: &str| {
+            Entity::Citizens
+                .schema()
+                .position(name)
+                .expect("citizens have consent, phone and email")
+        };
+        let consent = match &table.columns[column("consent")].values {
             crate::capabilities::data::ColumnValues::Flag(v) => v[row] != 0,
             _ => unreachable!("consent is a flag column"),
+        };
+        Ok(Some(Reach {
+            consent,
+            phone: table.is_present(column("phone"), row),
+            email: table.is_present(column("email"), row),
         }))
     }
 }
@@ -169,7 +176,7 @@ impl RegionData for EmptyRegion {
         Ok(ids.first().copied())
     }
 
-    async fn citizen_consent(&self, _: u64) -> Result<Option<bool>, DataError> {
+    async fn citizen_reach(&self, _: u64) -> Result<Option<Reach>, DataError> {
         Ok(None)
     }
 }

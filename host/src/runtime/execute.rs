@@ -16,9 +16,9 @@ use super::sandbox::{CapturedOutput, wasi_context};
 use super::state::{CalledDuringMetadata, Phase, RunState};
 use super::wit::latest::zemstvo::platform::types as wit;
 use super::{LoadedPlugin, Runtime};
-use crate::capabilities::Grants;
 use crate::capabilities::config::ResolvedConfig;
 use crate::capabilities::data::RegionData;
+use crate::capabilities::{Capability, Grants};
 use crate::eligibility::{EligibilityInput, outcome_from_wit};
 use crate::region::EmptyRegion;
 use crate::report::{FailureReason, RunOutputs, RunReport, RunStatus, Summary};
@@ -115,6 +115,22 @@ impl Runtime {
                     message: s.message,
                 },
             },
+            // The host sends a rule's requests on its behalf, so asking is using `smev.send`.
+            Ended::Eligibility(crate::eligibility::Outcome::Need { .. })
+                if !request.grants.is_granted(Capability::SmevSend) =>
+            {
+                outputs.denied.push(Capability::SmevSend);
+                RunStatus::Failed {
+                    reason: FailureReason::PluginError {
+                        kind: "denied".into(),
+                        message: format!(
+                            "the rule asks for SMEV requests but is not granted `smev.send`; \
+                             grant it with `zemstvo plugin grant {} … smev.send`",
+                            plugin.metadata.name
+                        ),
+                    },
+                }
+            }
             Ended::Eligibility(outcome) => {
                 let message = match &outcome {
                     crate::eligibility::Outcome::Need { requests } => {

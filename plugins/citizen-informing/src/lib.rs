@@ -26,7 +26,7 @@ pub mod catalogue;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-use zemstvo_sdk::data::{any_of, eq, ge, le, present};
+use zemstvo_sdk::data::{self, any_of, eq, ge, le, present};
 use zemstvo_sdk::notify::{Channel, Message, NotifyError};
 use zemstvo_sdk::prelude::*;
 use zemstvo_sdk::time::format_date;
@@ -37,9 +37,6 @@ use catalogue::{Catalogue, LifeEvent, Trigger};
 const WINDOW_HOURS: &str = "window-hours";
 const DEFAULT_CHANNEL: &str = "default-channel";
 const MAX_MESSAGES: &str = "max-messages";
-
-/// Ids per `any_of` filter (the host accepts up to 10000).
-const IDS_PER_QUERY: usize = 5_000;
 
 struct CitizenInforming;
 
@@ -328,32 +325,26 @@ fn occurrences(
 fn cases(ids: &BTreeSet<u64>) -> Result<HashMap<u64, Case>, PluginError> {
     let ids: Vec<u64> = ids.iter().copied().collect();
     let mut cases = HashMap::with_capacity(ids.len());
-    for chunk in ids.chunks(IDS_PER_QUERY) {
-        let cursor = applications::query()
-            .columns(&[
-                applications::ID,
-                applications::NUMBER,
-                applications::CITIZEN_ID,
-                applications::MEASURE,
-                applications::STATUS,
-            ])
-            .filter(applications::ID, any_of(chunk.iter().copied()))
-            .open()?;
-        for batch in cursor {
-            let batch = batch?;
-            for row in applications::rows(&batch).iter() {
-                cases.insert(
-                    row.id(),
-                    Case {
-                        number: row.number().to_string(),
-                        citizen: row.citizen_id(),
-                        measure: row.measure().to_string(),
-                        status: row.status().to_string(),
-                    },
-                );
-            }
+    let query = applications::query().columns(&[
+        applications::ID,
+        applications::NUMBER,
+        applications::CITIZEN_ID,
+        applications::MEASURE,
+        applications::STATUS,
+    ]);
+    data::for_ids(&query, applications::ID, &ids, |batch| {
+        for row in applications::rows(batch).iter() {
+            cases.insert(
+                row.id(),
+                Case {
+                    number: row.number().to_string(),
+                    citizen: row.citizen_id(),
+                    measure: row.measure().to_string(),
+                    status: row.status().to_string(),
+                },
+            );
         }
-    }
+    })?;
     Ok(cases)
 }
 
@@ -363,30 +354,21 @@ fn consent(ids: &BTreeSet<u64>) -> Result<(HashSet<u64>, HashSet<u64>), PluginEr
     let ids: Vec<u64> = ids.iter().copied().collect();
     let mut consented = HashSet::new();
     let mut reachable = HashSet::new();
-    for chunk in ids.chunks(IDS_PER_QUERY) {
-        let cursor = citizens::query()
-            .columns(&[citizens::ID, citizens::CONSENT])
-            .filter(citizens::ID, any_of(chunk.iter().copied()))
-            .open()?;
-        for batch in cursor {
-            let batch = batch?;
-            for row in citizens::rows(&batch).iter() {
-                if row.consent() {
-                    consented.insert(row.id());
-                }
+    let query = citizens::query().columns(&[citizens::ID, citizens::CONSENT]);
+    data::for_ids(&query, citizens::ID, &ids, |batch| {
+        for row in citizens::rows(batch).iter() {
+            if row.consent() {
+                consented.insert(row.id());
             }
         }
-        let cursor = citizens::query()
-            .columns(&[citizens::ID])
-            .filter(citizens::ID, any_of(chunk.iter().copied()))
-            .filter(citizens::CONSENT, eq(true))
-            .filter(citizens::PHONE, present())
-            .open()?;
-        for batch in cursor {
-            let batch = batch?;
-            reachable.extend(citizens::rows(&batch).iter().map(|row| row.id()));
-        }
-    }
+    })?;
+    let query = citizens::query()
+        .columns(&[citizens::ID])
+        .filter(citizens::CONSENT, eq(true))
+        .filter(citizens::PHONE, present());
+    data::for_ids(&query, citizens::ID, &ids, |batch| {
+        reachable.extend(citizens::rows(batch).iter().map(|row| row.id()));
+    })?;
     Ok((consented, reachable))
 }
 

@@ -30,8 +30,9 @@ mod norms;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use zemstvo_sdk::data::{any_of, ge, le};
+use zemstvo_sdk::data::{self, ge, le};
 use zemstvo_sdk::prelude::*;
+use zemstvo_sdk::staff::Hierarchy;
 use zemstvo_sdk::time::date_of;
 use zemstvo_sdk::visit_checks::{self, VisitException};
 
@@ -43,9 +44,6 @@ const LOOKBACK_DAYS: &str = "lookback-days";
 const GEOFENCE_M: &str = "geofence-m";
 const PATTERN_THRESHOLD: &str = "pattern-threshold";
 
-/// Ids per `any_of` filter (the host accepts up to 10000).
-const IDS_PER_QUERY: usize = 5_000;
-
 /// Exceptions handed to the host per `record` call: few calls, none of them huge.
 const EXCEPTIONS_PER_CALL: usize = 1_000;
 
@@ -56,13 +54,6 @@ const LISTED_EXCEPTIONS: usize = 50;
 const LINKED_RECORDS: usize = 4_000;
 
 struct HomeCareGeoCheck;
-
-/// What the task needs to know about an employee.
-struct Staff {
-    full_name: String,
-    manager: Option<u64>,
-    unit: u64,
-}
 
 impl GeoCheck for HomeCareGeoCheck {
     fn metadata() -> Metadata {
@@ -224,29 +215,23 @@ fn due_visits(now: Timestamp, since: Timestamp) -> Result<Vec<Visit>, PluginErro
 fn residences(ids: &BTreeSet<u64>) -> Result<HashMap<u64, Residence>, PluginError> {
     let ids: Vec<u64> = ids.iter().copied().collect();
     let mut out = HashMap::with_capacity(ids.len());
-    for chunk in ids.chunks(IDS_PER_QUERY) {
-        let cursor = citizens::query()
-            .columns(&[
-                citizens::ID,
-                citizens::LAT,
-                citizens::LON,
-                citizens::GEOFENCE_M,
-            ])
-            .filter(citizens::ID, any_of(chunk.iter().copied()))
-            .open()?;
-        for batch in cursor {
-            let batch = batch?;
-            for row in citizens::rows(&batch).iter() {
-                out.insert(
-                    row.id(),
-                    Residence {
-                        point: row.lat().zip(row.lon()),
-                        geofence_m: row.geofence_m(),
-                    },
-                );
-            }
+    let query = citizens::query().columns(&[
+        citizens::ID,
+        citizens::LAT,
+        citizens::LON,
+        citizens::GEOFENCE_M,
+    ]);
+    data::for_ids(&query, citizens::ID, &ids, |batch| {
+        for row in citizens::rows(batch).iter() {
+            out.insert(
+                row.id(),
+                Residence {
+                    point: row.lat().zip(row.lon()),
+                    geofence_m: row.geofence_m(),
+                },
+            );
         }
-    }
+    })?;
     Ok(out)
 }
 
@@ -293,17 +278,15 @@ fn task_managers(
         return Ok(0);
     }
 
-    let employee_ids: BTreeSet<u64> = by_employee.keys().copied().collect();
-    let staff = staff(&employee_ids)?;
-    let heads = unit_heads()?;
+    let hierarchy = Hierarchy::read(by_employee.keys().copied())?;
     let mut by_manager: BTreeMap<u64, Vec<u64>> = BTreeMap::new();
     for &employee in by_employee.keys() {
-        match responsible_manager(employee, &staff, &heads) {
+        match hierarchy.responsible_manager(employee) {
             Some(manager) => by_manager.entry(manager).or_default().push(employee),
             None => log::warn(&format!(
-                "employee {employee} has {} visit exceptions but no manager and no unit head \
-                 to report them to",
-                by_employee[&employee].len()
+                "employee {employee} has {} visit exceptions but nobody to report them to: {}",
+                by_employee[&employee].len(),
+                hierarchy.why_nobody(employee)
             )),
         }
     }
@@ -312,72 +295,17 @@ fn task_managers(
             .iter()
             .map(|e| (*e, by_employee[e].as_slice()))
             .collect();
-        task_for_manager(ctx, *manager, &patterns, &staff, threshold, lookback_days).create()?;
+        task_for_manager(
+            ctx,
+            *manager,
+            &patterns,
+            &hierarchy,
+            threshold,
+            lookback_days,
+        )
+        .create()?;
     }
     Ok(by_manager.len())
-}
-
-/// The employees with a pattern, read by id.
-fn staff(ids: &BTreeSet<u64>) -> Result<HashMap<u64, Staff>, PluginError> {
-    let ids: Vec<u64> = ids.iter().copied().collect();
-    let mut staff = HashMap::with_capacity(ids.len());
-    for chunk in ids.chunks(IDS_PER_QUERY) {
-        let cursor = employees::query()
-            .columns(&[
-                employees::ID,
-                employees::FULL_NAME,
-                employees::MANAGER_ID,
-                employees::UNIT_ID,
-            ])
-            .filter(employees::ID, any_of(chunk.iter().copied()))
-            .open()?;
-        for batch in cursor {
-            let batch = batch?;
-            for row in employees::rows(&batch).iter() {
-                staff.insert(
-                    row.id(),
-                    Staff {
-                        full_name: row.full_name().to_string(),
-                        manager: row.manager_id(),
-                        unit: row.unit_id(),
-                    },
-                );
-            }
-        }
-    }
-    Ok(staff)
-}
-
-/// The head of each unit that has one.
-fn unit_heads() -> Result<HashMap<u64, u64>, PluginError> {
-    let mut heads = HashMap::new();
-    for batch in units::query()
-        .columns(&[units::ID, units::HEAD_ID])
-        .open()?
-    {
-        let batch = batch?;
-        for row in units::rows(&batch).iter() {
-            if let Some(head) = row.head_id() {
-                heads.insert(row.id(), head);
-            }
-        }
-    }
-    Ok(heads)
-}
-
-/// The employee's manager, or else the head of their unit (unless that is themselves).
-fn responsible_manager(
-    employee: u64,
-    staff: &HashMap<u64, Staff>,
-    heads: &HashMap<u64, u64>,
-) -> Option<u64> {
-    let who = staff.get(&employee)?;
-    who.manager.or_else(|| {
-        heads
-            .get(&who.unit)
-            .copied()
-            .filter(|&head| head != employee)
-    })
 }
 
 /// The manager's task: each employee's exceptions with their reasons, and what to do.
@@ -385,7 +313,7 @@ fn task_for_manager(
     ctx: &RunContext,
     manager: u64,
     patterns: &[(u64, &[(&Visit, &Finding)])],
-    staff: &HashMap<u64, Staff>,
+    hierarchy: &Hierarchy,
     threshold: i64,
     lookback_days: i64,
 ) -> Task {
@@ -400,9 +328,7 @@ fn task_for_manager(
         if listed == LISTED_EXCEPTIONS {
             break;
         }
-        let name = staff.get(employee).map_or("(сотрудник не найден)", |s| {
-            s.full_name.as_str()
-        });
+        let name = hierarchy.name(*employee);
         description.push_str(&format!("\n{name} — исключений: {}\n", found.len()));
         for (visit, finding) in found.iter().take(LISTED_EXCEPTIONS - listed) {
             listed += 1;

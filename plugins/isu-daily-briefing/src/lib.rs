@@ -32,12 +32,14 @@ mod text;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use zemstvo_sdk::data::{any_of, eq, ge, le, present};
+use zemstvo_sdk::data::{self, any_of, eq, ge, le, present};
 use zemstvo_sdk::prelude::*;
+use zemstvo_sdk::tasks::fit_description;
+use zemstvo_sdk::text::count;
 use zemstvo_sdk::time::Date;
 
 use calendar::{Calendar, parse_dates, russian_date, weekday_name};
-use text::{agency, applications_dative, bounded, plural, wait};
+use text::{agency, applications_dative, wait};
 
 /// Configuration keys.
 const MAX_WAIT_DAYS: &str = "max-wait-days";
@@ -46,9 +48,6 @@ const SEND_EMPTY: &str = "send-empty";
 const UTC_OFFSET_HOURS: &str = "utc-offset-hours";
 const HOLIDAYS: &str = "holidays";
 const EXTRA_WORK_DAYS: &str = "extra-work-days";
-
-/// Ids per `any_of` filter (the host accepts up to 10000).
-const IDS_PER_QUERY: usize = 5_000;
 
 /// Cases listed in each of the task's three lists; the rest are counted and linked.
 const LISTED_CASES: usize = 30;
@@ -365,25 +364,20 @@ fn late_answers(
         .into_iter()
         .collect();
     let mut owners: BTreeMap<u64, (u64, String)> = BTreeMap::new();
-    for chunk in ids.chunks(IDS_PER_QUERY) {
-        let cursor = applications::query()
-            .columns(&[
-                applications::ID,
-                applications::NUMBER,
-                applications::ASSIGNEE_ID,
-            ])
-            .filter(applications::ID, any_of(chunk.iter().copied()))
-            .filter(applications::ASSIGNEE_ID, present())
-            .open()?;
-        for batch in cursor {
-            let batch = batch?;
-            for row in applications::rows(&batch).iter() {
-                if let Some(assignee) = row.assignee_id() {
-                    owners.insert(row.id(), (assignee, row.number().to_string()));
-                }
+    let query = applications::query()
+        .columns(&[
+            applications::ID,
+            applications::NUMBER,
+            applications::ASSIGNEE_ID,
+        ])
+        .filter(applications::ASSIGNEE_ID, present());
+    data::for_ids(&query, applications::ID, &ids, |batch| {
+        for row in applications::rows(batch).iter() {
+            if let Some(assignee) = row.assignee_id() {
+                owners.insert(row.id(), (assignee, row.number().to_string()));
             }
         }
-    }
+    })?;
     for mut answer in late {
         let Some((assignee, number)) = owners.get(&answer.application) else {
             continue;
@@ -438,8 +432,8 @@ fn task_for(employee: u64, briefing: &Briefing, morning: &Morning) -> Task {
          - распределено, но не взято Вами в работу {}\n\
          - с начала предыдущего рабочего дня ({}) поступили ответы на СМЭВ со сроком ожидания \
          более {} по {}\n",
-        plural(
-            briefing.in_work.len(),
+        count(
+            briefing.in_work.len() as u64,
             "обращение",
             "обращения",
             "обращений"
@@ -449,14 +443,14 @@ fn task_for(employee: u64, briefing: &Briefing, morning: &Morning) -> Task {
         } else {
             String::new()
         },
-        plural(
-            briefing.not_taken.len(),
+        count(
+            briefing.not_taken.len() as u64,
             "обращение",
             "обращения",
             "обращений"
         ),
         russian_date(morning.previous_work_day),
-        plural(morning.max_wait_days as usize, "дня", "дней", "дней"),
+        count(morning.max_wait_days as u64, "дня", "дней", "дней"),
         applications_dative(late_applications),
     );
 
@@ -522,7 +516,7 @@ fn task_for(employee: u64, briefing: &Briefing, morning: &Morning) -> Task {
         title,
     )
     .subject(employee)
-    .description(bounded(description))
+    .description(fit_description(description))
     .records(
         Entity::Applications,
         applications.into_iter().take(LINKED_RECORDS),

@@ -1,20 +1,6 @@
-//! Russian wording for the briefing: numbers with the right noun form, decimals with a comma,
-//! agencies and statuses as the staff name them. The seed's own task reads "в работе у Вас
-//! находится 70 обращений … по 11 обращениям", and so does this one.
-
-/// `n` followed by the noun form Russian grammar asks for: `one` after 1, 21, 31…; `few`
-/// after 2–4, 22–24…; `many` after 0, 5–20, 25–30…
-///
-/// `plural(23, "обращение", "обращения", "обращений")` is "23 обращения".
-pub fn plural(n: usize, one: &str, few: &str, many: &str) -> String {
-    let word = match (n % 10, n % 100) {
-        (_, 11..=14) => many,
-        (1, _) => one,
-        (2..=4, _) => few,
-        _ => many,
-    };
-    format!("{n} {word}")
-}
+//! Russian wording for the briefing: the dative after «по», waits and agencies as the staff
+//! name them. The seed's own task reads "в работе у Вас находится 70 обращений … по 11
+//! обращениям", and so does this one (the counts' noun forms come from `zemstvo_sdk::text`).
 
 /// "по 11 обращениям", "по 1 обращению", "по 21 обращению": the dative after «по».
 pub fn applications_dative(n: usize) -> String {
@@ -58,31 +44,12 @@ pub fn agency(code: &str) -> String {
     }
 }
 
-/// The host refuses a task description over 20,000 characters. The lists are already
-/// bounded, but names and numbers come from the region's data and may be long: past this
-/// many characters the text is cut, and the records linked to the task still hold everything.
-const DESCRIPTION_CHARS: usize = 19_000;
-
-/// `text`, cut to fit a task description if it has to be.
-pub fn bounded(mut text: String) -> String {
-    if let Some((cut, _)) = text.char_indices().nth(DESCRIPTION_CHARS) {
-        text.truncate(cut);
-        text.push_str("\n… текст сокращён: полный список — в записях задачи.\n");
-    }
-    text
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn the_seed_task_reads_as_it_did() {
-        let f = |n| plural(n, "обращение", "обращения", "обращений");
-        assert_eq!(f(70), "70 обращений");
-        assert_eq!(f(23), "23 обращения");
-        assert_eq!(f(1), "1 обращение");
-        assert_eq!(f(11), "11 обращений");
         assert_eq!(applications_dative(11), "11 обращениям");
         assert_eq!(applications_dative(1), "1 обращению");
         assert_eq!(applications_dative(21), "21 обращению");
@@ -97,14 +64,5 @@ mod tests {
         assert_eq!(wait(7 * 86_400), "7 дн.");
         assert_eq!(wait(4 * 86_400 + 1), "4 дн. 1 мин.");
         assert_eq!(wait(90 * 60), "0 дн. 1 ч. 30 мин.");
-    }
-
-    #[test]
-    fn an_overlong_description_is_cut_to_fit() {
-        let short = "коротко".to_string();
-        assert_eq!(bounded(short.clone()), short);
-        let long = bounded("ж".repeat(25_000));
-        assert!(long.chars().count() < 20_000);
-        assert!(long.ends_with("в записях задачи.\n"));
     }
 }

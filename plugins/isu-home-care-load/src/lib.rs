@@ -24,15 +24,14 @@
 //! The run's summary line reports the block's own metric: the share of social workers who
 //! met their norm.
 
-mod text;
-
 use std::collections::{BTreeMap, HashMap};
 
 use zemstvo_sdk::data::{absent, eq, ge, le, present};
 use zemstvo_sdk::prelude::*;
+use zemstvo_sdk::staff::Hierarchy;
+use zemstvo_sdk::tasks::fit_description;
+use zemstvo_sdk::text::{count, decimal, percent};
 use zemstvo_sdk::time::{date_of, format_date};
-
-use text::{bounded, decimal, percent, plural};
 
 /// Configuration keys.
 const PERIOD_DAYS: &str = "period-days";
@@ -73,9 +72,6 @@ impl Settings {
 
 /// An active social worker and their visits over the period.
 struct Worker {
-    full_name: String,
-    manager: Option<u64>,
-    unit: u64,
     /// Visits a month.
     load: u64,
     /// Visits with an actual start in the period and an actual end.
@@ -169,19 +165,19 @@ impl DeviationCheck for HomeCareLoad {
             return Ok(RunSummary::new(examined, 0, metric));
         }
 
-        let heads = unit_heads()?;
+        let hierarchy = Hierarchy::read(below.keys().copied())?;
         let mut by_manager: BTreeMap<u64, Vec<(u64, &Worker)>> = BTreeMap::new();
         let mut unreported = 0;
         for (&employee, worker) in &below {
-            match responsible_manager(employee, worker, &heads) {
+            match hierarchy.responsible_manager(employee) {
                 Some(manager) => by_manager
                     .entry(manager)
                     .or_default()
                     .push((employee, worker)),
                 None => {
                     log::warn(&format!(
-                        "employee {employee} has no manager and no unit head to report to; \
-                         their load ({} of {} visits) is not reported",
+                        "{}; their load ({} of {} visits) is not reported",
+                        hierarchy.why_nobody(employee),
                         worker.completed,
                         decimal(settings.required(worker.load))
                     ));
@@ -196,7 +192,7 @@ impl DeviationCheck for HomeCareLoad {
                     .total_cmp(&b.1.fulfilment(&settings))
                     .then(a.0.cmp(&b.0))
             });
-            task_for_manager(ctx, *manager, workers, &settings).create()?;
+            task_for_manager(ctx, *manager, workers, &hierarchy, &settings).create()?;
         }
         Ok(RunSummary::new(
             examined,
@@ -211,16 +207,11 @@ impl DeviationCheck for HomeCareLoad {
 }
 
 /// The active social workers with a norm. A handful of rows per unit, so one read of the
-/// role on the host is enough.
+/// role on the host is enough. Names and managers are read later, for those below the norm
+/// only (`zemstvo_sdk::staff`).
 fn social_workers() -> Result<HashMap<u64, Worker>, PluginError> {
     let cursor = employees::query()
-        .columns(&[
-            employees::ID,
-            employees::FULL_NAME,
-            employees::MANAGER_ID,
-            employees::UNIT_ID,
-            employees::NORMATIVE_LOAD,
-        ])
+        .columns(&[employees::ID, employees::NORMATIVE_LOAD])
         .filter(employees::ROLE, eq("social-worker"))
         .filter(employees::ACTIVE, eq(true))
         .open()?;
@@ -236,9 +227,6 @@ fn social_workers() -> Result<HashMap<u64, Worker>, PluginError> {
             workers.insert(
                 row.id(),
                 Worker {
-                    full_name: row.full_name().to_string(),
-                    manager: row.manager_id(),
-                    unit: row.unit_id(),
                     load: row.normative_load().into(),
                     completed: 0,
                     not_started: Vec::new(),
@@ -316,40 +304,13 @@ fn collect_unfinished_visits(
     Ok(())
 }
 
-/// The head of each unit that has one.
-fn unit_heads() -> Result<HashMap<u64, u64>, PluginError> {
-    let mut heads = HashMap::new();
-    for batch in units::query()
-        .columns(&[units::ID, units::HEAD_ID])
-        .filter(units::HEAD_ID, present())
-        .open()?
-    {
-        let batch = batch?;
-        for row in units::rows(&batch).iter() {
-            if let Some(head) = row.head_id() {
-                heads.insert(row.id(), head);
-            }
-        }
-    }
-    Ok(heads)
-}
-
-/// The employee's manager, or else the head of their unit (unless that is themselves).
-fn responsible_manager(employee: u64, who: &Worker, heads: &HashMap<u64, u64>) -> Option<u64> {
-    who.manager.or_else(|| {
-        heads
-            .get(&who.unit)
-            .copied()
-            .filter(|&head| head != employee)
-    })
-}
-
 /// The manager's task: each social worker below the norm, visits done against it, visits
 /// missed or left open, and the steps to take.
 fn task_for_manager(
     ctx: &RunContext,
     manager: u64,
     workers: &[(u64, &Worker)],
+    hierarchy: &Hierarchy,
     settings: &Settings,
 ) -> Task {
     let norm = if settings.norm_percent == 100 {
@@ -364,15 +325,15 @@ fn task_for_manager(
         "Сотрудники из списка ниже выполнили меньше {norm} по посещениям получателей социальных услуг \
          за {} (с {} по {}). Засчитываются визиты с отмеченными фактическими началом и \
          окончанием; норматив в месяц пересчитан на период.\n",
-        plural(settings.period_days, "день", "дня", "дней"),
+        count(settings.period_days, "день", "дня", "дней"),
         format_date(settings.since),
         format_date(settings.now),
     );
-    for (_, worker) in workers.iter().take(LISTED_EMPLOYEES) {
+    for (employee, worker) in workers.iter().take(LISTED_EMPLOYEES) {
         description.push_str(&format!(
             "\n• {}: выполнено {} из {} по нормативу ({}, норматив {} в месяц)",
-            worker.full_name,
-            plural(worker.completed, "визит", "визита", "визитов"),
+            hierarchy.name(*employee),
+            count(worker.completed, "визит", "визита", "визитов"),
             decimal(settings.required(worker.load)),
             percent(worker.fulfilment(settings)),
             worker.load,
@@ -400,7 +361,7 @@ fn task_for_manager(
     if workers.len() > LISTED_EMPLOYEES {
         description.push_str(&format!(
             "\n… и ещё {}: полный список — в записях задачи.\n",
-            plural(
+            count(
                 (workers.len() - LISTED_EMPLOYEES) as u64,
                 "сотрудник",
                 "сотрудника",
@@ -427,10 +388,10 @@ fn task_for_manager(
         manager,
         format!(
             "Нормативная нагрузка не выполнена: {}",
-            plural(workers.len() as u64, "сотрудник", "сотрудника", "сотрудников")
+            count(workers.len() as u64, "сотрудник", "сотрудника", "сотрудников")
         ),
     )
-    .description(bounded(description))
+    .description(fit_description(description))
     .records(
         Entity::Employees,
         workers.iter().map(|(id, _)| *id).take(LINKED_RECORDS),

@@ -25,17 +25,16 @@
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use zemstvo_sdk::data::{any_of, eq, ge, le, present};
+use zemstvo_sdk::data::{self, eq, ge, le, present};
 use zemstvo_sdk::prelude::*;
+use zemstvo_sdk::staff::Hierarchy;
+use zemstvo_sdk::text::noun;
 use zemstvo_sdk::time::{date_of, format_date};
 
 /// Configuration keys.
 const LOOKBACK_DAYS: &str = "lookback-days";
 const MAX_SHARE_PERCENT: &str = "max-share-percent";
 const MIN_APPLICATIONS: &str = "min-applications";
-
-/// Ids per `any_of` filter (the host accepts up to 10000).
-const IDS_PER_QUERY: usize = 5_000;
 
 /// Employees and cases listed in a task's text; a manager with more sees the counts here
 /// and every record linked to the task. Keeps tasks readable and within the host's limits.
@@ -95,14 +94,6 @@ impl Acceptances {
 struct Case {
     number: String,
     submitted: Timestamp,
-}
-
-/// What the task needs to know about an employee.
-struct Staff {
-    full_name: String,
-    manager: Option<u64>,
-    unit: u64,
-    active: bool,
 }
 
 impl DeviationCheck for OffStandardAcceptance {
@@ -176,9 +167,7 @@ impl DeviationCheck for OffStandardAcceptance {
             ));
         }
 
-        let employees: BTreeSet<u64> = over.keys().copied().collect();
-        let hierarchy = Hierarchy::read(&employees)?;
-        let staff = &hierarchy.staff;
+        let hierarchy = Hierarchy::read(over.keys().copied())?;
 
         // Group the employees above the threshold by their responsible manager.
         let mut by_manager: BTreeMap<u64, Vec<(u64, &Acceptances)>> = BTreeMap::new();
@@ -193,7 +182,7 @@ impl DeviationCheck for OffStandardAcceptance {
                      not reported",
                     acceptances.off(),
                     acceptances.total,
-                    if staff.contains_key(&employee) {
+                    if hierarchy.employee(employee).is_some() {
                         "has no active manager and their unit has no other active head"
                     } else {
                         "is not in the staff records"
@@ -210,7 +199,7 @@ impl DeviationCheck for OffStandardAcceptance {
         let cases = cases(&listed)?;
         for (manager, list) in &mut by_manager {
             list.sort_by(|(ea, a), (eb, b)| b.share_cmp(a).then(ea.cmp(eb)));
-            task_for_manager(ctx, *manager, list, &cases, staff, &rules, since).create()?;
+            task_for_manager(ctx, *manager, list, &cases, &hierarchy, &rules, since).create()?;
         }
         Ok(RunSummary::new(
             examined,
@@ -283,29 +272,21 @@ fn acceptances(
 fn registrars(ids: impl Iterator<Item = u64>) -> Result<HashMap<u64, u64>, PluginError> {
     let ids: Vec<u64> = ids.collect();
     let mut registrars = HashMap::new();
-    for chunk in ids.chunks(IDS_PER_QUERY) {
-        let cursor = application_events::query()
-            .columns(&[
-                application_events::APPLICATION_ID,
-                application_events::EMPLOYEE_ID,
-            ])
-            .filter(
-                application_events::APPLICATION_ID,
-                any_of(chunk.iter().copied()),
-            )
-            .filter(application_events::STATUS, eq("registered"))
-            .filter(application_events::EMPLOYEE_ID, present())
-            .open()?;
-        for batch in cursor {
-            let batch = batch?;
-            for row in application_events::rows(&batch).iter() {
-                if let Some(employee) = row.employee_id() {
-                    // Events come in application order; the first registration counts.
-                    registrars.entry(row.application_id()).or_insert(employee);
-                }
+    let query = application_events::query()
+        .columns(&[
+            application_events::APPLICATION_ID,
+            application_events::EMPLOYEE_ID,
+        ])
+        .filter(application_events::STATUS, eq("registered"))
+        .filter(application_events::EMPLOYEE_ID, present());
+    data::for_ids(&query, application_events::APPLICATION_ID, &ids, |batch| {
+        for row in application_events::rows(batch).iter() {
+            if let Some(employee) = row.employee_id() {
+                // Events come in application order; the first registration counts.
+                registrars.entry(row.application_id()).or_insert(employee);
             }
         }
-    }
+    })?;
     Ok(registrars)
 }
 
@@ -313,118 +294,23 @@ fn registrars(ids: impl Iterator<Item = u64>) -> Result<HashMap<u64, u64>, Plugi
 fn cases(ids: &BTreeSet<u64>) -> Result<HashMap<u64, Case>, PluginError> {
     let ids: Vec<u64> = ids.iter().copied().collect();
     let mut cases = HashMap::with_capacity(ids.len());
-    for chunk in ids.chunks(IDS_PER_QUERY) {
-        let cursor = applications::query()
-            .columns(&[
-                applications::ID,
-                applications::NUMBER,
-                applications::SUBMITTED_AT,
-            ])
-            .filter(applications::ID, any_of(chunk.iter().copied()))
-            .open()?;
-        for batch in cursor {
-            let batch = batch?;
-            for row in applications::rows(&batch).iter() {
-                cases.insert(
-                    row.id(),
-                    Case {
-                        number: row.number().to_string(),
-                        submitted: row.submitted_at(),
-                    },
-                );
-            }
+    let query = applications::query().columns(&[
+        applications::ID,
+        applications::NUMBER,
+        applications::SUBMITTED_AT,
+    ]);
+    data::for_ids(&query, applications::ID, &ids, |batch| {
+        for row in applications::rows(batch).iter() {
+            cases.insert(
+                row.id(),
+                Case {
+                    number: row.number().to_string(),
+                    submitted: row.submitted_at(),
+                },
+            );
         }
-    }
+    })?;
     Ok(cases)
-}
-
-/// Who answers for whom: the employees behind the deviations, the heads of their units, and
-/// every employee who may have to act for them (managers and heads), read by id so that a
-/// task never goes to an employee who is not in the staff records or no longer works.
-struct Hierarchy {
-    staff: HashMap<u64, Staff>,
-    /// The head of each unit that has one.
-    heads: HashMap<u64, u64>,
-}
-
-impl Hierarchy {
-    fn read(employees: &BTreeSet<u64>) -> Result<Self, PluginError> {
-        let mut staff = HashMap::with_capacity(employees.len());
-        read_staff(employees, &mut staff)?;
-        let units: BTreeSet<u64> = staff.values().map(|s| s.unit).collect();
-        let heads = unit_heads(&units)?;
-        let responsible: BTreeSet<u64> = staff
-            .values()
-            .flat_map(|s| [s.manager, heads.get(&s.unit).copied()])
-            .flatten()
-            .filter(|id| !staff.contains_key(id))
-            .collect();
-        read_staff(&responsible, &mut staff)?;
-        Ok(Hierarchy { staff, heads })
-    }
-
-    /// The employee's manager, or else the head of their unit: whichever first is an active
-    /// employee other than the employee themselves. `None` leaves the deviation unreported
-    /// (the caller logs why).
-    fn responsible_manager(&self, employee: u64) -> Option<u64> {
-        let who = self.staff.get(&employee)?;
-        let can_act = |id: &u64| *id != employee && self.staff.get(id).is_some_and(|s| s.active);
-        who.manager
-            .filter(can_act)
-            .or_else(|| self.heads.get(&who.unit).copied().filter(can_act))
-    }
-}
-
-fn read_staff(ids: &BTreeSet<u64>, staff: &mut HashMap<u64, Staff>) -> Result<(), PluginError> {
-    let ids: Vec<u64> = ids.iter().copied().collect();
-    for chunk in ids.chunks(IDS_PER_QUERY) {
-        let cursor = employees::query()
-            .columns(&[
-                employees::ID,
-                employees::FULL_NAME,
-                employees::MANAGER_ID,
-                employees::UNIT_ID,
-                employees::ACTIVE,
-            ])
-            .filter(employees::ID, any_of(chunk.iter().copied()))
-            .open()?;
-        for batch in cursor {
-            let batch = batch?;
-            for row in employees::rows(&batch).iter() {
-                staff.insert(
-                    row.id(),
-                    Staff {
-                        full_name: row.full_name().to_string(),
-                        manager: row.manager_id(),
-                        unit: row.unit_id(),
-                        active: row.active(),
-                    },
-                );
-            }
-        }
-    }
-    Ok(())
-}
-
-/// The head of each of these units that has one.
-fn unit_heads(units: &BTreeSet<u64>) -> Result<HashMap<u64, u64>, PluginError> {
-    let units: Vec<u64> = units.iter().copied().collect();
-    let mut heads = HashMap::new();
-    for chunk in units.chunks(IDS_PER_QUERY) {
-        let cursor = units::query()
-            .columns(&[units::ID, units::HEAD_ID])
-            .filter(units::ID, any_of(chunk.iter().copied()))
-            .open()?;
-        for batch in cursor {
-            let batch = batch?;
-            for row in units::rows(&batch).iter() {
-                if let Some(head) = row.head_id() {
-                    heads.insert(row.id(), head);
-                }
-            }
-        }
-    }
-    Ok(heads)
 }
 
 /// The manager's task: the employees above the threshold, highest share first, their shares,
@@ -434,15 +320,10 @@ fn task_for_manager(
     manager: u64,
     employees: &[(u64, &Acceptances)],
     cases: &HashMap<u64, Case>,
-    staff: &HashMap<u64, Staff>,
+    hierarchy: &Hierarchy,
     rules: &Rules,
     since: Timestamp,
 ) -> Task {
-    let name = |employee: &u64| {
-        staff.get(employee).map_or("(сотрудник не найден)", |s| {
-            s.full_name.as_str()
-        })
-    };
     let n = employees.len();
     let threshold = percent(rules.max_share_bp);
     let mut description = format!(
@@ -452,10 +333,10 @@ fn task_for_manager(
          не менее {} {}.\n\nДоля приёма не по стандарту:\n",
         format_date(since),
         format_date(ctx.now),
-        plural(n, "сотрудника", "сотрудников", "сотрудников"),
+        noun(n as u64, "сотрудника", "сотрудников", "сотрудников"),
         rules.min_applications,
-        plural(
-            rules.min_applications as usize,
+        noun(
+            rules.min_applications,
             "обращения",
             "обращений",
             "обращений"
@@ -464,7 +345,7 @@ fn task_for_manager(
     for (employee, a) in employees.iter().take(LISTED_EMPLOYEES) {
         description.push_str(&format!(
             "  • {} — {} из {} ({})\n",
-            name(employee),
+            hierarchy.name(*employee),
             a.off(),
             a.total,
             a.share_text()
@@ -481,7 +362,7 @@ fn task_for_manager(
         if listed == LISTED_CASES {
             break;
         }
-        description.push_str(&format!("{}:\n", name(employee)));
+        description.push_str(&format!("{}:\n", hierarchy.name(*employee)));
         for application in a.off_standard.iter().take(LISTED_CASES - listed) {
             listed += 1;
             match cases.get(application) {
@@ -498,7 +379,12 @@ fn task_for_manager(
         description.push_str(&format!(
             "… и ещё {} {}: полный список — в записях задачи.\n",
             total_cases - listed,
-            plural(total_cases - listed, "обращение", "обращения", "обращений")
+            noun(
+                (total_cases - listed) as u64,
+                "обращение",
+                "обращения",
+                "обращений"
+            )
         ));
     }
 
@@ -507,7 +393,7 @@ fn task_for_manager(
         manager,
         format!(
             "Приём не по стандарту выше {threshold}: {n} {}",
-            plural(n, "сотрудник", "сотрудника", "сотрудников")
+            noun(n as u64, "сотрудник", "сотрудника", "сотрудников")
         ),
     )
     .description(description)
@@ -554,15 +440,6 @@ fn percent(bp: u64) -> String {
         0 => format!("{whole} %"),
         h if h % 10 == 0 => format!("{whole},{} %", h / 10),
         h => format!("{whole},{h:02} %"),
-    }
-}
-
-/// The Russian plural form for `n`: 1 сотрудник, 2 сотрудника, 5 сотрудников, 21 сотрудник.
-fn plural<'a>(n: usize, one: &'a str, few: &'a str, many: &'a str) -> &'a str {
-    match (n % 10, n % 100) {
-        (1, m) if m != 11 => one,
-        (2..=4, m) if !(12..=14).contains(&m) => few,
-        _ => many,
     }
 }
 

@@ -18,8 +18,10 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use zemstvo_sdk::data::{any_of, eq};
+use zemstvo_sdk::data::{self, eq};
 use zemstvo_sdk::prelude::*;
+use zemstvo_sdk::staff::Hierarchy;
+use zemstvo_sdk::text::noun;
 use zemstvo_sdk::time::{date_of, format_date};
 
 /// Configuration keys.
@@ -28,9 +30,6 @@ const INCLUDE_ASSIGNED: &str = "include-assigned";
 const INCLUDE_RETURNED: &str = "include-returned";
 const HIGH_AFTER_DAYS: &str = "high-after-days";
 const URGENT_AFTER_DAYS: &str = "urgent-after-days";
-
-/// Ids per `any_of` filter (the host accepts up to 10000).
-const IDS_PER_QUERY: usize = 5_000;
 
 /// Cases listed in a task's text; a manager with more sees the count here and every record
 /// linked to the task. Keeps tasks readable and within the host's size limits.
@@ -130,14 +129,6 @@ struct Overdue {
     overdue: i64,
 }
 
-/// What the task needs to know about an employee.
-struct Staff {
-    full_name: String,
-    manager: Option<u64>,
-    unit: u64,
-    active: bool,
-}
-
 impl DeviationCheck for OverdueApplications {
     fn metadata() -> Metadata {
         Metadata::new("isu-overdue-applications", env!("CARGO_PKG_VERSION"))
@@ -203,9 +194,7 @@ impl DeviationCheck for OverdueApplications {
         }
 
         let numbers = application_numbers(overdue.iter().map(|o| o.application))?;
-        let employees: BTreeSet<u64> = overdue.iter().filter_map(|o| o.employee).collect();
-        let hierarchy = Hierarchy::read(&employees)?;
-        let staff = &hierarchy.staff;
+        let hierarchy = Hierarchy::read(overdue.iter().filter_map(|o| o.employee))?;
 
         // Group the overdue applications by the manager responsible for their assignee.
         let mut by_manager: BTreeMap<u64, Vec<&Overdue>> = BTreeMap::new();
@@ -219,10 +208,10 @@ impl DeviationCheck for OverdueApplications {
                     .push(case.application),
             }
         }
-        log_unreported(&unreported, staff);
+        log_unreported(&unreported, &hierarchy);
 
         for (manager, cases) in &by_manager {
-            task_for_manager(ctx, *manager, cases, &numbers, staff, &rules).create()?;
+            task_for_manager(ctx, *manager, cases, &numbers, &hierarchy, &rules).create()?;
         }
         Ok(RunSummary::new(
             examined,
@@ -279,118 +268,23 @@ fn application_numbers(
 ) -> Result<HashMap<u64, String>, PluginError> {
     let ids: Vec<u64> = ids.collect::<BTreeSet<_>>().into_iter().collect();
     let mut numbers = HashMap::with_capacity(ids.len());
-    for chunk in ids.chunks(IDS_PER_QUERY) {
-        let cursor = applications::query()
-            .columns(&[applications::ID, applications::NUMBER])
-            .filter(applications::ID, any_of(chunk.iter().copied()))
-            .open()?;
-        for batch in cursor {
-            let batch = batch?;
-            for row in applications::rows(&batch).iter() {
-                numbers.insert(row.id(), row.number().to_string());
-            }
+    let query = applications::query().columns(&[applications::ID, applications::NUMBER]);
+    data::for_ids(&query, applications::ID, &ids, |batch| {
+        for row in applications::rows(batch).iter() {
+            numbers.insert(row.id(), row.number().to_string());
         }
-    }
+    })?;
     Ok(numbers)
-}
-
-/// Who answers for whom: the employees behind the deviations, the heads of their units, and
-/// every employee who may have to act for them (managers and heads), read by id so that a
-/// task never goes to an employee who is not in the staff records or no longer works.
-struct Hierarchy {
-    staff: HashMap<u64, Staff>,
-    /// The head of each unit that has one.
-    heads: HashMap<u64, u64>,
-}
-
-impl Hierarchy {
-    fn read(employees: &BTreeSet<u64>) -> Result<Self, PluginError> {
-        let mut staff = HashMap::with_capacity(employees.len());
-        read_staff(employees, &mut staff)?;
-        let units: BTreeSet<u64> = staff.values().map(|s| s.unit).collect();
-        let heads = unit_heads(&units)?;
-        let responsible: BTreeSet<u64> = staff
-            .values()
-            .flat_map(|s| [s.manager, heads.get(&s.unit).copied()])
-            .flatten()
-            .filter(|id| !staff.contains_key(id))
-            .collect();
-        read_staff(&responsible, &mut staff)?;
-        Ok(Hierarchy { staff, heads })
-    }
-
-    /// The employee's manager, or else the head of their unit: whichever first is an active
-    /// employee other than the employee themselves. `None` leaves the deviation unreported
-    /// (the caller logs why).
-    fn responsible_manager(&self, employee: u64) -> Option<u64> {
-        let who = self.staff.get(&employee)?;
-        let can_act = |id: &u64| *id != employee && self.staff.get(id).is_some_and(|s| s.active);
-        who.manager
-            .filter(can_act)
-            .or_else(|| self.heads.get(&who.unit).copied().filter(can_act))
-    }
-}
-
-fn read_staff(ids: &BTreeSet<u64>, staff: &mut HashMap<u64, Staff>) -> Result<(), PluginError> {
-    let ids: Vec<u64> = ids.iter().copied().collect();
-    for chunk in ids.chunks(IDS_PER_QUERY) {
-        let cursor = employees::query()
-            .columns(&[
-                employees::ID,
-                employees::FULL_NAME,
-                employees::MANAGER_ID,
-                employees::UNIT_ID,
-                employees::ACTIVE,
-            ])
-            .filter(employees::ID, any_of(chunk.iter().copied()))
-            .open()?;
-        for batch in cursor {
-            let batch = batch?;
-            for row in employees::rows(&batch).iter() {
-                staff.insert(
-                    row.id(),
-                    Staff {
-                        full_name: row.full_name().to_string(),
-                        manager: row.manager_id(),
-                        unit: row.unit_id(),
-                        active: row.active(),
-                    },
-                );
-            }
-        }
-    }
-    Ok(())
-}
-
-/// The head of each of these units that has one.
-fn unit_heads(units: &BTreeSet<u64>) -> Result<HashMap<u64, u64>, PluginError> {
-    let units: Vec<u64> = units.iter().copied().collect();
-    let mut heads = HashMap::new();
-    for chunk in units.chunks(IDS_PER_QUERY) {
-        let cursor = units::query()
-            .columns(&[units::ID, units::HEAD_ID])
-            .filter(units::ID, any_of(chunk.iter().copied()))
-            .open()?;
-        for batch in cursor {
-            let batch = batch?;
-            for row in units::rows(&batch).iter() {
-                if let Some(head) = row.head_id() {
-                    heads.insert(row.id(), head);
-                }
-            }
-        }
-    }
-    Ok(heads)
 }
 
 /// Says why overdue applications got no task, once per employee (or once for those without
 /// an assignee), with a few application ids to look them up by.
-fn log_unreported(unreported: &BTreeMap<Option<u64>, Vec<u64>>, staff: &HashMap<u64, Staff>) {
+fn log_unreported(unreported: &BTreeMap<Option<u64>, Vec<u64>>, hierarchy: &Hierarchy) {
     for (employee, applications) in unreported {
         let some: Vec<String> = applications.iter().take(5).map(u64::to_string).collect();
         let why = match employee {
             None => "have no assignee".to_string(),
-            Some(e) if !staff.contains_key(e) => {
+            Some(e) if hierarchy.employee(*e).is_none() => {
                 format!("belong to employee {e}, who is not in the staff records")
             }
             Some(e) => format!(
@@ -412,7 +306,7 @@ fn task_for_manager(
     manager: u64,
     cases: &[&Overdue],
     numbers: &HashMap<u64, String>,
-    staff: &HashMap<u64, Staff>,
+    hierarchy: &Hierarchy,
     rules: &Rules,
 ) -> Task {
     let mut by_employee: BTreeMap<u64, Vec<&Overdue>> = BTreeMap::new();
@@ -433,7 +327,7 @@ fn task_for_manager(
     let mut description = format!(
         "Срок рассмотрения истёк у {n} {} ваших сотрудников{}. Заявители ждут решения дольше, \
          чем положено по регламенту, и каждое такое обращение — основание для жалобы.\n",
-        plural(n, "обращения", "обращений", "обращений"),
+        noun(n as u64, "обращения", "обращений", "обращений"),
         if rules.grace > 0 {
             format!(" (с учётом допуска {} ч. после срока)", rules.grace / HOUR)
         } else {
@@ -445,23 +339,17 @@ fn task_for_manager(
         if listed == LISTED_CASES {
             break;
         }
-        let (name, inactive) =
-            staff
-                .get(employee)
-                .map_or(("(сотрудник не найден)", ""), |s| {
-                    (
-                        s.full_name.as_str(),
-                        if s.active {
-                            ""
-                        } else {
-                            " (не работает)"
-                        },
-                    )
-                });
+        // Every employee here has a responsible manager, so is in the staff records.
+        let name = hierarchy.name(**employee);
+        let inactive = if hierarchy.employee(**employee).is_some_and(|e| !e.active) {
+            " (не работает)"
+        } else {
+            ""
+        };
         description.push_str(&format!(
             "\n{name}{inactive}: {} {}, наибольшая просрочка — {}\n",
             list.len(),
-            plural(list.len(), "обращение", "обращения", "обращений"),
+            noun(list.len() as u64, "обращение", "обращения", "обращений"),
             overdue_text(list[0].overdue)
         ));
         for case in list.iter().take(LISTED_CASES - listed) {
@@ -479,7 +367,7 @@ fn task_for_manager(
         description.push_str(&format!(
             "\n… и ещё {} {}: полный список — в записях задачи.\n",
             n - listed,
-            plural(n - listed, "обращение", "обращения", "обращений")
+            noun((n - listed) as u64, "обращение", "обращения", "обращений")
         ));
     }
 
@@ -489,7 +377,7 @@ fn task_for_manager(
         manager,
         format!(
             "Истёк срок рассмотрения: {n} {}",
-            plural(n, "обращение", "обращения", "обращений")
+            noun(n as u64, "обращение", "обращения", "обращений")
         ),
     )
     .description(description)
@@ -536,15 +424,6 @@ fn overdue_text(seconds: i64) -> String {
     } else {
         let days = format!("{:.1}", seconds as f64 / DAY as f64).replace('.', ",");
         format!("{days} дн.")
-    }
-}
-
-/// The Russian plural form for `n`: 1 обращение, 2 обращения, 5 обращений, 21 обращение.
-fn plural<'a>(n: usize, one: &'a str, few: &'a str, many: &'a str) -> &'a str {
-    match (n % 10, n % 100) {
-        (1, m) if m != 11 => one,
-        (2..=4, m) if !(12..=14).contains(&m) => few,
-        _ => many,
     }
 }
 

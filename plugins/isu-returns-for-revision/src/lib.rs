@@ -23,26 +23,28 @@
 //! - **a fair sample**: an employee with fewer than `min-applications` (10) applications in
 //!   the window is not judged: one return out of three cases says little about anyone.
 //!
-//! Employees no longer active are not reported (there is no one to mentor); an employee with
-//! neither a manager nor a unit head other than themselves is logged and skipped.
+//! Employees no longer active are not reported (there is no one to mentor). The task goes to
+//! whoever answers for the employee by `zemstvo_sdk::staff`: their manager, or else their
+//! unit's head, whichever is an active employee other than themselves; an employee with
+//! neither is logged and skipped.
 
 mod text;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 
-use zemstvo_sdk::data::{any_of, eq, ge, le, present};
+use zemstvo_sdk::data::{eq, ge, le, present};
 use zemstvo_sdk::prelude::*;
+use zemstvo_sdk::staff::Hierarchy;
+use zemstvo_sdk::tasks::fit_description;
+use zemstvo_sdk::text::{count, percent};
 use zemstvo_sdk::time::{date_of, format_date};
 
-use text::{application_status, bounded, percent, plural};
+use text::application_status;
 
 /// Configuration keys.
 const LOOKBACK_DAYS: &str = "lookback-days";
 const THRESHOLD_PERCENT: &str = "threshold-percent";
 const MIN_APPLICATIONS: &str = "min-applications";
-
-/// Ids per `any_of` filter (the host accepts up to 10000).
-const IDS_PER_QUERY: usize = 5_000;
 
 /// Returned cases listed in a task's text; every one is linked to the task as a record.
 const LISTED_CASES: usize = 50;
@@ -92,18 +94,9 @@ impl Tally {
     }
 }
 
-/// What the task needs to know about an employee.
-struct Staff {
-    full_name: String,
-    manager: Option<u64>,
-    unit: u64,
-    active: bool,
-}
-
-/// An employee above the threshold, with everything the manager's task shows.
+/// An employee above the threshold and their applications of the window.
 struct Finding {
     employee: u64,
-    full_name: String,
     tally: Tally,
 }
 
@@ -186,14 +179,13 @@ impl DeviationCheck for ReturnsForRevision {
             ));
         }
 
-        let staff = staff(&above.keys().copied().collect())?;
-        let heads = unit_heads()?;
+        let hierarchy = Hierarchy::read(above.keys().copied())?;
 
         let mut by_manager: BTreeMap<u64, Vec<Finding>> = BTreeMap::new();
         let mut found = 0;
         let mut unreported = 0;
         for (employee, tally) in above {
-            let Some(who) = staff.get(&employee) else {
+            let Some(who) = hierarchy.employee(employee) else {
                 log::warn(&format!(
                     "employee {employee} is an assignee but not among the staff; not reported"
                 ));
@@ -207,16 +199,15 @@ impl DeviationCheck for ReturnsForRevision {
                 continue;
             }
             found += 1;
-            match responsible_manager(employee, who, &heads) {
-                Some(manager) => by_manager.entry(manager).or_default().push(Finding {
-                    employee,
-                    full_name: who.full_name.clone(),
-                    tally,
-                }),
+            match hierarchy.responsible_manager(employee) {
+                Some(manager) => by_manager
+                    .entry(manager)
+                    .or_default()
+                    .push(Finding { employee, tally }),
                 None => {
                     log::warn(&format!(
-                        "employee {employee} has no manager and no unit head to report to; \
-                         {} returned applications are not reported",
+                        "{}; {} returned applications are not reported",
+                        hierarchy.why_nobody(employee),
                         tally.returned.len()
                     ));
                     unreported += 1;
@@ -232,7 +223,7 @@ impl DeviationCheck for ReturnsForRevision {
                     .total_cmp(&a.tally.share_percent())
                     .then(a.employee.cmp(&b.employee))
             });
-            task_for_manager(ctx, *manager, findings, &settings).create()?;
+            task_for_manager(ctx, *manager, findings, &hierarchy, &settings).create()?;
         }
         Ok(RunSummary::new(
             examined,
@@ -314,73 +305,13 @@ fn tallies(
     Ok((examined, tallies))
 }
 
-/// The employees above the threshold, read by id.
-fn staff(ids: &BTreeSet<u64>) -> Result<HashMap<u64, Staff>, PluginError> {
-    let ids: Vec<u64> = ids.iter().copied().collect();
-    let mut staff = HashMap::with_capacity(ids.len());
-    for chunk in ids.chunks(IDS_PER_QUERY) {
-        let cursor = employees::query()
-            .columns(&[
-                employees::ID,
-                employees::FULL_NAME,
-                employees::MANAGER_ID,
-                employees::UNIT_ID,
-                employees::ACTIVE,
-            ])
-            .filter(employees::ID, any_of(chunk.iter().copied()))
-            .open()?;
-        for batch in cursor {
-            let batch = batch?;
-            for row in employees::rows(&batch).iter() {
-                staff.insert(
-                    row.id(),
-                    Staff {
-                        full_name: row.full_name().to_string(),
-                        manager: row.manager_id(),
-                        unit: row.unit_id(),
-                        active: row.active(),
-                    },
-                );
-            }
-        }
-    }
-    Ok(staff)
-}
-
-/// The head of each unit that has one.
-fn unit_heads() -> Result<HashMap<u64, u64>, PluginError> {
-    let mut heads = HashMap::new();
-    for batch in units::query()
-        .columns(&[units::ID, units::HEAD_ID])
-        .filter(units::HEAD_ID, present())
-        .open()?
-    {
-        let batch = batch?;
-        for row in units::rows(&batch).iter() {
-            if let Some(head) = row.head_id() {
-                heads.insert(row.id(), head);
-            }
-        }
-    }
-    Ok(heads)
-}
-
-/// The employee's manager, or else the head of their unit (unless that is themselves).
-fn responsible_manager(employee: u64, who: &Staff, heads: &HashMap<u64, u64>) -> Option<u64> {
-    who.manager.or_else(|| {
-        heads
-            .get(&who.unit)
-            .copied()
-            .filter(|&head| head != employee)
-    })
-}
-
 /// The manager's task: each employee above the threshold, their share and returned cases,
 /// and the mentoring steps.
 fn task_for_manager(
     ctx: &RunContext,
     manager: u64,
     findings: &[Finding],
+    hierarchy: &Hierarchy,
     settings: &Settings,
 ) -> Task {
     let threshold = percent(settings.threshold_percent);
@@ -395,9 +326,9 @@ fn task_for_manager(
         let tally = &finding.tally;
         description.push_str(&format!(
             "\n{}: возвращено {} из {} ({}):\n",
-            finding.full_name,
+            hierarchy.name(finding.employee),
             tally.returned.len(),
-            plural(tally.applications, "обращения", "обращений", "обращений"),
+            count(tally.applications, "обращения", "обращений", "обращений"),
             percent(tally.share_percent()),
         ));
         for case in tally.returned.iter() {
@@ -417,7 +348,7 @@ fn task_for_manager(
     if findings.len() > LISTED_EMPLOYEES {
         description.push_str(&format!(
             "\n… и ещё {}: полный список — в записях задачи.\n",
-            plural(
+            count(
                 (findings.len() - LISTED_EMPLOYEES) as u64,
                 "сотрудник",
                 "сотрудника",
@@ -437,7 +368,7 @@ fn task_for_manager(
         manager,
         format!(
             "Возвраты на доработку выше {threshold}: {}",
-            plural(
+            count(
                 findings.len() as u64,
                 "сотрудник",
                 "сотрудника",
@@ -445,7 +376,7 @@ fn task_for_manager(
             )
         ),
     )
-    .description(bounded(description))
+    .description(fit_description(description))
     .records(
         Entity::Employees,
         findings.iter().map(|f| f.employee).take(LINKED_RECORDS),

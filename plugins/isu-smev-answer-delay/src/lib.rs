@@ -7,21 +7,22 @@
 //! employee's manager one task listing the cases and the steps to take.
 //!
 //! How it reads data is the pattern to copy: one pass over SMEV requests in columnar batches
-//! with the filters pushed to the host, then targeted reads (`any_of` on ids) of only the
-//! applications and employees that matter.
+//! with the filters pushed to the host, then targeted reads by id of only the records that
+//! matter — the applications with [`data::for_ids`], the employees and whoever answers for
+//! them with [`zemstvo_sdk::staff::Hierarchy`]. Every check that reports to an employee's
+//! manager needs that lookup; take it from [`zemstvo_sdk::staff`] rather than writing your
+//! own, so every check agrees on who must act.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use zemstvo_sdk::data::{any_of, ge, ne, present};
+use zemstvo_sdk::data::{self, ge, ne, present};
 use zemstvo_sdk::prelude::*;
+use zemstvo_sdk::staff::Hierarchy;
 use zemstvo_sdk::time::{date_of, format_date};
 
 /// Configuration keys.
 const MAX_WAIT_DAYS: &str = "max-wait-days";
 const LOOKBACK_DAYS: &str = "lookback-days";
-
-/// Ids per `any_of` filter (the host accepts up to 10000).
-const IDS_PER_QUERY: usize = 5_000;
 
 /// Cases listed in a task's text; a manager with more sees the count here and every record
 /// linked to the task. Keeps tasks readable and within the host's size limits.
@@ -47,13 +48,6 @@ struct LateRequest {
 struct Case {
     number: String,
     assignee: Option<u64>,
-}
-
-/// What the task needs to know about an employee.
-struct Staff {
-    full_name: String,
-    manager: Option<u64>,
-    unit: u64,
 }
 
 impl DeviationCheck for SmevAnswerDelay {
@@ -102,9 +96,9 @@ impl DeviationCheck for SmevAnswerDelay {
 
         let application_ids: BTreeSet<u64> = late.iter().map(|r| r.application).collect();
         let cases = cases(&application_ids)?;
-        let employee_ids: BTreeSet<u64> = cases.values().filter_map(|c| c.assignee).collect();
-        let staff = staff(&employee_ids)?;
-        let heads = unit_heads()?;
+        // The assignees, their managers and their units' heads: three reads by id, however
+        // large the region.
+        let hierarchy = Hierarchy::read(cases.values().filter_map(|c| c.assignee))?;
 
         // Group the late requests by the manager responsible for the case's assignee.
         let mut by_manager: BTreeMap<u64, Vec<(&LateRequest, u64)>> = BTreeMap::new();
@@ -114,14 +108,17 @@ impl DeviationCheck for SmevAnswerDelay {
                 unassigned += 1;
                 continue;
             };
-            match responsible_manager(employee, &staff, &heads) {
+            // The platform's rule for who must act: the manager, or else the unit head,
+            // whichever is an active employee other than the assignee.
+            match hierarchy.responsible_manager(employee) {
                 Some(manager) => by_manager
                     .entry(manager)
                     .or_default()
                     .push((request, employee)),
                 None => {
                     log::warn(&format!(
-                        "employee {employee} has no manager and heads no unit with a head; request {} is not reported",
+                        "{}; request {} is not reported",
+                        hierarchy.why_nobody(employee),
                         request.request
                     ));
                     unassigned += 1;
@@ -136,7 +133,8 @@ impl DeviationCheck for SmevAnswerDelay {
 
         let day = date_of(ctx.now);
         for (manager, requests) in &by_manager {
-            task_for_manager(ctx, *manager, requests, &cases, &staff, max_wait_days).create()?;
+            task_for_manager(ctx, *manager, requests, &cases, &hierarchy, max_wait_days)
+                .create()?;
             log::debug(&format!(
                 "manager {manager}: {} late requests ({day})",
                 requests.len()
@@ -202,96 +200,29 @@ fn late_requests(
     Ok((examined, late))
 }
 
-/// The applications behind the late requests, read by id.
+/// The applications behind the late requests, read by id: a handful of host queries
+/// (`any_of` on the ids, in chunks the host accepts) instead of another pass over every
+/// application.
 fn cases(ids: &BTreeSet<u64>) -> Result<HashMap<u64, Case>, PluginError> {
     let ids: Vec<u64> = ids.iter().copied().collect();
     let mut cases = HashMap::with_capacity(ids.len());
-    for chunk in ids.chunks(IDS_PER_QUERY) {
-        let cursor = applications::query()
-            .columns(&[
-                applications::ID,
-                applications::NUMBER,
-                applications::ASSIGNEE_ID,
-            ])
-            .filter(applications::ID, any_of(chunk.iter().copied()))
-            .open()?;
-        for batch in cursor {
-            let batch = batch?;
-            for row in applications::rows(&batch).iter() {
-                cases.insert(
-                    row.id(),
-                    Case {
-                        number: row.number().to_string(),
-                        assignee: row.assignee_id(),
-                    },
-                );
-            }
+    let query = applications::query().columns(&[
+        applications::ID,
+        applications::NUMBER,
+        applications::ASSIGNEE_ID,
+    ]);
+    data::for_ids(&query, applications::ID, &ids, |batch| {
+        for row in applications::rows(batch).iter() {
+            cases.insert(
+                row.id(),
+                Case {
+                    number: row.number().to_string(),
+                    assignee: row.assignee_id(),
+                },
+            );
         }
-    }
+    })?;
     Ok(cases)
-}
-
-/// The assignees and their managers, read by id (managers included, for their names).
-fn staff(ids: &BTreeSet<u64>) -> Result<HashMap<u64, Staff>, PluginError> {
-    let ids: Vec<u64> = ids.iter().copied().collect();
-    let mut staff = HashMap::with_capacity(ids.len());
-    for chunk in ids.chunks(IDS_PER_QUERY) {
-        let cursor = employees::query()
-            .columns(&[
-                employees::ID,
-                employees::FULL_NAME,
-                employees::MANAGER_ID,
-                employees::UNIT_ID,
-            ])
-            .filter(employees::ID, any_of(chunk.iter().copied()))
-            .open()?;
-        for batch in cursor {
-            let batch = batch?;
-            for row in employees::rows(&batch).iter() {
-                staff.insert(
-                    row.id(),
-                    Staff {
-                        full_name: row.full_name().to_string(),
-                        manager: row.manager_id(),
-                        unit: row.unit_id(),
-                    },
-                );
-            }
-        }
-    }
-    Ok(staff)
-}
-
-/// The head of each unit that has one.
-fn unit_heads() -> Result<HashMap<u64, u64>, PluginError> {
-    let mut heads = HashMap::new();
-    for batch in units::query()
-        .columns(&[units::ID, units::HEAD_ID])
-        .open()?
-    {
-        let batch = batch?;
-        for row in units::rows(&batch).iter() {
-            if let Some(head) = row.head_id() {
-                heads.insert(row.id(), head);
-            }
-        }
-    }
-    Ok(heads)
-}
-
-/// The employee's manager, or else the head of their unit (unless that is themselves).
-fn responsible_manager(
-    employee: u64,
-    staff: &HashMap<u64, Staff>,
-    heads: &HashMap<u64, u64>,
-) -> Option<u64> {
-    let who = staff.get(&employee)?;
-    who.manager.or_else(|| {
-        heads
-            .get(&who.unit)
-            .copied()
-            .filter(|&head| head != employee)
-    })
 }
 
 /// The manager's task: the late requests grouped by employee, and what to do.
@@ -300,7 +231,7 @@ fn task_for_manager(
     manager: u64,
     requests: &[(&LateRequest, u64)],
     cases: &HashMap<u64, Case>,
-    staff: &HashMap<u64, Staff>,
+    hierarchy: &Hierarchy,
     max_wait_days: i64,
 ) -> Task {
     let mut by_employee: BTreeMap<u64, Vec<&LateRequest>> = BTreeMap::new();
@@ -316,10 +247,7 @@ fn task_for_manager(
         if listed == LISTED_CASES {
             break;
         }
-        let name = staff.get(employee).map_or("(сотрудник не найден)", |s| {
-            s.full_name.as_str()
-        });
-        description.push_str(&format!("\n{name}:\n"));
+        description.push_str(&format!("\n{}:\n", hierarchy.name(*employee)));
         for r in late.iter().take(LISTED_CASES - listed) {
             listed += 1;
             let number = cases.get(&r.application).map_or("?", |c| c.number.as_str());

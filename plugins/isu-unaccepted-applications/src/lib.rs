@@ -19,16 +19,15 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use zemstvo_sdk::data::{absent, any_of, eq};
+use zemstvo_sdk::data::{self, absent, eq};
 use zemstvo_sdk::prelude::*;
+use zemstvo_sdk::staff::Hierarchy;
+use zemstvo_sdk::text::noun;
 use zemstvo_sdk::time::{date_of, format_date};
 
 /// Configuration keys.
 const MAX_WAIT_HOURS: &str = "max-wait-hours";
 const HIGH_AFTER_HOURS: &str = "high-after-hours";
-
-/// Ids per `any_of` filter (the host accepts up to 10000).
-const IDS_PER_QUERY: usize = 5_000;
 
 /// Cases listed in a task's text; a manager with more sees the count here and every record
 /// linked to the task. Keeps tasks readable and within the host's size limits.
@@ -53,14 +52,6 @@ struct Waiting {
 struct Case {
     number: String,
     deadline: Timestamp,
-}
-
-/// What the task needs to know about an employee.
-struct Staff {
-    full_name: String,
-    manager: Option<u64>,
-    unit: u64,
-    active: bool,
 }
 
 impl DeviationCheck for UnacceptedApplications {
@@ -109,9 +100,7 @@ impl DeviationCheck for UnacceptedApplications {
         }
 
         let cases = cases(waiting.iter().map(|w| w.application))?;
-        let employees: BTreeSet<u64> = waiting.iter().filter_map(|w| w.employee).collect();
-        let hierarchy = Hierarchy::read(&employees)?;
-        let staff = &hierarchy.staff;
+        let hierarchy = Hierarchy::read(waiting.iter().filter_map(|w| w.employee))?;
 
         // Group the waiting applications by the manager responsible for their assignee.
         let mut by_manager: BTreeMap<u64, Vec<&Waiting>> = BTreeMap::new();
@@ -125,7 +114,7 @@ impl DeviationCheck for UnacceptedApplications {
                     .push(case.application),
             }
         }
-        log_unreported(&unreported, staff);
+        log_unreported(&unreported, &hierarchy);
 
         for (manager, list) in &by_manager {
             let priority = if list.iter().any(|w| w.waited >= high_after) {
@@ -133,7 +122,7 @@ impl DeviationCheck for UnacceptedApplications {
             } else {
                 Priority::Normal
             };
-            task_for_manager(ctx, *manager, list, &cases, staff, max_wait_hours)
+            task_for_manager(ctx, *manager, list, &cases, &hierarchy, max_wait_hours)
                 .priority(priority)
                 .create()?;
         }
@@ -202,128 +191,33 @@ fn waiting_applications(now: Timestamp, max_wait: i64) -> Result<(u64, Vec<Waiti
 fn cases(ids: impl Iterator<Item = u64>) -> Result<HashMap<u64, Case>, PluginError> {
     let ids: Vec<u64> = ids.collect::<BTreeSet<_>>().into_iter().collect();
     let mut cases = HashMap::with_capacity(ids.len());
-    for chunk in ids.chunks(IDS_PER_QUERY) {
-        let cursor = applications::query()
-            .columns(&[
-                applications::ID,
-                applications::NUMBER,
-                applications::DEADLINE_AT,
-            ])
-            .filter(applications::ID, any_of(chunk.iter().copied()))
-            .open()?;
-        for batch in cursor {
-            let batch = batch?;
-            for row in applications::rows(&batch).iter() {
-                cases.insert(
-                    row.id(),
-                    Case {
-                        number: row.number().to_string(),
-                        deadline: row.deadline_at(),
-                    },
-                );
-            }
+    let query = applications::query().columns(&[
+        applications::ID,
+        applications::NUMBER,
+        applications::DEADLINE_AT,
+    ]);
+    data::for_ids(&query, applications::ID, &ids, |batch| {
+        for row in applications::rows(batch).iter() {
+            cases.insert(
+                row.id(),
+                Case {
+                    number: row.number().to_string(),
+                    deadline: row.deadline_at(),
+                },
+            );
         }
-    }
+    })?;
     Ok(cases)
-}
-
-/// Who answers for whom: the employees behind the deviations, the heads of their units, and
-/// every employee who may have to act for them (managers and heads), read by id so that a
-/// task never goes to an employee who is not in the staff records or no longer works.
-struct Hierarchy {
-    staff: HashMap<u64, Staff>,
-    /// The head of each unit that has one.
-    heads: HashMap<u64, u64>,
-}
-
-impl Hierarchy {
-    fn read(employees: &BTreeSet<u64>) -> Result<Self, PluginError> {
-        let mut staff = HashMap::with_capacity(employees.len());
-        read_staff(employees, &mut staff)?;
-        let units: BTreeSet<u64> = staff.values().map(|s| s.unit).collect();
-        let heads = unit_heads(&units)?;
-        let responsible: BTreeSet<u64> = staff
-            .values()
-            .flat_map(|s| [s.manager, heads.get(&s.unit).copied()])
-            .flatten()
-            .filter(|id| !staff.contains_key(id))
-            .collect();
-        read_staff(&responsible, &mut staff)?;
-        Ok(Hierarchy { staff, heads })
-    }
-
-    /// The employee's manager, or else the head of their unit: whichever first is an active
-    /// employee other than the employee themselves. `None` leaves the deviation unreported
-    /// (the caller logs why).
-    fn responsible_manager(&self, employee: u64) -> Option<u64> {
-        let who = self.staff.get(&employee)?;
-        let can_act = |id: &u64| *id != employee && self.staff.get(id).is_some_and(|s| s.active);
-        who.manager
-            .filter(can_act)
-            .or_else(|| self.heads.get(&who.unit).copied().filter(can_act))
-    }
-}
-
-fn read_staff(ids: &BTreeSet<u64>, staff: &mut HashMap<u64, Staff>) -> Result<(), PluginError> {
-    let ids: Vec<u64> = ids.iter().copied().collect();
-    for chunk in ids.chunks(IDS_PER_QUERY) {
-        let cursor = employees::query()
-            .columns(&[
-                employees::ID,
-                employees::FULL_NAME,
-                employees::MANAGER_ID,
-                employees::UNIT_ID,
-                employees::ACTIVE,
-            ])
-            .filter(employees::ID, any_of(chunk.iter().copied()))
-            .open()?;
-        for batch in cursor {
-            let batch = batch?;
-            for row in employees::rows(&batch).iter() {
-                staff.insert(
-                    row.id(),
-                    Staff {
-                        full_name: row.full_name().to_string(),
-                        manager: row.manager_id(),
-                        unit: row.unit_id(),
-                        active: row.active(),
-                    },
-                );
-            }
-        }
-    }
-    Ok(())
-}
-
-/// The head of each of these units that has one.
-fn unit_heads(units: &BTreeSet<u64>) -> Result<HashMap<u64, u64>, PluginError> {
-    let units: Vec<u64> = units.iter().copied().collect();
-    let mut heads = HashMap::new();
-    for chunk in units.chunks(IDS_PER_QUERY) {
-        let cursor = units::query()
-            .columns(&[units::ID, units::HEAD_ID])
-            .filter(units::ID, any_of(chunk.iter().copied()))
-            .open()?;
-        for batch in cursor {
-            let batch = batch?;
-            for row in units::rows(&batch).iter() {
-                if let Some(head) = row.head_id() {
-                    heads.insert(row.id(), head);
-                }
-            }
-        }
-    }
-    Ok(heads)
 }
 
 /// Says why waiting applications got no task, once per employee (or once for those without
 /// an assignee), with a few application ids to look them up by.
-fn log_unreported(unreported: &BTreeMap<Option<u64>, Vec<u64>>, staff: &HashMap<u64, Staff>) {
+fn log_unreported(unreported: &BTreeMap<Option<u64>, Vec<u64>>, hierarchy: &Hierarchy) {
     for (employee, applications) in unreported {
         let some: Vec<String> = applications.iter().take(5).map(u64::to_string).collect();
         let why = match employee {
             None => "have no assignee".to_string(),
-            Some(e) if !staff.contains_key(e) => {
+            Some(e) if hierarchy.employee(*e).is_none() => {
                 format!("belong to employee {e}, who is not in the staff records")
             }
             Some(e) => format!(
@@ -346,7 +240,7 @@ fn task_for_manager(
     manager: u64,
     waiting: &[&Waiting],
     cases: &HashMap<u64, Case>,
-    staff: &HashMap<u64, Staff>,
+    hierarchy: &Hierarchy,
     max_wait_hours: i64,
 ) -> Task {
     let mut by_employee: BTreeMap<u64, Vec<&Waiting>> = BTreeMap::new();
@@ -374,23 +268,17 @@ fn task_for_manager(
         if listed == LISTED_CASES {
             break;
         }
-        let (name, inactive) =
-            staff
-                .get(employee)
-                .map_or(("(сотрудник не найден)", ""), |s| {
-                    (
-                        s.full_name.as_str(),
-                        if s.active {
-                            ""
-                        } else {
-                            " (не работает)"
-                        },
-                    )
-                });
+        // Every employee here has a responsible manager, so is in the staff records.
+        let name = hierarchy.name(**employee);
+        let inactive = if hierarchy.employee(**employee).is_some_and(|e| !e.active) {
+            " (не работает)"
+        } else {
+            ""
+        };
         description.push_str(&format!(
             "\n{name}{inactive}: {} {}, дольше всех ждёт {} ч.\n",
             list.len(),
-            plural(list.len(), "обращение", "обращения", "обращений"),
+            noun(list.len() as u64, "обращение", "обращения", "обращений"),
             list[0].waited / HOUR
         ));
         for w in list.iter().take(LISTED_CASES - listed) {
@@ -410,7 +298,7 @@ fn task_for_manager(
         description.push_str(&format!(
             "\n… и ещё {} {}: полный список — в записях задачи.\n",
             n - listed,
-            plural(n - listed, "обращение", "обращения", "обращений")
+            noun((n - listed) as u64, "обращение", "обращения", "обращений")
         ));
     }
 
@@ -419,7 +307,7 @@ fn task_for_manager(
         manager,
         format!(
             "Не взяты в работу дольше {max_wait_hours} ч.: {n} {}",
-            plural(n, "обращение", "обращения", "обращений")
+            noun(n as u64, "обращение", "обращения", "обращений")
         ),
     )
     .description(description)
@@ -447,15 +335,6 @@ fn task_for_manager(
         task = task.subject(**employee);
     }
     task
-}
-
-/// The Russian plural form for `n`: 1 обращение, 2 обращения, 5 обращений, 21 обращение.
-fn plural<'a>(n: usize, one: &'a str, few: &'a str, many: &'a str) -> &'a str {
-    match (n % 10, n % 100) {
-        (1, m) if m != 11 => one,
-        (2..=4, m) if !(12..=14).contains(&m) => few,
-        _ => many,
-    }
 }
 
 export_deviation_check!(UnacceptedApplications);

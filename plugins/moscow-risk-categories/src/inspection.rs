@@ -13,16 +13,13 @@
 
 use std::collections::HashMap;
 
-use zemstvo_sdk::data::any_of;
+use zemstvo_sdk::data;
 use zemstvo_sdk::prelude::*;
 use zemstvo_sdk::time::{Date, Month, date_of, format_date, midnight};
 
 use crate::categories::CategorySet;
 use crate::scoring::Score;
 use crate::weights::Factor;
-
-/// Ids per `any_of` filter (the host accepts up to 10000).
-const IDS_PER_QUERY: usize = 5_000;
 
 /// Longest address or cadastral number shown (data are not trusted to be short).
 const SHOWN_TEXT: usize = 300;
@@ -93,28 +90,22 @@ pub struct ObjectCard {
 /// few need the text columns, so the pass over every object reads numbers only.
 pub fn object_cards(ids: &[u64]) -> Result<HashMap<u64, ObjectCard>, PluginError> {
     let mut cards = HashMap::with_capacity(ids.len());
-    for chunk in ids.chunks(IDS_PER_QUERY) {
-        let cursor = inspected_objects::query()
-            .columns(&[
-                inspected_objects::ID,
-                inspected_objects::CADASTRAL_NUMBER,
-                inspected_objects::ADDRESS,
-            ])
-            .filter(inspected_objects::ID, any_of(chunk.iter().copied()))
-            .open()?;
-        for batch in cursor {
-            let batch = batch?;
-            for row in inspected_objects::rows(&batch).iter() {
-                cards.insert(
-                    row.id(),
-                    ObjectCard {
-                        cadastral_number: clip(row.cadastral_number()),
-                        address: clip(row.address()),
-                    },
-                );
-            }
+    let query = inspected_objects::query().columns(&[
+        inspected_objects::ID,
+        inspected_objects::CADASTRAL_NUMBER,
+        inspected_objects::ADDRESS,
+    ]);
+    data::for_ids(&query, inspected_objects::ID, ids, |batch| {
+        for row in inspected_objects::rows(batch).iter() {
+            cards.insert(
+                row.id(),
+                ObjectCard {
+                    cadastral_number: clip(row.cadastral_number()),
+                    address: clip(row.address()),
+                },
+            );
         }
-    }
+    })?;
     Ok(cards)
 }
 

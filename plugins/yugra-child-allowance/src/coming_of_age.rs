@@ -3,6 +3,7 @@
 
 use zemstvo_sdk::eligibility::TraceStep;
 use zemstvo_sdk::prelude::*;
+use zemstvo_sdk::text::count;
 use zemstvo_sdk::time::{Date, date_of, midnight};
 
 use crate::calendar;
@@ -61,7 +62,8 @@ pub fn coming_of_age(
             "На дату подачи заявления ({}) ребёнку исполнилось {} ({}), а {} назначается \
              на детей, не достигших этого возраста.",
             calendar::russian(applied_on),
-            years_in_russian(limit),
+            // 1 to 30, checked above.
+            count(limit as u64, "год", "года", "лет"),
             calendar::russian(comes_of_age),
             measure.title()
         ));
@@ -91,28 +93,4 @@ pub fn assignment_end(form: &Form, comes_of_age: Date, trace: &mut Vec<TraceStep
     };
     trace.push(TraceStep::new("assignment-end", calendar::iso(end), &why));
     end
-}
-
-/// `18 лет`, `21 год`, `22 года`: the number with the word for years in the right form.
-fn years_in_russian(n: i32) -> String {
-    let word = match (n % 10, n % 100) {
-        (_, 11..=14) => "лет",
-        (1, _) => "год",
-        (2..=4, _) => "года",
-        _ => "лет",
-    };
-    format!("{n} {word}")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::years_in_russian;
-
-    #[test]
-    fn years_agree_with_their_number() {
-        assert_eq!(years_in_russian(18), "18 лет");
-        assert_eq!(years_in_russian(21), "21 год");
-        assert_eq!(years_in_russian(23), "23 года");
-        assert_eq!(years_in_russian(11), "11 лет");
-    }
 }

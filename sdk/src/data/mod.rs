@@ -119,6 +119,41 @@ pub fn any_of<T: Into<Scalar>>(values: impl IntoIterator<Item = T>) -> Condition
     Condition::AnyOf(values.into_iter().map(Into::into).collect())
 }
 
+/// Ids per [`any_of`] filter in [`for_ids`]: well under what the host accepts (10 000), so a
+/// lookup never fails on the size of its filter.
+pub const IDS_PER_QUERY: usize = 5_000;
+
+/// Reads the rows of `query` whose `column` is one of `ids`, [`IDS_PER_QUERY`] ids per host
+/// query, and hands every batch to `each`. The usual second pass of a check: after one pass
+/// over a whole entity, look up only the records behind what it found.
+///
+/// ```ignore
+/// let mut numbers = HashMap::new();
+/// data::for_ids(&applications::query().columns(&[applications::ID, applications::NUMBER]),
+///     applications::ID, &ids, |batch| {
+///         for row in applications::rows(batch).iter() {
+///             numbers.insert(row.id(), row.number().to_string());
+///         }
+///     })?;
+/// ```
+pub fn for_ids(
+    query: &Query,
+    column: &str,
+    ids: &[u64],
+    mut each: impl FnMut(&Batch),
+) -> Result<(), DataError> {
+    for chunk in ids.chunks(IDS_PER_QUERY) {
+        let cursor = query
+            .clone()
+            .filter(column, any_of(chunk.iter().copied()))
+            .open()?;
+        for batch in cursor {
+            each(&batch?);
+        }
+    }
+    Ok(())
+}
+
 /// The row has no value in this column.
 pub fn absent() -> Condition {
     Condition::IsAbsent

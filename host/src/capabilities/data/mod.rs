@@ -205,6 +205,15 @@ pub enum DataError {
     Unavailable(String),
 }
 
+/// What the host needs to know before it accepts a message to a citizen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reach {
+    /// Consented to proactive informing.
+    pub consent: bool,
+    pub phone: bool,
+    pub email: bool,
+}
+
 /// Where region records come from: the in-memory fixture region now, the database later.
 /// Implementations receive only validated queries.
 #[async_trait]
@@ -219,9 +228,9 @@ pub trait RegionData: Send + Sync + fmt::Debug {
     /// in a plugin's output (one call per output batch, not per id).
     async fn first_missing(&self, entity: Entity, ids: &[u64]) -> Result<Option<u64>, DataError>;
 
-    /// Whether the citizen consented to proactive informing; `None` if there is no such
-    /// citizen.
-    async fn citizen_consent(&self, citizen: u64) -> Result<Option<bool>, DataError>;
+    /// Whether the citizen consented to proactive informing and which contacts the region
+    /// has for them; `None` if there is no such citizen.
+    async fn citizen_reach(&self, citizen: u64) -> Result<Option<Reach>, DataError>;
 
     /// Whether the region keeps a notification template of this name; `None` where the
     /// backend keeps no templates at all (fixtures), so that any name is accepted.

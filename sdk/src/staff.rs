@@ -1,0 +1,130 @@
+//! Who answers for whom. A deviation in an employee's work goes to the person who can act on
+//! it: the employee's manager, or else the head of their unit — whichever is an active
+//! employee other than the employee themselves. Every staff check needs this, so it is here
+//! once. Needs `data.staff`.
+
+use std::collections::{BTreeSet, HashMap};
+
+use crate::PluginError;
+use crate::data::entities::{employees, units};
+use crate::data::for_ids;
+
+/// An employee as the staff records have them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Employee {
+    pub id: u64,
+    pub full_name: String,
+    pub role: String,
+    pub manager: Option<u64>,
+    pub unit: u64,
+    pub active: bool,
+}
+
+/// The employees behind a check's findings, with everyone who may have to act for them.
+#[derive(Debug, Clone, Default)]
+pub struct Hierarchy {
+    staff: HashMap<u64, Employee>,
+    /// The head of each unit that has one.
+    heads: HashMap<u64, u64>,
+}
+
+impl Hierarchy {
+    /// Reads `employees` by id, the heads of their units, and their managers and heads —
+    /// three lookups by id, however large the region.
+    pub fn read(employees: impl IntoIterator<Item = u64>) -> Result<Self, PluginError> {
+        let mut h = Hierarchy::default();
+        let wanted: Vec<u64> = employees
+            .into_iter()
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        h.read_staff(&wanted)?;
+        let units: Vec<u64> = h
+            .staff
+            .values()
+            .map(|e| e.unit)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let query = units::query().columns(&[units::ID, units::HEAD_ID]);
+        for_ids(&query, units::ID, &units, |batch| {
+            for row in units::rows(batch).iter() {
+                if let Some(head) = row.head_id() {
+                    h.heads.insert(row.id(), head);
+                }
+            }
+        })?;
+        let responsible: Vec<u64> = h
+            .staff
+            .values()
+            .flat_map(|e| [e.manager, h.heads.get(&e.unit).copied()])
+            .flatten()
+            .filter(|id| !h.staff.contains_key(id))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        h.read_staff(&responsible)?;
+        Ok(h)
+    }
+
+    fn read_staff(&mut self, ids: &[u64]) -> Result<(), PluginError> {
+        let query = employees::query().columns(&[
+            employees::ID,
+            employees::FULL_NAME,
+            employees::ROLE,
+            employees::MANAGER_ID,
+            employees::UNIT_ID,
+            employees::ACTIVE,
+        ]);
+        for_ids(&query, employees::ID, ids, |batch| {
+            for row in employees::rows(batch).iter() {
+                self.staff.insert(
+                    row.id(),
+                    Employee {
+                        id: row.id(),
+                        full_name: row.full_name().to_string(),
+                        role: row.role().to_string(),
+                        manager: row.manager_id(),
+                        unit: row.unit_id(),
+                        active: row.active(),
+                    },
+                );
+            }
+        })?;
+        Ok(())
+    }
+
+    /// An employee that was read (those asked for, their managers and unit heads).
+    pub fn employee(&self, id: u64) -> Option<&Employee> {
+        self.staff.get(&id)
+    }
+
+    /// The employee's full name, or `сотрудник N` when the staff records lack them.
+    pub fn name(&self, id: u64) -> String {
+        self.staff
+            .get(&id)
+            .map_or_else(|| format!("сотрудник {id}"), |e| e.full_name.clone())
+    }
+
+    /// The employee's manager, or else the head of their unit: whichever first is an active
+    /// employee other than the employee themselves. `None` means nobody can act; log
+    /// [`Hierarchy::why_nobody`] and leave the finding unreported.
+    pub fn responsible_manager(&self, employee: u64) -> Option<u64> {
+        let who = self.staff.get(&employee)?;
+        let can_act = |id: &u64| *id != employee && self.staff.get(id).is_some_and(|e| e.active);
+        who.manager
+            .filter(can_act)
+            .or_else(|| self.heads.get(&who.unit).copied().filter(can_act))
+    }
+
+    /// Why [`Hierarchy::responsible_manager`] found nobody for `employee`, for the log.
+    pub fn why_nobody(&self, employee: u64) -> String {
+        if self.staff.contains_key(&employee) {
+            format!(
+                "employee {employee} has no active manager and their unit has no other active head"
+            )
+        } else {
+            format!("employee {employee} is not in the staff records")
+        }
+    }
+}
