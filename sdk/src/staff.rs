@@ -3,11 +3,10 @@
 //! employee other than the employee themselves. Every staff check needs this, so it is here
 //! once. Needs `data.staff`.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 use crate::PluginError;
 use crate::data::entities::{employees, units};
-use crate::data::for_ids;
 
 /// An employee as the staff records have them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,66 +31,21 @@ impl Hierarchy {
     /// Reads `employees` by id, the heads of their units, and their managers and heads —
     /// three lookups by id, however large the region.
     pub fn read(employees: impl IntoIterator<Item = u64>) -> Result<Self, PluginError> {
-        let mut h = Hierarchy::default();
-        let wanted: Vec<u64> = employees
-            .into_iter()
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        h.read_staff(&wanted)?;
-        let units: Vec<u64> = h
-            .staff
+        let mut staff = read_staff(employees)?;
+        let unit_ids = staff.values().map(|e| e.unit);
+        let heads: HashMap<u64, u64> =
+            units::by_id(unit_ids, &[units::HEAD_ID], |row| row.head_id())?
+                .into_iter()
+                .filter_map(|(unit, head)| Some((unit, head?)))
+                .collect();
+        let responsible: Vec<u64> = staff
             .values()
-            .map(|e| e.unit)
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        let query = units::query().columns(&[units::ID, units::HEAD_ID]);
-        for_ids(&query, units::ID, &units, |batch| {
-            for row in units::rows(batch).iter() {
-                if let Some(head) = row.head_id() {
-                    h.heads.insert(row.id(), head);
-                }
-            }
-        })?;
-        let responsible: Vec<u64> = h
-            .staff
-            .values()
-            .flat_map(|e| [e.manager, h.heads.get(&e.unit).copied()])
+            .flat_map(|e| [e.manager, heads.get(&e.unit).copied()])
             .flatten()
-            .filter(|id| !h.staff.contains_key(id))
-            .collect::<BTreeSet<_>>()
-            .into_iter()
+            .filter(|id| !staff.contains_key(id))
             .collect();
-        h.read_staff(&responsible)?;
-        Ok(h)
-    }
-
-    fn read_staff(&mut self, ids: &[u64]) -> Result<(), PluginError> {
-        let query = employees::query().columns(&[
-            employees::ID,
-            employees::FULL_NAME,
-            employees::ROLE,
-            employees::MANAGER_ID,
-            employees::UNIT_ID,
-            employees::ACTIVE,
-        ]);
-        for_ids(&query, employees::ID, ids, |batch| {
-            for row in employees::rows(batch).iter() {
-                self.staff.insert(
-                    row.id(),
-                    Employee {
-                        id: row.id(),
-                        full_name: row.full_name().to_string(),
-                        role: row.role().to_string(),
-                        manager: row.manager_id(),
-                        unit: row.unit_id(),
-                        active: row.active(),
-                    },
-                );
-            }
-        })?;
-        Ok(())
+        staff.extend(read_staff(responsible)?);
+        Ok(Hierarchy { staff, heads })
     }
 
     /// An employee that was read (those asked for, their managers and unit heads).
@@ -127,4 +81,24 @@ impl Hierarchy {
             format!("employee {employee} is not in the staff records")
         }
     }
+}
+
+/// Employees by id, with what deciding who answers for whom needs.
+fn read_staff(ids: impl IntoIterator<Item = u64>) -> Result<HashMap<u64, Employee>, PluginError> {
+    let columns = [
+        employees::FULL_NAME,
+        employees::ROLE,
+        employees::MANAGER_ID,
+        employees::UNIT_ID,
+        employees::ACTIVE,
+    ];
+    let staff = employees::by_id(ids, &columns, |row| Employee {
+        id: row.id(),
+        full_name: row.full_name().to_string(),
+        role: row.role().to_string(),
+        manager: row.manager_id(),
+        unit: row.unit_id(),
+        active: row.active(),
+    })?;
+    Ok(staff)
 }

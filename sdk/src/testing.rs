@@ -129,6 +129,19 @@ impl PluginUnderTest {
         &self.plugin
     }
 
+    /// The capabilities the plugin declares, spelled as an administrator grants them
+    /// (`data.staff`, `tasks.create`), in the order the plugin lists them.
+    pub fn capability_names(&self) -> Vec<String> {
+        let capabilities = &self.plugin.metadata.capabilities;
+        capabilities.iter().map(ToString::to_string).collect()
+    }
+
+    /// The keys of the plugin's configuration schema, in the order it declares them.
+    pub fn config_keys(&self) -> Vec<&str> {
+        let params = &self.plugin.metadata.config.params;
+        params.iter().map(|p| p.key.as_str()).collect()
+    }
+
     /// Runs every case file in `dir` (relative to the plugin crate; see [`crate::cases`])
     /// and panics listing every case that did not turn out as expected.
     pub fn run_cases(&self, dir: &str) {
@@ -232,6 +245,14 @@ impl TestRun<'_> {
         self
     }
 
+    /// Several configuration settings at once, in order (a later one wins).
+    pub fn configs(mut self, settings: &[(&str, &str)]) -> Self {
+        for (key, value) in settings {
+            self = self.config(key, value);
+        }
+        self
+    }
+
     /// Grants only these capabilities (by default, all the plugin declares).
     pub fn grant_only(mut self, capabilities: &[&str]) -> Self {
         self.local.grants = Some(
@@ -284,4 +305,10 @@ impl TestRun<'_> {
             .tokio
             .block_on(harness.runtime.run(&self.plugin.plugin, request)))
     }
+}
+
+/// The idempotency keys of the tasks a run created, in the order it created them: what a
+/// rerun on the same data must reproduce for the store to create nothing twice.
+pub fn task_keys(report: &RunReport) -> Vec<String> {
+    report.outputs.tasks.iter().map(|t| t.key.clone()).collect()
 }

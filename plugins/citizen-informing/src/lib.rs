@@ -323,27 +323,17 @@ fn occurrences(
 
 /// The applications behind the events, read by id.
 fn cases(ids: &BTreeSet<u64>) -> Result<HashMap<u64, Case>, PluginError> {
-    let ids: Vec<u64> = ids.iter().copied().collect();
-    let mut cases = HashMap::with_capacity(ids.len());
-    let query = applications::query().columns(&[
-        applications::ID,
+    let columns = [
         applications::NUMBER,
         applications::CITIZEN_ID,
         applications::MEASURE,
         applications::STATUS,
-    ]);
-    data::for_ids(&query, applications::ID, &ids, |batch| {
-        for row in applications::rows(batch).iter() {
-            cases.insert(
-                row.id(),
-                Case {
-                    number: row.number().to_string(),
-                    citizen: row.citizen_id(),
-                    measure: row.measure().to_string(),
-                    status: row.status().to_string(),
-                },
-            );
-        }
+    ];
+    let cases = applications::by_id(ids.iter().copied(), &columns, |row| Case {
+        number: row.number().to_string(),
+        citizen: row.citizen_id(),
+        measure: row.measure().to_string(),
+        status: row.status().to_string(),
     })?;
     Ok(cases)
 }

@@ -6,11 +6,11 @@ use zemstvo_sdk::testing::RunReport;
 
 fn run_fixture(config: &[(&str, &str)]) -> RunReport {
     let plugin = zemstvo_sdk::plugin_under_test!();
-    let mut run = plugin.run().region_file("tests/fixtures/region.json");
-    for (k, v) in config {
-        run = run.config(k, v);
-    }
-    run.execute()
+    plugin
+        .run()
+        .region_file("tests/fixtures/region.json")
+        .configs(config)
+        .execute()
 }
 
 #[test]
@@ -62,11 +62,7 @@ fn nobody_without_consent_is_ever_messaged() {
 fn metadata_declares_what_the_plugin_reads_and_sends() {
     let plugin = zemstvo_sdk::plugin_under_test!();
     let metadata = plugin.metadata();
-    let caps: Vec<String> = metadata
-        .capabilities
-        .iter()
-        .map(|c| c.to_string())
-        .collect();
+    let caps = plugin.capability_names();
     assert_eq!(
         caps,
         [
@@ -78,12 +74,7 @@ fn metadata_declares_what_the_plugin_reads_and_sends() {
         ]
     );
     assert_eq!(metadata.kind.name(), "deviation-check");
-    let keys: Vec<&str> = metadata
-        .config
-        .params
-        .iter()
-        .map(|p| p.key.as_str())
-        .collect();
+    let keys = plugin.config_keys();
     assert_eq!(
         keys,
         [

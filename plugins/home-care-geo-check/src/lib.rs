@@ -30,7 +30,7 @@ mod norms;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use zemstvo_sdk::data::{self, ge, le};
+use zemstvo_sdk::data::{ge, le};
 use zemstvo_sdk::prelude::*;
 use zemstvo_sdk::staff::Hierarchy;
 use zemstvo_sdk::time::date_of;
@@ -213,26 +213,12 @@ fn due_visits(now: Timestamp, since: Timestamp) -> Result<Vec<Visit>, PluginErro
 /// The residences of the visited citizens, read by id: coordinates and the address's own
 /// radius only, no personal data.
 fn residences(ids: &BTreeSet<u64>) -> Result<HashMap<u64, Residence>, PluginError> {
-    let ids: Vec<u64> = ids.iter().copied().collect();
-    let mut out = HashMap::with_capacity(ids.len());
-    let query = citizens::query().columns(&[
-        citizens::ID,
-        citizens::LAT,
-        citizens::LON,
-        citizens::GEOFENCE_M,
-    ]);
-    data::for_ids(&query, citizens::ID, &ids, |batch| {
-        for row in citizens::rows(batch).iter() {
-            out.insert(
-                row.id(),
-                Residence {
-                    point: row.lat().zip(row.lon()),
-                    geofence_m: row.geofence_m(),
-                },
-            );
-        }
+    let columns = [citizens::LAT, citizens::LON, citizens::GEOFENCE_M];
+    let residences = citizens::by_id(ids.iter().copied(), &columns, |row| Residence {
+        point: row.lat().zip(row.lon()),
+        geofence_m: row.geofence_m(),
     })?;
-    Ok(out)
+    Ok(residences)
 }
 
 /// Hands every exception to the host, `EXCEPTIONS_PER_CALL` at a time. Returns how many.

@@ -2,15 +2,15 @@
 //! real host, against the fixture region in `tests/fixtures/region.json` and the rule test
 //! cases in `tests/cases/`.
 
-use zemstvo_sdk::testing::RunReport;
+use zemstvo_sdk::testing::{RunReport, task_keys};
 
 fn run_fixture(config: &[(&str, &str)]) -> RunReport {
     let plugin = zemstvo_sdk::plugin_under_test!();
-    let mut run = plugin.run().region_file("tests/fixtures/region.json");
-    for (k, v) in config {
-        run = run.config(k, v);
-    }
-    run.execute()
+    plugin
+        .run()
+        .region_file("tests/fixtures/region.json")
+        .configs(config)
+        .execute()
 }
 
 /// A region with one manager, one social worker, one citizen at home and `visits` visits
@@ -73,15 +73,8 @@ fn every_exception_carries_what_was_measured() {
 fn a_rerun_on_the_same_day_produces_the_same_task_keys_and_exceptions() {
     let first = run_fixture(&[("pattern-threshold", "1")]);
     let second = run_fixture(&[("pattern-threshold", "1")]);
-    let keys = |r: &RunReport| {
-        r.outputs
-            .tasks
-            .iter()
-            .map(|t| t.key.clone())
-            .collect::<Vec<_>>()
-    };
-    assert_eq!(keys(&first), keys(&second));
-    assert_eq!(keys(&first).len(), 2);
+    assert_eq!(task_keys(&first), task_keys(&second));
+    assert_eq!(task_keys(&first).len(), 2);
     assert_eq!(
         first.outputs.visit_exceptions,
         second.outputs.visit_exceptions
@@ -118,11 +111,7 @@ fn many_exceptions_are_recorded_in_batches_and_the_task_stays_readable() {
 fn metadata_declares_what_the_check_reads_and_writes() {
     let plugin = zemstvo_sdk::plugin_under_test!();
     let metadata = plugin.metadata();
-    let caps: Vec<String> = metadata
-        .capabilities
-        .iter()
-        .map(|c| c.to_string())
-        .collect();
+    let caps = plugin.capability_names();
     assert_eq!(
         caps,
         [
@@ -134,12 +123,7 @@ fn metadata_declares_what_the_check_reads_and_writes() {
         ]
     );
     assert_eq!(metadata.kind.name(), "geo-check");
-    let keys: Vec<&str> = metadata
-        .config
-        .params
-        .iter()
-        .map(|p| p.key.as_str())
-        .collect();
+    let keys = plugin.config_keys();
     assert_eq!(
         keys,
         [

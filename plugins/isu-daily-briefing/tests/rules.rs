@@ -2,7 +2,7 @@
 //! real host, against the fixture region in `tests/fixtures/region.json`. The rule cases in
 //! `tests/cases/` carry most of the promises; the tests here cover what a case cannot say.
 
-use zemstvo_sdk::testing::RunReport;
+use zemstvo_sdk::testing::{RunReport, task_keys};
 use zemstvo_sdk::time::{Date, HOUR, Month, midnight};
 
 fn run_at(now: &str) -> RunReport {
@@ -20,16 +20,9 @@ fn the_rule_test_cases_hold() {
 
 #[test]
 fn a_rerun_the_same_morning_produces_the_same_task_keys() {
-    let keys = |r: &RunReport| {
-        r.outputs
-            .tasks
-            .iter()
-            .map(|t| t.key.clone())
-            .collect::<Vec<_>>()
-    };
     let first = run_at("2026-11-24T06:00:00Z");
     assert_eq!(
-        keys(&first),
+        task_keys(&first),
         [
             "isu-daily-briefing/11/2026-11-24",
             "isu-daily-briefing/12/2026-11-24",
@@ -37,7 +30,10 @@ fn a_rerun_the_same_morning_produces_the_same_task_keys() {
         ]
     );
     // Later the same morning: the same keys, so the host keeps one task per employee.
-    assert_eq!(keys(&first), keys(&run_at("2026-11-24T07:30:00Z")));
+    assert_eq!(
+        task_keys(&first),
+        task_keys(&run_at("2026-11-24T07:30:00Z"))
+    );
 }
 
 #[test]
@@ -55,12 +51,7 @@ fn the_briefing_is_due_by_the_end_of_the_regions_day() {
 #[test]
 fn metadata_declares_what_the_briefing_reads_and_writes() {
     let plugin = zemstvo_sdk::plugin_under_test!();
-    let metadata = plugin.metadata();
-    let caps: Vec<String> = metadata
-        .capabilities
-        .iter()
-        .map(|c| c.to_string())
-        .collect();
+    let caps = plugin.capability_names();
     assert_eq!(
         caps,
         [
@@ -70,12 +61,7 @@ fn metadata_declares_what_the_briefing_reads_and_writes() {
             "tasks.create"
         ]
     );
-    let keys: Vec<&str> = metadata
-        .config
-        .params
-        .iter()
-        .map(|c| c.key.as_str())
-        .collect();
+    let keys = plugin.config_keys();
     assert_eq!(
         keys,
         [

@@ -178,15 +178,10 @@ impl DeviationCheck for OffStandardAcceptance {
                     .or_default()
                     .push((employee, acceptances)),
                 None => log::warn(&format!(
-                    "employee {employee} accepted {} of {} applications off the standard but {}; \
-                     not reported",
+                    "{} of {} applications accepted off the standard are not reported: {}",
                     acceptances.off(),
                     acceptances.total,
-                    if hierarchy.employee(employee).is_some() {
-                        "has no active manager and their unit has no other active head"
-                    } else {
-                        "is not in the staff records"
-                    }
+                    hierarchy.why_nobody(employee)
                 )),
             }
         }
@@ -292,23 +287,10 @@ fn registrars(ids: impl Iterator<Item = u64>) -> Result<HashMap<u64, u64>, Plugi
 
 /// The numbers and submission dates of the off-standard cases to list, read by id.
 fn cases(ids: &BTreeSet<u64>) -> Result<HashMap<u64, Case>, PluginError> {
-    let ids: Vec<u64> = ids.iter().copied().collect();
-    let mut cases = HashMap::with_capacity(ids.len());
-    let query = applications::query().columns(&[
-        applications::ID,
-        applications::NUMBER,
-        applications::SUBMITTED_AT,
-    ]);
-    data::for_ids(&query, applications::ID, &ids, |batch| {
-        for row in applications::rows(batch).iter() {
-            cases.insert(
-                row.id(),
-                Case {
-                    number: row.number().to_string(),
-                    submitted: row.submitted_at(),
-                },
-            );
-        }
+    let columns = [applications::NUMBER, applications::SUBMITTED_AT];
+    let cases = applications::by_id(ids.iter().copied(), &columns, |row| Case {
+        number: row.number().to_string(),
+        submitted: row.submitted_at(),
     })?;
     Ok(cases)
 }

@@ -7,11 +7,11 @@ use zemstvo_sdk::testing::RunReport;
 
 fn run_with(config: &[(&str, &str)]) -> RunReport {
     let plugin = zemstvo_sdk::plugin_under_test!();
-    let mut run = plugin.run().region_file("tests/fixtures/region.json");
-    for (k, v) in config {
-        run = run.config(k, v);
-    }
-    let report = run.execute();
+    let report = plugin
+        .run()
+        .region_file("tests/fixtures/region.json")
+        .configs(config)
+        .execute();
     assert!(report.succeeded(), "{:?}", report.failure());
     report
 }
@@ -78,19 +78,9 @@ fn a_rerun_on_the_same_day_produces_the_same_tasks() {
 #[test]
 fn metadata_declares_what_the_check_reads_and_writes() {
     let plugin = zemstvo_sdk::plugin_under_test!();
-    let metadata = plugin.metadata();
-    let caps: Vec<String> = metadata
-        .capabilities
-        .iter()
-        .map(|c| c.to_string())
-        .collect();
+    let caps = plugin.capability_names();
     assert_eq!(caps, ["data.applications", "data.staff", "tasks.create"]);
-    let keys: Vec<&str> = metadata
-        .config
-        .params
-        .iter()
-        .map(|c| c.key.as_str())
-        .collect();
+    let keys = plugin.config_keys();
     assert_eq!(
         keys,
         ["lookback-days", "max-share-percent", "min-applications"]

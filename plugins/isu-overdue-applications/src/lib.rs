@@ -18,7 +18,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use zemstvo_sdk::data::{self, eq};
+use zemstvo_sdk::data::eq;
 use zemstvo_sdk::prelude::*;
 use zemstvo_sdk::staff::Hierarchy;
 use zemstvo_sdk::text::noun;
@@ -266,14 +266,8 @@ fn overdue_applications(now: Timestamp, rules: &Rules) -> Result<(u64, Vec<Overd
 fn application_numbers(
     ids: impl Iterator<Item = u64>,
 ) -> Result<HashMap<u64, String>, PluginError> {
-    let ids: Vec<u64> = ids.collect::<BTreeSet<_>>().into_iter().collect();
-    let mut numbers = HashMap::with_capacity(ids.len());
-    let query = applications::query().columns(&[applications::ID, applications::NUMBER]);
-    data::for_ids(&query, applications::ID, &ids, |batch| {
-        for row in applications::rows(batch).iter() {
-            numbers.insert(row.id(), row.number().to_string());
-        }
-    })?;
+    let numbers =
+        applications::by_id(ids, &[applications::NUMBER], |row| row.number().to_string())?;
     Ok(numbers)
 }
 
@@ -283,17 +277,11 @@ fn log_unreported(unreported: &BTreeMap<Option<u64>, Vec<u64>>, hierarchy: &Hier
     for (employee, applications) in unreported {
         let some: Vec<String> = applications.iter().take(5).map(u64::to_string).collect();
         let why = match employee {
-            None => "have no assignee".to_string(),
-            Some(e) if hierarchy.employee(*e).is_none() => {
-                format!("belong to employee {e}, who is not in the staff records")
-            }
-            Some(e) => format!(
-                "belong to employee {e}, who has no active manager and whose unit has no \
-                 other active head"
-            ),
+            None => "they have no assignee".to_string(),
+            Some(e) => hierarchy.why_nobody(*e),
         };
         log::warn(&format!(
-            "{} overdue applications {why}; not reported (e.g. {})",
+            "{} overdue applications are not reported: {why} (e.g. {})",
             applications.len(),
             some.join(", ")
         ));

@@ -2,15 +2,15 @@
 //! host, against the fixture region in `tests/fixtures/region.json`. The rule cases in
 //! `tests/cases/` carry most of the promises; the tests here cover what a case cannot say.
 
-use zemstvo_sdk::testing::RunReport;
+use zemstvo_sdk::testing::{RunReport, task_keys};
 
 fn run_with(config: &[(&str, &str)]) -> RunReport {
     let plugin = zemstvo_sdk::plugin_under_test!();
-    let mut run = plugin.run().region_file("tests/fixtures/region.json");
-    for (k, v) in config {
-        run = run.config(k, v);
-    }
-    run.execute()
+    plugin
+        .run()
+        .region_file("tests/fixtures/region.json")
+        .configs(config)
+        .execute()
 }
 
 #[test]
@@ -20,40 +20,23 @@ fn the_rule_test_cases_hold() {
 
 #[test]
 fn a_rerun_on_the_same_day_produces_the_same_task_keys() {
-    let keys = |r: &RunReport| {
-        r.outputs
-            .tasks
-            .iter()
-            .map(|t| t.key.clone())
-            .collect::<Vec<_>>()
-    };
     let first = run_with(&[]);
     assert_eq!(
-        keys(&first),
+        task_keys(&first),
         [
             "isu-returns-for-revision/10/2026-11-23",
             "isu-returns-for-revision/20/2026-11-23"
         ]
     );
-    assert_eq!(keys(&first), keys(&run_with(&[])));
+    assert_eq!(task_keys(&first), task_keys(&run_with(&[])));
 }
 
 #[test]
 fn metadata_declares_what_the_check_reads_and_writes() {
     let plugin = zemstvo_sdk::plugin_under_test!();
-    let metadata = plugin.metadata();
-    let caps: Vec<String> = metadata
-        .capabilities
-        .iter()
-        .map(|c| c.to_string())
-        .collect();
+    let caps = plugin.capability_names();
     assert_eq!(caps, ["data.applications", "data.staff", "tasks.create"]);
-    let keys: Vec<&str> = metadata
-        .config
-        .params
-        .iter()
-        .map(|c| c.key.as_str())
-        .collect();
+    let keys = plugin.config_keys();
     assert_eq!(
         keys,
         ["lookback-days", "threshold-percent", "min-applications"]

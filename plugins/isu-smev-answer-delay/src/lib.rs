@@ -8,14 +8,14 @@
 //!
 //! How it reads data is the pattern to copy: one pass over SMEV requests in columnar batches
 //! with the filters pushed to the host, then targeted reads by id of only the records that
-//! matter — the applications with [`data::for_ids`], the employees and whoever answers for
+//! matter — the applications with `applications::by_id`, the employees and whoever answers for
 //! them with [`zemstvo_sdk::staff::Hierarchy`]. Every check that reports to an employee's
 //! manager needs that lookup; take it from [`zemstvo_sdk::staff`] rather than writing your
 //! own, so every check agrees on who must act.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use zemstvo_sdk::data::{self, ge, ne, present};
+use zemstvo_sdk::data::{ge, ne, present};
 use zemstvo_sdk::prelude::*;
 use zemstvo_sdk::staff::Hierarchy;
 use zemstvo_sdk::time::{date_of, format_date};
@@ -200,27 +200,14 @@ fn late_requests(
     Ok((examined, late))
 }
 
-/// The applications behind the late requests, read by id: a handful of host queries
-/// (`any_of` on the ids, in chunks the host accepts) instead of another pass over every
-/// application.
+/// The applications behind the late requests, read by id: `by_id` asks the host a handful of
+/// queries (`any_of` on the ids, in chunks the host accepts) instead of another pass over
+/// every application.
 fn cases(ids: &BTreeSet<u64>) -> Result<HashMap<u64, Case>, PluginError> {
-    let ids: Vec<u64> = ids.iter().copied().collect();
-    let mut cases = HashMap::with_capacity(ids.len());
-    let query = applications::query().columns(&[
-        applications::ID,
-        applications::NUMBER,
-        applications::ASSIGNEE_ID,
-    ]);
-    data::for_ids(&query, applications::ID, &ids, |batch| {
-        for row in applications::rows(batch).iter() {
-            cases.insert(
-                row.id(),
-                Case {
-                    number: row.number().to_string(),
-                    assignee: row.assignee_id(),
-                },
-            );
-        }
+    let columns = [applications::NUMBER, applications::ASSIGNEE_ID];
+    let cases = applications::by_id(ids.iter().copied(), &columns, |row| Case {
+        number: row.number().to_string(),
+        assignee: row.assignee_id(),
     })?;
     Ok(cases)
 }

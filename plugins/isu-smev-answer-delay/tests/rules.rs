@@ -1,15 +1,15 @@
 //! The check run as a region runs it: this crate built for wasm32-wasip2, loaded into the real
 //! host, against the fixture region in `tests/fixtures/region.json`.
 
-use zemstvo_sdk::testing::{FailureReason, RunReport};
+use zemstvo_sdk::testing::{FailureReason, RunReport, task_keys};
 
 fn run_with(config: &[(&str, &str)]) -> RunReport {
     let plugin = zemstvo_sdk::plugin_under_test!();
-    let mut run = plugin.run().region_file("tests/fixtures/region.json");
-    for (k, v) in config {
-        run = run.config(k, v);
-    }
-    run.execute()
+    plugin
+        .run()
+        .region_file("tests/fixtures/region.json")
+        .configs(config)
+        .execute()
 }
 
 #[test]
@@ -90,14 +90,7 @@ fn the_norm_comes_from_the_configuration() {
 
 #[test]
 fn a_rerun_on_the_same_day_produces_the_same_task_keys() {
-    let keys = |r: &RunReport| {
-        r.outputs
-            .tasks
-            .iter()
-            .map(|t| t.key.clone())
-            .collect::<Vec<_>>()
-    };
-    assert_eq!(keys(&run_with(&[])), keys(&run_with(&[])));
+    assert_eq!(task_keys(&run_with(&[])), task_keys(&run_with(&[])));
 }
 
 #[test]

@@ -19,7 +19,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use zemstvo_sdk::data::{self, absent, eq};
+use zemstvo_sdk::data::{absent, eq};
 use zemstvo_sdk::prelude::*;
 use zemstvo_sdk::staff::Hierarchy;
 use zemstvo_sdk::text::noun;
@@ -189,23 +189,10 @@ fn waiting_applications(now: Timestamp, max_wait: i64) -> Result<(u64, Vec<Waiti
 
 /// The numbers and deadlines of the waiting applications, read by id.
 fn cases(ids: impl Iterator<Item = u64>) -> Result<HashMap<u64, Case>, PluginError> {
-    let ids: Vec<u64> = ids.collect::<BTreeSet<_>>().into_iter().collect();
-    let mut cases = HashMap::with_capacity(ids.len());
-    let query = applications::query().columns(&[
-        applications::ID,
-        applications::NUMBER,
-        applications::DEADLINE_AT,
-    ]);
-    data::for_ids(&query, applications::ID, &ids, |batch| {
-        for row in applications::rows(batch).iter() {
-            cases.insert(
-                row.id(),
-                Case {
-                    number: row.number().to_string(),
-                    deadline: row.deadline_at(),
-                },
-            );
-        }
+    let columns = [applications::NUMBER, applications::DEADLINE_AT];
+    let cases = applications::by_id(ids, &columns, |row| Case {
+        number: row.number().to_string(),
+        deadline: row.deadline_at(),
     })?;
     Ok(cases)
 }
@@ -216,17 +203,11 @@ fn log_unreported(unreported: &BTreeMap<Option<u64>, Vec<u64>>, hierarchy: &Hier
     for (employee, applications) in unreported {
         let some: Vec<String> = applications.iter().take(5).map(u64::to_string).collect();
         let why = match employee {
-            None => "have no assignee".to_string(),
-            Some(e) if hierarchy.employee(*e).is_none() => {
-                format!("belong to employee {e}, who is not in the staff records")
-            }
-            Some(e) => format!(
-                "belong to employee {e}, who has no active manager and whose unit has no \
-                 other active head"
-            ),
+            None => "they have no assignee".to_string(),
+            Some(e) => hierarchy.why_nobody(*e),
         };
         log::warn(&format!(
-            "{} applications not taken into work {why}; not reported (e.g. {})",
+            "{} applications not taken into work are not reported: {why} (e.g. {})",
             applications.len(),
             some.join(", ")
         ));

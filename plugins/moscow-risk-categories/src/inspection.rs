@@ -13,7 +13,6 @@
 
 use std::collections::HashMap;
 
-use zemstvo_sdk::data;
 use zemstvo_sdk::prelude::*;
 use zemstvo_sdk::time::{Date, Month, date_of, format_date, midnight};
 
@@ -89,22 +88,13 @@ pub struct ObjectCard {
 /// The address and cadastral number of the objects that get a task, read by id: only these
 /// few need the text columns, so the pass over every object reads numbers only.
 pub fn object_cards(ids: &[u64]) -> Result<HashMap<u64, ObjectCard>, PluginError> {
-    let mut cards = HashMap::with_capacity(ids.len());
-    let query = inspected_objects::query().columns(&[
-        inspected_objects::ID,
+    let columns = [
         inspected_objects::CADASTRAL_NUMBER,
         inspected_objects::ADDRESS,
-    ]);
-    data::for_ids(&query, inspected_objects::ID, ids, |batch| {
-        for row in inspected_objects::rows(batch).iter() {
-            cards.insert(
-                row.id(),
-                ObjectCard {
-                    cadastral_number: clip(row.cadastral_number()),
-                    address: clip(row.address()),
-                },
-            );
-        }
+    ];
+    let cards = inspected_objects::by_id(ids.iter().copied(), &columns, |row| ObjectCard {
+        cadastral_number: clip(row.cadastral_number()),
+        address: clip(row.address()),
     })?;
     Ok(cards)
 }

@@ -5,15 +5,15 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use zemstvo_sdk::testing::RunReport;
+use zemstvo_sdk::testing::{RunReport, task_keys};
 
 fn run_with(config: &[(&str, &str)]) -> RunReport {
     let plugin = zemstvo_sdk::plugin_under_test!();
-    let mut run = plugin.run().region_file("tests/fixtures/region.json");
-    for (k, v) in config {
-        run = run.config(k, v);
-    }
-    let report = run.execute();
+    let report = plugin
+        .run()
+        .region_file("tests/fixtures/region.json")
+        .configs(config)
+        .execute();
     assert!(report.succeeded(), "{:?}", report.failure());
     report
 }
@@ -27,18 +27,9 @@ fn the_rule_test_cases_hold() {
 fn metadata_declares_what_the_rule_reads_and_writes() {
     let plugin = zemstvo_sdk::plugin_under_test!();
     let metadata = plugin.metadata();
-    let caps: Vec<String> = metadata
-        .capabilities
-        .iter()
-        .map(|c| c.to_string())
-        .collect();
+    let caps = plugin.capability_names();
     assert_eq!(caps, ["data.objects", "assessments.write", "tasks.create"]);
-    let keys: Vec<&str> = metadata
-        .config
-        .params
-        .iter()
-        .map(|p| p.key.as_str())
-        .collect();
+    let keys = plugin.config_keys();
     assert_eq!(
         keys,
         [
@@ -70,14 +61,7 @@ fn metadata_declares_what_the_rule_reads_and_writes() {
 fn a_rerun_on_the_same_data_produces_the_same_keys_and_assessments() {
     let config = [("inspection-head-id", "501")];
     let (a, b) = (run_with(&config), run_with(&config));
-    let keys = |r: &RunReport| {
-        r.outputs
-            .tasks
-            .iter()
-            .map(|t| t.key.clone())
-            .collect::<Vec<_>>()
-    };
-    assert_eq!(keys(&a), keys(&b));
+    assert_eq!(task_keys(&a), task_keys(&b));
     assert_eq!(a.outputs.assessments, b.outputs.assessments);
 }
 

@@ -22,11 +22,12 @@ fn decide(input: EligibilityInput) -> RunReport {
 
 fn decide_with(input: EligibilityInput, config: &[(&str, &str)]) -> RunReport {
     let plugin = zemstvo_sdk::plugin_under_test!();
-    let mut run = plugin.run().now("2026-03-20T06:00:00Z").application(input);
-    for (k, v) in config {
-        run = run.config(k, v);
-    }
-    let report = run.execute();
+    let report = plugin
+        .run()
+        .now("2026-03-20T06:00:00Z")
+        .application(input)
+        .configs(config)
+        .execute();
     assert!(report.succeeded(), "{:?}", report.failure());
     report
 }
@@ -273,10 +274,10 @@ fn a_denial_gives_the_citizen_reasons_in_russian() {
 fn metadata_declares_the_requests_it_causes_and_its_parameters() {
     let plugin = zemstvo_sdk::plugin_under_test!();
     let meta = plugin.metadata();
-    let caps: Vec<String> = meta.capabilities.iter().map(|c| c.to_string()).collect();
+    let caps = plugin.capability_names();
     assert_eq!(caps, ["smev.send"]);
     assert_eq!(meta.kind.name(), "eligibility-rule");
-    let keys: Vec<&str> = meta.config.params.iter().map(|p| p.key.as_str()).collect();
+    let keys = plugin.config_keys();
     assert_eq!(keys, ["measures", "schedule-months", "payment-day"]);
     let parameters: Vec<(&str, usize)> = meta
         .parameters

@@ -59,7 +59,7 @@ macro_rules! read {
 macro_rules! entity {
     (
         $(#[$doc:meta])*
-        $module:ident => $entity:ident {
+        $module:ident => $entity:ident $([$keyed:ident])? {
             $( $(#[$fdoc:meta])* $field:ident : $ty:ident $([$optional:ident])? = $const:ident ),* $(,)?
         }
     ) => {
@@ -130,6 +130,8 @@ macro_rules! entity {
                 )*
             }
 
+            $( entity!(@lookup $keyed); )?
+
             #[allow(dead_code)]
             fn missing(column: &str) -> ! {
                 panic!(
@@ -139,6 +141,29 @@ macro_rules! entity {
                     column.to_uppercase()
                 )
             }
+        }
+    };
+    (@lookup keyed) => {
+        /// The rows with these ids, each turned by `each` into what the plugin keeps, by id:
+        /// each id asked once however often it is named, in a few host queries (see
+        /// [`crate::data::for_ids`]), never a pass over the whole entity. Ids with no row are
+        /// simply absent. `columns` are those `each` reads; the id is read anyway.
+        pub fn by_id<T>(
+            ids: impl IntoIterator<Item = u64>,
+            columns: &[&str],
+            mut each: impl FnMut(Row<'_, '_>) -> T,
+        ) -> Result<std::collections::HashMap<u64, T>, crate::data::DataError> {
+            let ids: std::collections::BTreeSet<u64> = ids.into_iter().collect();
+            let ids: Vec<u64> = ids.into_iter().collect();
+            let mut wanted = vec![ID];
+            wanted.extend(columns.iter().copied().filter(|c| *c != ID));
+            let mut found = std::collections::HashMap::with_capacity(ids.len());
+            crate::data::for_ids(&query().columns(&wanted), ID, &ids, |batch| {
+                for row in rows(batch).iter() {
+                    found.insert(row.id(), each(row));
+                }
+            })?;
+            Ok(found)
         }
     };
     (@accessor $field:ident, $ty:ident, $const:ident) => {
@@ -164,7 +189,7 @@ macro_rules! entity {
 
 entity! {
     /// Organisational units. Needs `data.staff`.
-    units => Units {
+    units => Units [keyed] {
         id: u64 = ID,
         name: text = NAME,
         parent_id: u64 [optional] = PARENT_ID,
@@ -175,7 +200,7 @@ entity! {
 
 entity! {
     /// Staff. Needs `data.staff`.
-    employees => Employees {
+    employees => Employees [keyed] {
         id: u64 = ID,
         unit_id: u64 = UNIT_ID,
         full_name: text = FULL_NAME,
@@ -190,7 +215,7 @@ entity! {
 
 entity! {
     /// Citizens' applications for social support measures. Needs `data.applications`.
-    applications => Applications {
+    applications => Applications [keyed] {
         id: u64 = ID,
         number: text = NUMBER,
         citizen_id: u64 = CITIZEN_ID,
@@ -224,7 +249,7 @@ entity! {
 
 entity! {
     /// SMEV requests sent for applications. Needs `data.smev`.
-    smev_requests => SmevRequests {
+    smev_requests => SmevRequests [keyed] {
         id: u64 = ID,
         /// Absent for requests sent outside any application.
         application_id: u64 [optional] = APPLICATION_ID,
@@ -242,7 +267,7 @@ entity! {
 
 entity! {
     /// Home-care visits. Needs `data.visits`.
-    visits => Visits {
+    visits => Visits [keyed] {
         id: u64 = ID,
         employee_id: u64 = EMPLOYEE_ID,
         citizen_id: u64 = CITIZEN_ID,
@@ -259,7 +284,7 @@ entity! {
 entity! {
     /// Citizens. Needs `data.citizens`; the personal columns also need
     /// `data.citizens.personal`.
-    citizens => Citizens {
+    citizens => Citizens [keyed] {
         id: u64 = ID,
         lat: f64 [optional] = LAT,
         lon: f64 [optional] = LON,
@@ -279,7 +304,7 @@ entity! {
 
 entity! {
     /// Real-estate objects under inspection. Needs `data.objects`.
-    inspected_objects => InspectedObjects {
+    inspected_objects => InspectedObjects [keyed] {
         id: u64 = ID,
         cadastral_number: text = CADASTRAL_NUMBER,
         address: text = ADDRESS,

@@ -125,16 +125,15 @@ pub const IDS_PER_QUERY: usize = 5_000;
 
 /// Reads the rows of `query` whose `column` is one of `ids`, [`IDS_PER_QUERY`] ids per host
 /// query, and hands every batch to `each`. The usual second pass of a check: after one pass
-/// over a whole entity, look up only the records behind what it found.
+/// over a whole entity, look up only the records behind what it found. For a lookup by the
+/// entity's own id into a map, `applications::by_id` (and its like on every entity with an
+/// id) does this for you; use `for_ids` for another column or a query with filters.
 ///
 /// ```ignore
-/// let mut numbers = HashMap::new();
-/// data::for_ids(&applications::query().columns(&[applications::ID, applications::NUMBER]),
-///     applications::ID, &ids, |batch| {
-///         for row in applications::rows(batch).iter() {
-///             numbers.insert(row.id(), row.number().to_string());
-///         }
-///     })?;
+/// let registered = application_events::query()
+///     .columns(&[application_events::APPLICATION_ID, application_events::EMPLOYEE_ID])
+///     .filter(application_events::STATUS, eq("registered"));
+/// data::for_ids(&registered, application_events::APPLICATION_ID, &ids, |batch| { /* … */ })?;
 /// ```
 pub fn for_ids(
     query: &Query,
