@@ -47,6 +47,17 @@ pub enum Dialect {
     Postgres,
 }
 
+impl Dialect {
+    /// What a claiming subquery adds so that concurrent hosts pass over each other's rows:
+    /// PostgreSQL locks and skips; SQLite has a single writer and needs nothing.
+    pub(crate) fn skip_locked(self) -> &'static str {
+        match self {
+            Dialect::Postgres => " FOR UPDATE SKIP LOCKED",
+            Dialect::Sqlite => "",
+        }
+    }
+}
+
 /// Why the store could not do what was asked. Messages say what to do next.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -176,6 +187,39 @@ impl Store {
 
     pub fn dialect(&self) -> Dialect {
         self.dialect
+    }
+
+    /// Leases up to `limit` due messages of an outbox table (`notifications`, `smev_outbox`)
+    /// to `host` for `lease`: queued ones, and ones whose lease ran out (their host died).
+    /// Several hosts may call this at once; each message goes to one of them. Returns the
+    /// `returning` columns of the claimed rows, soonest due first.
+    pub(crate) async fn claim_outbox<R>(
+        &self,
+        table: &str,
+        returning: &str,
+        host: &str,
+        limit: u32,
+        lease: Duration,
+    ) -> Result<Vec<R>, StoreError>
+    where
+        R: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+    {
+        let at = now();
+        let lock = self.dialect().skip_locked();
+        let sql = format!(
+            "UPDATE {table} SET status = 'sending', claimed_by = $1, claimed_until = $2, attempts = attempts + 1 \
+             WHERE id IN (SELECT id FROM {table} WHERE next_attempt_at <= $3 AND \
+                 (status = 'queued' OR (status = 'sending' AND claimed_until < $3)) ORDER BY next_attempt_at, id LIMIT $4{lock}) \
+             RETURNING {returning}"
+        );
+        let rows = sqlx::query_as(&sql)
+            .bind(host.to_string())
+            .bind(at + lease.as_secs().max(1) as i64)
+            .bind(at)
+            .bind(limit as i64)
+            .fetch_all(self.pool())
+            .await?;
+        Ok(rows)
     }
 
     /// The database URL without a password.

@@ -10,7 +10,7 @@ use std::time::Duration;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::{Dialect, Store, StoreError, audit, now};
+use crate::{Store, StoreError, audit, now};
 
 /// A message ready for the outbox.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -144,18 +144,6 @@ impl Store {
         limit: u32,
         lease: Duration,
     ) -> Result<Vec<OutgoingNotification>, StoreError> {
-        let at = now();
-        let lock = if self.dialect() == Dialect::Postgres {
-            " FOR UPDATE SKIP LOCKED"
-        } else {
-            ""
-        };
-        let sql = format!(
-            "UPDATE notifications SET status = 'sending', claimed_by = $1, claimed_until = $2, attempts = attempts + 1 \
-             WHERE id IN (SELECT id FROM notifications WHERE next_attempt_at <= $3 AND \
-                 (status = 'queued' OR (status = 'sending' AND claimed_until < $3)) ORDER BY next_attempt_at, id LIMIT $4{lock}) \
-             RETURNING id, plugin, citizen_id, channel, recipient, subject, body, idempotency_id, attempts"
-        );
         let rows: Vec<(
             i64,
             String,
@@ -166,12 +154,14 @@ impl Store {
             String,
             String,
             i64,
-        )> = sqlx::query_as(&sql)
-            .bind(host.to_string())
-            .bind(at + lease.as_secs().max(1) as i64)
-            .bind(at)
-            .bind(limit as i64)
-            .fetch_all(self.pool())
+        )> = self
+            .claim_outbox(
+                "notifications",
+                "id, plugin, citizen_id, channel, recipient, subject, body, idempotency_id, attempts",
+                host,
+                limit,
+                lease,
+            )
             .await?;
         Ok(rows
             .into_iter()

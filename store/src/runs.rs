@@ -11,7 +11,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 pub use crate::commit::{CaseCommit, CommitSummary, RunCommit};
-use crate::{Dialect, Store, StoreError, audit, now};
+use crate::{Store, StoreError, audit, now};
 
 /// A run waiting in the queue (or claimed by a host).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -67,10 +67,7 @@ impl Store {
         lease: Duration,
     ) -> Result<Option<QueuedRun>, StoreError> {
         let at = now();
-        let lock = match self.dialect() {
-            Dialect::Postgres => " FOR UPDATE SKIP LOCKED",
-            Dialect::Sqlite => "",
-        };
+        let lock = self.dialect().skip_locked();
         let sql = format!(
             "UPDATE run_queue SET status = 'running', claimed_by = $1, claimed_until = $2, attempts = attempts + 1 \
              WHERE id = (SELECT id FROM run_queue WHERE due_at <= $3 AND \

@@ -9,7 +9,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use zemstvo_host::capabilities::smev::SmevQuery;
 
-use crate::{Dialect, Store, StoreError, audit, now};
+use crate::{Store, StoreError, audit, now};
 
 /// The identity of a request for deduplication: the same plugin asking the same agency the
 /// same thing about the same citizen and application is one request, however many runs ask.
@@ -99,18 +99,6 @@ impl Store {
         limit: u32,
         lease: Duration,
     ) -> Result<Vec<OutgoingSmev>, StoreError> {
-        let at = now();
-        let lock = if self.dialect() == Dialect::Postgres {
-            " FOR UPDATE SKIP LOCKED"
-        } else {
-            ""
-        };
-        let sql = format!(
-            "UPDATE smev_outbox SET status = 'sending', claimed_by = $1, claimed_until = $2, attempts = attempts + 1 \
-             WHERE id IN (SELECT id FROM smev_outbox WHERE next_attempt_at <= $3 AND \
-                 (status = 'queued' OR (status = 'sending' AND claimed_until < $3)) ORDER BY next_attempt_at, id LIMIT $4{lock}) \
-             RETURNING id, request_key, plugin, application_id, agency, kind, subject, params, attempts"
-        );
         let rows: Vec<(
             i64,
             String,
@@ -121,12 +109,14 @@ impl Store {
             i64,
             String,
             i64,
-        )> = sqlx::query_as(&sql)
-            .bind(host.to_string())
-            .bind(at + lease.as_secs().max(1) as i64)
-            .bind(at)
-            .bind(limit as i64)
-            .fetch_all(self.pool())
+        )> = self
+            .claim_outbox(
+                "smev_outbox",
+                "id, request_key, plugin, application_id, agency, kind, subject, params, attempts",
+                host,
+                limit,
+                lease,
+            )
             .await?;
         rows.into_iter()
             .map(

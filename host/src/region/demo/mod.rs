@@ -233,35 +233,21 @@ fn citizens(
             Entity::Citizens,
             &[
                 Cell::U64(id),
-                if located {
-                    Cell::F64(lat)
-                } else {
-                    Cell::Absent
-                },
-                if located {
-                    Cell::F64(lon)
-                } else {
-                    Cell::Absent
-                },
-                if rng.random_bool(0.05) {
-                    Cell::F64(150.0)
-                } else {
-                    Cell::Absent
-                },
+                located.then_some(lat).map_or(Cell::Absent, Cell::F64),
+                located.then_some(lon).map_or(Cell::Absent, Cell::F64),
+                rng.random_bool(0.05)
+                    .then_some(150.0)
+                    .map_or(Cell::Absent, Cell::F64),
                 Cell::Flag(rng.random_bool(0.8)),
                 Cell::Text(district),
                 Cell::Text(&name),
                 Cell::Text(&address),
-                if rng.random_bool(0.9) {
-                    Cell::Text(&phone)
-                } else {
-                    Cell::Absent
-                },
-                if rng.random_bool(0.5) {
-                    Cell::Text(&email)
-                } else {
-                    Cell::Absent
-                },
+                rng.random_bool(0.9)
+                    .then_some(phone.as_str())
+                    .map_or(Cell::Absent, Cell::Text),
+                rng.random_bool(0.5)
+                    .then_some(email.as_str())
+                    .map_or(Cell::Absent, Cell::Text),
                 Cell::Text(&snils),
                 Cell::S64(birth),
             ],
@@ -458,26 +444,10 @@ fn visits(
                 Cell::Text(SERVICES[rng.random_range(0..SERVICES.len())]),
                 Cell::S64(planned_start),
                 Cell::S64(planned_end),
-                if done {
-                    Cell::S64(actual_start)
-                } else {
-                    Cell::Absent
-                },
-                if done {
-                    Cell::S64(actual_end)
-                } else {
-                    Cell::Absent
-                },
-                if located {
-                    Cell::F64(lat)
-                } else {
-                    Cell::Absent
-                },
-                if located {
-                    Cell::F64(lon)
-                } else {
-                    Cell::Absent
-                },
+                done.then_some(actual_start).map_or(Cell::Absent, Cell::S64),
+                done.then_some(actual_end).map_or(Cell::Absent, Cell::S64),
+                located.then_some(lat).map_or(Cell::Absent, Cell::F64),
+                located.then_some(lon).map_or(Cell::Absent, Cell::F64),
             ],
         );
     }
