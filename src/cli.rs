@@ -49,6 +49,20 @@ pub enum Command {
     Registry(commands::registry::RegistryArgs),
 }
 
+impl Command {
+    /// Whether the command keeps serving (a host, a registry) rather than printing and exiting.
+    pub fn serves(&self) -> bool {
+        match self {
+            Command::Serve(args) => !args.once,
+            Command::Demo(args) => !args.once,
+            Command::Registry(args) => {
+                matches!(args.command, commands::registry::RegistryCommand::Serve(_))
+            }
+            _ => false,
+        }
+    }
+}
+
 /// What went wrong, and the exit code it maps to.
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
@@ -58,13 +72,17 @@ pub enum CliError {
     /// The plugin ran and failed. Exit code 1 (the report was printed).
     #[error("the run failed: {0}")]
     RunFailed(String),
+    /// The region, the registry or a check refused what was asked (nothing ran and nothing
+    /// changed): an untrusted package, a pinned plugin, a revoked key. Exit code 1.
+    #[error("refused: {0}")]
+    Refused(String),
 }
 
 impl CliError {
     pub fn exit_code(&self) -> ExitCode {
         match self {
             CliError::Input(_) => ExitCode::from(2),
-            CliError::RunFailed(_) => ExitCode::from(1),
+            CliError::RunFailed(_) | CliError::Refused(_) => ExitCode::from(1),
         }
     }
 }

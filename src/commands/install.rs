@@ -21,6 +21,8 @@ pub enum RegionPluginCommand {
     /// Install NAME@REQUIREMENT from a registry or mirror, or a package file, verified against
     /// the region's trust store.
     Install {
+        #[command(flatten)]
+        database: DatabaseArgs,
         /// e.g. `isu-smev-answer-delay@^1.2`, or a path to a `.zpkg` file.
         spec: String,
         /// A registry URL or a mirror directory (not needed for a file).
@@ -38,6 +40,8 @@ pub enum RegionPluginCommand {
     },
     /// Upgrade to the newest version the registry has (yanked versions skipped).
     Upgrade {
+        #[command(flatten)]
+        database: DatabaseArgs,
         name: String,
         #[arg(long = "registry", env = "ZEMSTVO_REGISTRY", value_name = "URL|DIR")]
         source: String,
@@ -47,45 +51,68 @@ pub enum RegionPluginCommand {
     },
     /// Go back to the version installed before the current one.
     Rollback {
+        #[command(flatten)]
+        database: DatabaseArgs,
         name: String,
     },
     /// Keep the installed version: installs, upgrades and rollbacks are refused.
     Pin {
+        #[command(flatten)]
+        database: DatabaseArgs,
         name: String,
     },
     Unpin {
+        #[command(flatten)]
+        database: DatabaseArgs,
         name: String,
     },
     /// Installed plugins: version, state, signer, schedule.
-    List,
+    List {
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
     /// The installation history of a plugin.
     History {
+        #[command(flatten)]
+        database: DatabaseArgs,
         name: String,
     },
     /// Replace what a plugin is granted (capability names; none for nothing).
     Grant {
+        #[command(flatten)]
+        database: DatabaseArgs,
         name: String,
         capabilities: Vec<String>,
     },
     Enable {
+        #[command(flatten)]
+        database: DatabaseArgs,
         name: String,
     },
     Disable {
+        #[command(flatten)]
+        database: DatabaseArgs,
         name: String,
     },
     /// Set a plugin's configuration (checked against its schema): key=value ...
     Configure {
+        #[command(flatten)]
+        database: DatabaseArgs,
         name: String,
         settings: Vec<String>,
     },
     /// Run a batch plugin on a cron schedule (UTC: minute hour day month weekday, e.g.
     /// "0 6 * * 1-5"), or `none` to run it only when queued.
     Schedule {
+        #[command(flatten)]
+        database: DatabaseArgs,
         name: String,
         cron: String,
     },
     /// A plugin's effective-dated parameters: the values it ships and the region's entries.
     Parameters {
+        #[command(flatten)]
+        database: DatabaseArgs,
         name: String,
     },
     /// Give a parameter a new value from a date (a new act changed it); runs from then on use
@@ -93,6 +120,8 @@ pub enum RegionPluginCommand {
     SetParameter(super::parameters::SetParameterArgs),
     /// Remove the region's entry of a parameter from a date.
     RemoveParameter {
+        #[command(flatten)]
+        database: DatabaseArgs,
         name: String,
         parameter: String,
         #[arg(long)]
@@ -100,8 +129,33 @@ pub enum RegionPluginCommand {
     },
 }
 
+impl RegionPluginCommand {
+    /// The region's database the command works on.
+    fn database(&self) -> &DatabaseArgs {
+        use RegionPluginCommand::*;
+        match self {
+            Install { database, .. }
+            | Upgrade { database, .. }
+            | Rollback { database, .. }
+            | Pin { database, .. }
+            | Unpin { database, .. }
+            | List { database }
+            | History { database, .. }
+            | Grant { database, .. }
+            | Enable { database, .. }
+            | Disable { database, .. }
+            | Configure { database, .. }
+            | Schedule { database, .. }
+            | Parameters { database, .. }
+            | RemoveParameter { database, .. } => database,
+            SetParameter(args) => &args.database,
+        }
+    }
+}
+
+/// The region refused the change (untrusted, pinned, a downgrade, …): nothing ran.
 fn failed(e: impl std::fmt::Display) -> CliError {
-    CliError::RunFailed(e.to_string())
+    CliError::Refused(e.to_string())
 }
 
 /// The region host of the database, for administration.
@@ -139,11 +193,8 @@ fn report(o: &InstallOutcome) {
     }
 }
 
-pub async fn run(
-    database: &DatabaseArgs,
-    command: RegionPluginCommand,
-) -> Result<ExitCode, CliError> {
-    let host = region_host(database).await?;
+pub async fn run(command: RegionPluginCommand) -> Result<ExitCode, CliError> {
+    let host = region_host(command.database()).await?;
     let store = host.store().clone();
     let actor = std::env::var("USER")
         .map(|u| format!("cli:{u}"))
@@ -161,6 +212,7 @@ pub async fn run(
             enable,
             grant_declared,
             allow_downgrade,
+            ..
         } => {
             let options = options(enable, grant_declared, allow_downgrade);
             let outcome = if Path::new(&spec).is_file() {
@@ -193,6 +245,7 @@ pub async fn run(
             name,
             source,
             grant_declared,
+            ..
         } => {
             let spec: PackageSpec = name.parse().map_err(|e| CliError::Input(format!("{e}")))?;
             let source =
@@ -209,7 +262,7 @@ pub async fn run(
             bar.finish();
             report(&result.map_err(failed)?);
         }
-        RegionPluginCommand::Rollback { name } => {
+        RegionPluginCommand::Rollback { name, .. } => {
             report(
                 &host
                     .rollback(&name, &options(false, false, true))
@@ -217,21 +270,21 @@ pub async fn run(
                     .map_err(failed)?,
             );
         }
-        RegionPluginCommand::Pin { name } => {
+        RegionPluginCommand::Pin { name, .. } => {
             store
                 .set_pinned(&name, true, &actor)
                 .await
                 .map_err(failed)?;
             println!("{name} is pinned at its installed version");
         }
-        RegionPluginCommand::Unpin { name } => {
+        RegionPluginCommand::Unpin { name, .. } => {
             store
                 .set_pinned(&name, false, &actor)
                 .await
                 .map_err(failed)?;
             println!("{name} is no longer pinned");
         }
-        RegionPluginCommand::List => {
+        RegionPluginCommand::List { .. } => {
             for i in store.installations().await.map_err(failed)? {
                 let signer = store
                     .package(&i.sha256)
@@ -249,10 +302,10 @@ pub async fn run(
                 );
             }
         }
-        RegionPluginCommand::History { name } => {
+        RegionPluginCommand::History { name, .. } => {
             for h in store.history(&name).await.map_err(failed)? {
                 println!(
-                    "{}  {:<10} {:<9} by {}  sha256 {}",
+                    "{}  {:<10} {:<9} by {}  component sha256 {}",
                     crate::print::timestamp(h.at),
                     h.action,
                     h.version,
@@ -261,7 +314,9 @@ pub async fn run(
                 );
             }
         }
-        RegionPluginCommand::Grant { name, capabilities } => {
+        RegionPluginCommand::Grant {
+            name, capabilities, ..
+        } => {
             let names: Vec<String> = capabilities.into_iter().filter(|c| c != "none").collect();
             let grants = parse_grants(&names).map_err(CliError::Input)?;
             store
@@ -277,21 +332,21 @@ pub async fn run(
                 }
             );
         }
-        RegionPluginCommand::Enable { name } => {
+        RegionPluginCommand::Enable { name, .. } => {
             store
                 .set_enabled(&name, true, &actor)
                 .await
                 .map_err(failed)?;
             println!("{name} is enabled");
         }
-        RegionPluginCommand::Disable { name } => {
+        RegionPluginCommand::Disable { name, .. } => {
             store
                 .set_enabled(&name, false, &actor)
                 .await
                 .map_err(failed)?;
             println!("{name} is disabled");
         }
-        RegionPluginCommand::Configure { name, settings } => {
+        RegionPluginCommand::Configure { name, settings, .. } => {
             let parsed = settings
                 .iter()
                 .map(|s| {
@@ -305,7 +360,7 @@ pub async fn run(
                 .map_err(|e| CliError::Input(e.to_string()))?;
             println!("{name} is configured: {}", settings.join(" "));
         }
-        RegionPluginCommand::Schedule { name, cron } => {
+        RegionPluginCommand::Schedule { name, cron, .. } => {
             let schedule = (cron != "none").then_some(cron.as_str());
             host.set_schedule(&name, schedule, &actor)
                 .await
@@ -315,7 +370,7 @@ pub async fn run(
                 None => println!("{name} has no schedule; it runs only when queued"),
             }
         }
-        RegionPluginCommand::Parameters { name } => {
+        RegionPluginCommand::Parameters { name, .. } => {
             super::parameters::list(&host, &name).await?;
         }
         RegionPluginCommand::SetParameter(args) => {
@@ -325,6 +380,7 @@ pub async fn run(
             name,
             parameter,
             from,
+            ..
         } => {
             super::parameters::remove(&host, &name, &parameter, &from, &actor).await?;
         }

@@ -58,6 +58,8 @@ pub async fn list(host: &RegionHost, plugin: &str) -> Result<(), CliError> {
 /// The arguments of `zemstvo plugin set-parameter`.
 #[derive(Debug, Args)]
 pub struct SetParameterArgs {
+    #[command(flatten)]
+    pub database: super::DatabaseArgs,
     /// The plugin.
     pub name: String,
     pub parameter: String,
@@ -83,6 +85,7 @@ pub async fn set(host: &RegionHost, args: SetParameterArgs, actor: &str) -> Resu
         value,
         unit,
         basis,
+        ..
     } = args;
     let (plugin, parameter, from) = (plugin.as_str(), parameter.as_str(), from.as_str());
     let effective_from = print::parse_date(from, "--from")?;

@@ -17,9 +17,6 @@ use crate::cli::CliError;
 
 #[derive(Debug, Args)]
 pub struct PluginArgs {
-    /// The region's database (for the region commands: install, upgrade, rollback, …).
-    #[command(flatten)]
-    pub database: super::DatabaseArgs,
     #[command(subcommand)]
     pub command: PluginCommand,
 }
@@ -93,7 +90,7 @@ pub struct PackArgs {
 pub async fn plugin(args: PluginArgs) -> Result<ExitCode, CliError> {
     match args.command {
         PluginCommand::Pack(args) => pack(args).await,
-        PluginCommand::Region(command) => super::install::run(&args.database, command).await,
+        PluginCommand::Region(command) => super::install::run(command).await,
         PluginCommand::Verify { file, trust } => verify(&file, trust.as_deref()),
         PluginCommand::Publish {
             file,
@@ -156,7 +153,7 @@ async fn pack(args: PackArgs) -> Result<ExitCode, CliError> {
     let m = package.manifest();
     let signers: Vec<String> = keys.iter().map(|k| k.key_id().to_string()).collect();
     println!(
-        "packed {} {} ({}) for vendor {}, signed by {}: {} ({}, sha256 {})",
+        "packed {} {} ({}) for vendor {}, signed by {}: {} ({}, package sha256 {})",
         m.name,
         m.version,
         m.kind,
@@ -224,7 +221,7 @@ async fn publish(file: &Path, registry: &RegistryUrl, key: &Path) -> Result<Exit
     match result {
         Ok(p) => {
             println!(
-                "published {} {} to {} (sha256 {}, signed by {})",
+                "published {} {} to {} (package sha256 {}, signed by {})",
                 p.name,
                 p.version,
                 client.url(),

@@ -82,13 +82,15 @@ pub async fn tasks(args: TasksArgs) -> Result<ExitCode, CliError> {
                     serde_json::to_string_pretty(&tasks).expect("tasks serialise")
                 );
             } else {
+                let ids: Vec<u64> = tasks.iter().map(|t| t.assignee).collect();
+                let names = store.employee_names(&ids).await.map_err(input)?;
                 for t in &tasks {
                     println!(
-                        "#{:<6} {:<11} {:<7} employee {:<5} {}",
+                        "#{:<6} {:<11} {:<7} {:<32} {}",
                         t.id,
                         t.status.name(),
                         t.priority,
-                        t.assignee,
+                        employee(&names, Some(t.assignee)),
                         t.title
                     );
                 }
@@ -104,10 +106,20 @@ pub async fn tasks(args: TasksArgs) -> Result<ExitCode, CliError> {
                 t.status.name(),
                 t.priority
             );
-            println!(
-                "assignee {}, overseer {:?}, from {} (run {})",
-                t.assignee, t.overseer, t.plugin, t.run_id
-            );
+            let ids: Vec<u64> = [Some(t.assignee), t.overseer, t.subject]
+                .into_iter()
+                .flatten()
+                .collect();
+            let names = store.employee_names(&ids).await.map_err(input)?;
+            println!("assignee {}", employee(&names, Some(t.assignee)));
+            println!("overseer {}", employee(&names, t.overseer));
+            if t.subject.is_some() {
+                println!("about    {}", employee(&names, t.subject));
+            }
+            println!("from plugin {} (run {})", t.plugin, t.run_id);
+            if let Some(due) = t.due {
+                println!("due {}", print::timestamp(due));
+            }
             println!("{}", t.description);
             for (i, s) in t.steps.iter().enumerate() {
                 println!("  {}. {s}", i + 1);
@@ -137,4 +149,16 @@ pub async fn tasks(args: TasksArgs) -> Result<ExitCode, CliError> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `Иванова А. П. (#281)`: an employee as people know them, with the id the commands take;
+/// `nobody` where there is none.
+fn employee(names: &std::collections::HashMap<u64, String>, id: Option<u64>) -> String {
+    match id {
+        None => "nobody".to_string(),
+        Some(id) => match names.get(&id) {
+            Some(name) => format!("{name} (#{id})"),
+            None => format!("employee #{id} (not in the staff records)"),
+        },
+    }
 }

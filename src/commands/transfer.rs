@@ -98,10 +98,9 @@ impl AdminArgs {
     }
 }
 
-/// Prints `error: …` and exits 1: the operation was refused or failed (not bad input).
+/// Exits 1 with `refused: …`: the operation was refused or failed (not bad input).
 pub(crate) fn refused(message: impl std::fmt::Display) -> Result<ExitCode, CliError> {
-    eprintln!("error: {message}");
-    Ok(ExitCode::from(1))
+    Err(CliError::Refused(message.to_string()))
 }
 
 /// `123 KiB` or `1.5 MiB`.

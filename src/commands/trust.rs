@@ -78,7 +78,7 @@ pub async fn trust(args: TrustArgs) -> Result<ExitCode, CliError> {
                     |t| t.trust(key, vendor.clone(), scope),
                 )
                 .await
-                .map_err(|e| CliError::RunFailed(e.to_string()))?;
+                .map_err(|e| CliError::Refused(e.to_string()))?;
             println!(
                 "the region now trusts key {id} of vendor {vendor} for {}",
                 shown.join(", ")
@@ -113,7 +113,7 @@ pub async fn trust(args: TrustArgs) -> Result<ExitCode, CliError> {
                     |t| Ok(t.distrust(&id)),
                 )
                 .await
-                .map_err(|e| CliError::RunFailed(e.to_string()))?;
+                .map_err(|e| CliError::Refused(e.to_string()))?;
             println!(
                 "{}",
                 if removed {
@@ -140,7 +140,7 @@ pub async fn trust(args: TrustArgs) -> Result<ExitCode, CliError> {
                 },
             )
             .await
-            .map_err(|e| CliError::RunFailed(e.to_string()))?;
+            .map_err(|e| CliError::Refused(e.to_string()))?;
             println!("key {id} is revoked: packages it signed no longer install or run");
         }
         TrustCommand::Rotate { statement } => {
@@ -156,7 +156,7 @@ pub async fn trust(args: TrustArgs) -> Result<ExitCode, CliError> {
                     |t| t.apply_rotation(&rotation),
                 )
                 .await
-                .map_err(|e| CliError::RunFailed(e.to_string()))?;
+                .map_err(|e| CliError::Refused(e.to_string()))?;
             println!(
                 "the region now trusts key {id}, rotated from {}",
                 rotation.old_key_id()

@@ -288,3 +288,32 @@ mod tests {
         assert!(!InProgress.may_become(New));
     }
 }
+
+impl Store {
+    /// The full names of these employees, by id (ids with no employee are absent): what the
+    /// cabinet and `zemstvo tasks` show instead of bare ids.
+    pub async fn employee_names(
+        &self,
+        ids: &[u64],
+    ) -> Result<std::collections::HashMap<u64, String>, StoreError> {
+        let mut ids = ids.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut names = std::collections::HashMap::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT id, full_name FROM employees WHERE id IN ({})",
+                marks.join(", ")
+            );
+            let mut query = sqlx::query_as::<_, (i64, String)>(&sql);
+            for id in chunk {
+                query = query.bind(*id as i64);
+            }
+            for (id, name) in query.fetch_all(self.pool()).await? {
+                names.insert(id as u64, name);
+            }
+        }
+        Ok(names)
+    }
+}
