@@ -127,6 +127,58 @@ fn an_administrator_trusts_installs_upgrades_and_rolls_back_through_the_binary()
         stdout(&out)
     );
 
+    // Yanked: ranges skip 1.2.0, an exact pin still installs it, as cargo does.
+    assert_success(&ws.run(&serve.admin(&["registry", "yank", "versioned-check", "1.2.0"])));
+    let out = region(&[
+        "plugin",
+        "install",
+        "versioned-check@^1.1",
+        "--registry",
+        &serve.url,
+    ]);
+    assert_refused(&out, 1, "yanked and skipped: 1.2.0");
+    let out = region(&[
+        "plugin",
+        "install",
+        "versioned-check@=1.2.0",
+        "--registry",
+        &serve.url,
+    ]);
+    assert_success(&out);
+    assert!(
+        stdout(&out).contains("upgraded versioned-check 1.2.0 (was 1.0.0)"),
+        "{}",
+        stdout(&out)
+    );
+    assert_success(&region(&["plugin", "rollback", "versioned-check"]));
+    assert_success(&ws.run(&serve.admin(&["registry", "unyank", "versioned-check", "1.2.0"])));
+
+    // The region's trust store, exported for `plugin verify --trust`.
+    let out = region(&["trust", "export", &ws.p("region-trust.json")]);
+    assert_success(&out);
+    assert!(stdout(&out).contains("1 key(s)"), "{}", stdout(&out));
+    let out = ws.run(&[
+        "plugin",
+        "verify",
+        &ws.p("versioned-1.0.0.zpkg"),
+        "--trust",
+        &ws.p("region-trust.json"),
+    ]);
+    assert_success(&out);
+    assert!(
+        stdout(&out).contains("signed by trusted key"),
+        "{}",
+        stdout(&out)
+    );
+    let out = ws.run(&[
+        "plugin",
+        "verify",
+        &ws.p("versioned-1.0.0.zpkg"),
+        "--trust",
+        &ws.p("no-such-trust.json"),
+    ]);
+    assert_refused(&out, 2, "zemstvo trust export");
+
     assert_success(&region(&["plugin", "pin", "versioned-check"]));
     let pinned = region(&[
         "plugin",
@@ -159,5 +211,5 @@ fn an_administrator_trusts_installs_upgrades_and_rolls_back_through_the_binary()
     ]);
     assert_eq!(down.status.code(), Some(1), "{}", stderr(&down));
     let history = stdout(&region(&["plugin", "history", "versioned-check"]));
-    assert_eq!(history.lines().count(), 3, "{history}");
+    assert_eq!(history.lines().count(), 5, "{history}");
 }

@@ -119,6 +119,17 @@ fn a_vendor_publishes_and_a_region_finds_and_fetches_through_the_binary() {
         &fetched,
     ]);
     assert_refused(&out, 1, "yanked and skipped: 1.0.0");
+    let out = ws.run(&[
+        "plugin",
+        "fetch",
+        "isu-smev-answer-delay@=1.0.0",
+        "--registry",
+        &serve.url,
+        "-o",
+        &fetched,
+    ]);
+    assert_success(&out);
+    assert!(stderr(&out).contains("is yanked"), "{}", stderr(&out));
     assert_success(&ws.run(&serve.admin(&["registry", "unyank", PLUGIN, "1.0.0"])));
 
     // Revoked: the key can publish nothing more.

@@ -27,8 +27,9 @@ pub struct VersionInfo {
     pub size: u64,
     /// The key whose signature the registry checked at publish.
     pub signed_by: KeyId,
-    /// A yanked version is skipped by resolution but can still be downloaded by its exact
-    /// version, so that regions running it can reinstall or roll back to it.
+    /// A yanked version is skipped by version ranges but still resolved by an exact pin
+    /// (`=1.2.0`) and downloadable, so that regions running it can reinstall or roll back to
+    /// it.
     pub yanked: bool,
     /// Unix seconds.
     pub published_at: i64,

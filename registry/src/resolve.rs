@@ -3,8 +3,10 @@
 //!
 //! Requirements are Cargo's: `^1.2` (and bare `1.2`), `~0.3.1`, `=2.0.0`, `>=1, <3`, `*`.
 //! Pre-release versions match only requirements that name a pre-release of the same
-//! `major.minor.patch`, as in Cargo. A yanked version is never chosen, even by `=`; it can
-//! still be downloaded by its exact version.
+//! `major.minor.patch`, as in Cargo. Yanking means what it means to Cargo: a yanked version is
+//! skipped by every range (`^1.2`, `~1.2.0`, `*`, …), so nobody comes to it anew, but whoever
+//! pinned it with an exact requirement (`=1.2.0`) still gets it — a region that must reinstall
+//! the version it runs is not left stranded.
 
 use std::fmt;
 use std::str::FromStr;
@@ -31,7 +33,12 @@ pub enum ResolveError {
         if .yanked.is_empty() {
             "choose a requirement that matches an available version".to_string()
         } else {
-            format!("yanked and skipped: {}", join(.yanked))
+            format!(
+                "yanked and skipped: {} (a yanked version is installed only when pinned \
+                 exactly, e.g. `={}`)",
+                join(.yanked),
+                .yanked[0]
+            )
         }
     )]
     NoMatch {
@@ -80,15 +87,25 @@ pub fn parse_version(version: &str) -> Result<Version, ResolveError> {
     })
 }
 
-/// The highest version in `versions` that matches `req` and is not yanked.
+/// Whether `req` pins one version exactly (`=1.2.0`, `=2.1.0-rc.1`): the only requirement
+/// that reaches a yanked version.
+pub fn is_exact_pin(req: &VersionReq) -> bool {
+    matches!(req.comparators.as_slice(), [c] if c.op == semver::Op::Exact
+        && c.minor.is_some()
+        && c.patch.is_some())
+}
+
+/// The highest version in `versions` that matches `req` and is not yanked — or, for an exact
+/// pin (`=1.2.0`), that version even if it was yanked.
 pub fn resolve<'a>(
     name: &PackageName,
     versions: &'a [VersionInfo],
     req: &VersionReq,
 ) -> Result<&'a VersionInfo, ResolveError> {
+    let pinned = is_exact_pin(req);
     versions
         .iter()
-        .filter(|v| !v.yanked && req.matches(&v.version))
+        .filter(|v| (pinned || !v.yanked) && req.matches(&v.version))
         .max_by(|a, b| a.version.cmp(&b.version))
         .ok_or_else(|| {
             let mut available: Vec<Version> = versions
@@ -190,11 +207,24 @@ mod tests {
     }
 
     #[test]
-    fn a_yanked_exact_version_is_not_chosen_and_the_error_says_so() {
+    fn a_yanked_version_is_skipped_by_ranges_and_the_error_says_how_to_pin_it() {
         let versions = [info("1.2.0", false), info("1.4.0", true)];
-        let err = pick(&versions, "=1.4.0").unwrap_err().to_string();
+        assert_eq!(pick(&versions, "^1").unwrap(), "1.2.0");
+        assert_eq!(pick(&versions, "*").unwrap(), "1.2.0");
+        let err = pick(&versions, ">=1.3").unwrap_err().to_string();
         assert!(err.contains("yanked and skipped: 1.4.0"), "{err}");
         assert!(err.contains("available are 1.2.0"), "{err}");
+        assert!(err.contains("`=1.4.0`"), "{err}");
+    }
+
+    #[test]
+    fn an_exact_pin_still_gets_a_yanked_version() {
+        let versions = [info("1.2.0", false), info("1.4.0", true)];
+        assert_eq!(pick(&versions, "=1.4.0").unwrap(), "1.4.0");
+        // `=1.4` is a range (1.4.x), not a pin.
+        assert!(pick(&versions, "=1.4").is_err());
+        assert!(is_exact_pin(&parse_requirement("=2.1.0-rc.1").unwrap()));
+        assert!(!is_exact_pin(&parse_requirement("=1, <2").unwrap()));
     }
 
     #[test]

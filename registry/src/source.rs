@@ -53,7 +53,7 @@ impl PackageSource {
         })
     }
 
-    /// The highest unyanked version matching `req`.
+    /// The highest unyanked version matching `req` (a yanked one only for an exact pin).
     pub async fn resolve(
         &self,
         name: &PackageName,

@@ -29,7 +29,8 @@ pub enum PluginCommand {
     /// given.
     Verify {
         file: PathBuf,
-        /// A trust store (JSON); without it only the package's own consistency is checked.
+        /// A trust store (`zemstvo trust export FILE` writes the region's); without it only
+        /// the package's own consistency is checked.
         #[arg(long, value_name = "FILE")]
         trust: Option<PathBuf>,
     },
@@ -61,7 +62,8 @@ pub enum PluginCommand {
         /// Where to write the package file.
         #[arg(short, long, value_name = "FILE")]
         out: PathBuf,
-        /// Verify the download against this trust store before writing it.
+        /// Verify the download against this trust store (`zemstvo trust export FILE`) before
+        /// writing it.
         #[arg(long, value_name = "FILE")]
         trust: Option<PathBuf>,
     },
@@ -109,6 +111,19 @@ pub async fn plugin(args: PluginArgs) -> Result<ExitCode, CliError> {
 
 fn input(e: impl std::fmt::Display) -> CliError {
     CliError::Input(e.to_string())
+}
+
+/// Reads a `--trust` file. A missing file is an error here (not an empty store that trusts
+/// nothing): the user meant a file, and a typo must not read as "untrusted".
+fn trust_file(path: &Path) -> Result<TrustStore, CliError> {
+    if !path.is_file() {
+        return Err(input(format!(
+            "there is no trust store at {}; write the region's with `zemstvo trust export {}`",
+            path.display(),
+            path.display()
+        )));
+    }
+    TrustStore::load(path).map_err(input)
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, CliError> {
@@ -175,7 +190,7 @@ fn verify(file: &Path, trust: Option<&Path>) -> Result<ExitCode, CliError> {
     let m = package.manifest();
     match trust {
         Some(path) => {
-            let store = TrustStore::load(path).map_err(input)?;
+            let store = trust_file(path)?;
             match store.verify(&package) {
                 Ok(v) => {
                     println!(
@@ -268,7 +283,7 @@ async fn fetch(
     trust: Option<&Path>,
 ) -> Result<ExitCode, CliError> {
     let spec: PackageSpec = spec.parse().map_err(input)?;
-    let trust = trust.map(TrustStore::load).transpose().map_err(input)?;
+    let trust = trust.map(trust_file).transpose()?;
     let source = PackageSource::open(source).map_err(input)?;
     let info = match source.resolve(&spec.name, &spec.req).await {
         Ok(info) => info,
@@ -290,6 +305,12 @@ async fn fetch(
         None => ", not verified (pass --trust FILE)".to_string(),
     };
     write_file(out, &bytes)?;
+    if info.yanked {
+        eprintln!(
+            "warning: {} {} is yanked; you get it because you pinned it exactly",
+            info.name, info.version
+        );
+    }
     println!(
         "fetched {} {} (matches {}) to {} ({}){checked}",
         info.name,

@@ -36,7 +36,7 @@ pub enum RegistryCommand {
         #[command(subcommand)]
         command: KeyCommand,
     },
-    /// Hide a version from resolution (it stays downloadable by exact version).
+    /// Hide a version from version ranges (an exact pin, `NAME@=X.Y.Z`, still gets it).
     Yank(YankArgs),
     /// Undo a yank.
     Unyank(YankArgs),
@@ -237,9 +237,9 @@ async fn yank(args: YankArgs, yanked: bool) -> Result<ExitCode, CliError> {
     {
         Ok(v) if yanked => {
             println!(
-                "yanked {} {}: resolution skips it; regions that have it keep it, and it stays \
-                 downloadable by exact version",
-                v.name, v.version
+                "yanked {} {}: version ranges skip it; regions that have it keep it, and an exact \
+                 pin (`{}@={}`) still fetches and installs it",
+                v.name, v.version, v.name, v.version
             );
             Ok(ExitCode::SUCCESS)
         }

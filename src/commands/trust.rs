@@ -43,6 +43,12 @@ pub enum TrustCommand {
     },
     /// Apply a vendor's key rotation statement (rotation.json, signed by old and new key).
     Rotate { statement: PathBuf },
+    /// Write the region's trust store (keys, scopes, revocations) to a file, for the `--trust`
+    /// options of `zemstvo plugin verify` and `zemstvo plugin fetch`.
+    Export {
+        /// Where to write it (JSON; replaced if it exists).
+        file: PathBuf,
+    },
 }
 
 fn input(e: impl std::fmt::Display) -> CliError {
@@ -142,6 +148,18 @@ pub async fn trust(args: TrustArgs) -> Result<ExitCode, CliError> {
             .await
             .map_err(|e| CliError::Refused(e.to_string()))?;
             println!("key {id} is revoked: packages it signed no longer install or run");
+        }
+        TrustCommand::Export { file } => {
+            let trust = host.trust_store().await.map_err(input)?;
+            trust.save(&file).map_err(input)?;
+            println!(
+                "wrote the region's trust store ({} key(s), {} revocation(s)) to {}; check a \
+                 package against it with `zemstvo plugin verify PACKAGE --trust {}`",
+                trust.keys().count(),
+                trust.revocations().count(),
+                file.display(),
+                file.display()
+            );
         }
         TrustCommand::Rotate { statement } => {
             let text = std::fs::read_to_string(&statement)

@@ -186,7 +186,7 @@ impl Client {
             .await
     }
 
-    /// The highest unyanked version matching `req`.
+    /// The highest unyanked version matching `req` (a yanked one only for an exact pin).
     pub async fn resolve(
         &self,
         name: &PackageName,

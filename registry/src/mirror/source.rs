@@ -63,7 +63,8 @@ impl DirectorySource {
         Ok(versions)
     }
 
-    /// The highest unyanked version matching `req`, as a registry would answer.
+    /// The highest unyanked version matching `req` (a yanked one only for an exact pin), as
+    /// a registry would answer.
     pub fn resolve(
         &self,
         name: &PackageName,

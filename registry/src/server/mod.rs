@@ -5,7 +5,7 @@
 //! |---|---|---|
 //! | `GET /api/v1/packages?q=TEXT` | anyone | search (all packages without `q`) |
 //! | `GET /api/v1/packages/{name}` | anyone | all versions, yanked ones marked |
-//! | `GET /api/v1/packages/{name}/resolve?req=^1.2` | anyone | highest unyanked match |
+//! | `GET /api/v1/packages/{name}/resolve?req=^1.2` | anyone | highest unyanked match (an exact `=x.y.z` pin also a yanked one) |
 //! | `GET /api/v1/packages/{name}/{version}` | anyone | one version |
 //! | `GET /api/v1/packages/{name}/{version}/download` | anyone | the package file |
 //! | `POST /api/v1/challenges` | anyone | a one-time publish challenge |
