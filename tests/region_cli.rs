@@ -213,3 +213,128 @@ fn an_administrator_trusts_installs_upgrades_and_rolls_back_through_the_binary()
     let history = stdout(&region(&["plugin", "history", "versioned-check"]));
     assert_eq!(history.lines().count(), 5, "{history}");
 }
+
+#[test]
+fn a_plugin_runs_when_triggered_and_a_refused_one_leaves_a_trace() {
+    let ws = Workspace::new();
+    let key = ws.new_key("vendor-key");
+    let package = pack_versioned(&ws, &key, "1.0.0");
+    let db = format!("sqlite://{}", ws.p("region.db"));
+    let region = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend(["--database", &db]);
+        ws.run(&all)
+    };
+    let out = region(&["serve", "--once"]);
+    assert_refused(&out, 2, "zemstvo region-init");
+    assert_success(&region(&[
+        "region-init",
+        "--id",
+        "lipetsk",
+        "--name",
+        "Липецкая область",
+    ]));
+
+    let out = region(&["serve", "--once"]);
+    assert_success(&out);
+    assert!(
+        stdout(&out).contains("nothing to do:\n  no plugin is installed"),
+        "{}",
+        stdout(&out)
+    );
+
+    let public = ws.p("vendor-key/public-key.json");
+    assert_success(&region(&["trust", "add", &public, "--vendor", VENDOR]));
+    assert_success(&region(&[
+        "plugin",
+        "install",
+        &package,
+        "--enable",
+        "--grant-declared",
+    ]));
+
+    // Installed and enabled without a schedule: the round says why it did nothing.
+    let out = region(&["serve", "--once"]);
+    assert_success(&out);
+    assert!(
+        stdout(&out).contains(
+            "versioned-check: no schedule; run it now with `zemstvo runs trigger versioned-check`"
+        ),
+        "{}",
+        stdout(&out)
+    );
+
+    // Run now.
+    let out = region(&["runs", "trigger", "versioned-check"]);
+    assert_success(&out);
+    assert!(
+        stdout(&out).contains("versioned-check: queued a run"),
+        "{}",
+        stdout(&out)
+    );
+    let again = region(&["runs", "trigger", "versioned-check"]);
+    assert!(
+        stdout(&again).contains("already queued"),
+        "{}",
+        stdout(&again)
+    );
+    let out = region(&["serve", "--once"]);
+    assert_success(&out);
+    assert!(
+        stdout(&out)
+            .contains("ran versioned-check 1.0.0 (manual, run versioned-check-q1a1): succeeded"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(!stdout(&out).contains("nothing to do"), "{}", stdout(&out));
+
+    // An eligibility rule or an unknown plugin is refused, and nothing is queued.
+    let out = region(&["runs", "trigger", "no-such-plugin"]);
+    assert_refused(&out, 1, "refused: no plugin `no-such-plugin` is installed");
+
+    // The signer's key is revoked while a run waits: the run is recorded as refused, the
+    // plugin's state says why, and enabling it warns.
+    assert_success(&region(&["runs", "trigger", "versioned-check"]));
+    let key_id = zemstvo_registry::key_files::read_public_key(std::path::Path::new(&public))
+        .unwrap()
+        .key_id()
+        .to_string();
+    assert_success(&region(&[
+        "trust",
+        "revoke",
+        &key_id,
+        "--reason",
+        "laptop lost",
+    ]));
+    let out = region(&["serve", "--once"]);
+    assert_success(&out);
+    assert!(
+        stdout(&out).contains("ran versioned-check 1.0.0 (manual, run versioned-check-q2a1): failed: refused: versioned-check 1.0.0 no longer verifies"),
+        "{}",
+        stdout(&out)
+    );
+    let runs = stdout(&region(&["runs"]));
+    assert!(
+        runs.contains("failed") && runs.contains("revoked key"),
+        "{runs}"
+    );
+    let list = stdout(&region(&["plugin", "list"]));
+    assert!(
+        list.contains("versioned-check              1.0.0     REFUSED"),
+        "{list}"
+    );
+    assert!(
+        list.contains("cannot run (enabled): versioned-check 1.0.0 no longer verifies"),
+        "{list}"
+    );
+    assert!(list.contains("laptop lost"), "{list}");
+    let out = region(&["plugin", "enable", "versioned-check"]);
+    assert_success(&out);
+    assert!(
+        stderr(&out).contains("cannot run until this is fixed"),
+        "{}",
+        stderr(&out)
+    );
+    let out = region(&["runs", "trigger", "versioned-check"]);
+    assert_refused(&out, 1, "revoked key");
+}

@@ -127,6 +127,10 @@ pub enum FailureReason {
     InvalidResult { message: String },
     #[error("the host could not run the plugin: {message}")]
     Host { message: String },
+    /// The region would not load the installed plugin: its package no longer verifies (a
+    /// revoked or untrusted key, a changed byte), or it is unsigned where that is not allowed.
+    #[error("refused: {message}")]
+    Refused { message: String },
 }
 
 mod duration_us {

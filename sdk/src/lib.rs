@@ -37,9 +37,10 @@
 //! export_deviation_check!(LateAnswers);
 //! ```
 //!
-//! The crate is a `cdylib` built with `cargo build --target wasm32-wasip2`. Its tests use
-//! [`testing`] (off wasm only) to run that very component in the real host against fixture
-//! data, from plain `cargo test`.
+//! The crate is a `cdylib` built for `wasm32-wasip2` by `zemstvo plugin build` (which prints
+//! the component's path). Its tests use [`testing`] (off wasm only) to build and run that very
+//! component — same profile, same file — in the real host against fixture data, from plain
+//! `cargo test`; `zemstvo plugin pack` packs the same bytes.
 //!
 //! ## Four kinds of plugin
 //!

@@ -1,7 +1,8 @@
 //! Test your plugin from `cargo test`, as it will run in a region.
 //!
 //! [`plugin_under_test!`](crate::plugin_under_test) builds *this crate* for `wasm32-wasip2`
-//! (the same profile the region installs), loads the component into the real host runtime —
+//! with `zemstvo_plugin_builder` — the same profile, target and directory as `zemstvo plugin
+//! build`, so the component tested is the one packed — loads it into the real host runtime —
 //! sandbox, limits, grants and all — and runs it against fixture data:
 //!
 //! ```ignore
@@ -107,6 +108,13 @@ impl PluginUnderTest {
             }
         };
         let plugin = Self::load_file(&wasm).unwrap_or_else(|e| panic!("{}: {e}", wasm.display()));
+        // Which bytes the tests ran, for `cargo test -- --nocapture`: `zemstvo plugin build`
+        // prints the same path and `zemstvo plugin pack` packs the same hash.
+        eprintln!(
+            "zemstvo: testing {} (component sha256 {})",
+            wasm.display(),
+            plugin.sha256
+        );
         loaded.insert(crate_dir.clone(), plugin.clone());
         PluginUnderTest { plugin, crate_dir }
     }

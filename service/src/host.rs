@@ -11,7 +11,7 @@ use zemstvo_host::capabilities::config::ParameterSpec;
 use zemstvo_host::capabilities::data::RegionData;
 use zemstvo_host::local::LocalRun;
 use zemstvo_host::metadata::PluginMetadata;
-use zemstvo_host::report::{FailureReason, RunOutputs, RunReport, RunStatus};
+use zemstvo_host::report::{FailureReason, PluginRef, RunOutputs, RunReport, RunStatus};
 use zemstvo_host::{LoadedPlugin, PluginKind, RunInput, Runtime};
 use zemstvo_outbox::delivery::{DeliveryStats, NotificationWorker};
 use zemstvo_outbox::render::render;
@@ -25,6 +25,7 @@ use zemstvo_store::plugins::{Installation, StoredPackage};
 use zemstvo_store::runs::{CommitSummary, QueuedRun, RunCommit};
 use zemstvo_store::{Store, StoreError};
 
+use crate::round::RoundReport;
 use crate::schedule::due_occurrence;
 use crate::settings::{HostSettings, SmevSettings};
 
@@ -33,7 +34,10 @@ use crate::settings::{HostSettings, SmevSettings};
 pub enum ServiceError {
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("the database holds no region yet; create one (e.g. `zemstvo demo`) before serving it")]
+    #[error(
+        "the database holds no region yet; create it with `zemstvo region-init --id ID --name \
+         NAME` (or generate the demo region with `zemstvo demo`)"
+    )]
     NoRegion,
     #[error("{0}")]
     Settings(String),
@@ -278,11 +282,7 @@ impl RegionHost {
             parameters,
         } = match self.prepare_plugin(&queued.plugin).await {
             Ok(ready) => ready,
-            Err(why) => {
-                tracing::warn!(plugin = %queued.plugin, "run abandoned: {why}");
-                self.store.abandon_run(&queued, host, &why).await?;
-                return Ok(None);
-            }
+            Err(why) => return self.refuse_run(queued, why).await.map(Some),
         };
         tracing::info!(plugin = %queued.plugin, run = %queued.run_id(), "run started");
         let started_at = now();
@@ -336,6 +336,91 @@ impl RegionHost {
             report,
             committed,
         }))
+    }
+
+    /// A claimed run whose plugin cannot run. If it is still installed and enabled, the
+    /// refusal is recorded as a failed run with the reason — `zemstvo runs` and the plugin's
+    /// state show it; if an administrator disabled or removed it meanwhile, the run is only
+    /// abandoned (with the reason in the audit log).
+    async fn refuse_run(&self, queued: QueuedRun, why: String) -> Result<RunOutcome, ServiceError> {
+        let host = self.settings.host_id.as_str();
+        tracing::warn!(plugin = %queued.plugin, "run refused: {why}");
+        let installed = self
+            .store
+            .installation(&queued.plugin)
+            .await?
+            .filter(|i| i.enabled);
+        let package = match &installed {
+            Some(i) => self.store.package(&i.sha256).await?,
+            None => None,
+        };
+        let report = RunReport {
+            run_id: queued.run_id(),
+            region: self.region.region().to_string(),
+            plugin: PluginRef {
+                name: queued.plugin.clone(),
+                version: installed
+                    .as_ref()
+                    .map(|i| i.version.clone())
+                    .unwrap_or_default(),
+                kind: installed
+                    .as_ref()
+                    .and_then(|i| i.kind.parse::<PluginKind>().ok())
+                    .unwrap_or(PluginKind::DeviationCheck),
+                sha256: installed
+                    .as_ref()
+                    .map(|i| i.sha256.clone())
+                    .unwrap_or_default(),
+            },
+            logical_time: queued.logical_time,
+            status: RunStatus::Failed {
+                reason: FailureReason::Refused {
+                    message: why.clone(),
+                },
+            },
+            duration: std::time::Duration::ZERO,
+            peak_memory: 0,
+            outputs: RunOutputs::default(),
+            stdout: String::new(),
+            stderr: String::new(),
+        };
+        let committed = match (&installed, &package) {
+            (Some(_), Some(package)) => {
+                let grants = self.store.grants(&queued.plugin).await?;
+                let commit = self
+                    .store
+                    .commit_run(RunCommit {
+                        report: &report,
+                        queued: Some(&queued),
+                        cause: &queued.cause,
+                        host,
+                        started_at: now(),
+                        grants: &grants,
+                        config: &Default::default(),
+                        signer: package.signer.as_deref(),
+                        notifications: Vec::new(),
+                        case: None,
+                    })
+                    .await;
+                match commit {
+                    Ok(summary) => Some(summary),
+                    Err(StoreError::Conflict(why)) => {
+                        tracing::warn!("{why}");
+                        None
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            _ => {
+                self.store.abandon_run(&queued, host, &why).await?;
+                None
+            }
+        };
+        Ok(RunOutcome {
+            queued,
+            report,
+            committed,
+        })
     }
 
     /// Runs queued runs until none is due.
@@ -402,6 +487,35 @@ impl RegionHost {
     /// unsigned one only where development installs are allowed. Returns the plugin and its
     /// signer.
     async fn load(&self, sha256: &str) -> Result<(LoadedPlugin, Option<String>), String> {
+        let (component, signer) = self.verified_component(sha256).await?;
+        if let Some(p) = self.loaded.lock().await.get(sha256) {
+            return Ok((p.clone(), signer));
+        }
+        let plugin = self
+            .runtime
+            .load(&component)
+            .await
+            .map_err(|e| e.to_string())?;
+        self.loaded
+            .lock()
+            .await
+            .insert(sha256.to_string(), plugin.clone());
+        Ok((plugin, signer))
+    }
+
+    /// Why the installed plugin `name` would be refused at load — its package no longer
+    /// verifies against the trust store, or it is unsigned where that is not allowed — or
+    /// `None` if it would load (or is not installed). What `zemstvo plugin list` shows as its
+    /// state; checks signatures and hashes only, compiles nothing.
+    pub async fn refusal(&self, name: &str) -> Result<Option<String>, ServiceError> {
+        let Some(installation) = self.store.installation(name).await? else {
+            return Ok(None);
+        };
+        Ok(self.verified_component(&installation.sha256).await.err())
+    }
+
+    /// The installed component with this hash, verified again, and its signer.
+    async fn verified_component(&self, sha256: &str) -> Result<(Vec<u8>, Option<String>), String> {
         let package = self
             .store
             .package(sha256)
@@ -435,19 +549,7 @@ impl RegionHost {
                 package.name, package.version
             ));
         }
-        if let Some(p) = self.loaded.lock().await.get(sha256) {
-            return Ok((p.clone(), package.signer));
-        }
-        let plugin = self
-            .runtime
-            .load(&component)
-            .await
-            .map_err(|e| e.to_string())?;
-        self.loaded
-            .lock()
-            .await
-            .insert(sha256.to_string(), plugin.clone());
-        Ok((plugin, package.signer))
+        Ok((component, package.signer))
     }
 
     /// Renders a successful run's notifications for the outbox.
@@ -518,14 +620,15 @@ impl RegionHost {
         }
     }
 
-    /// One round of work.
-    pub async fn tick(&self) -> Result<(), ServiceError> {
-        self.enqueue_scheduled(now()).await?;
-        self.drain_queue().await?;
-        self.decide_applications(200).await?;
-        self.smev_once().await?;
-        self.deliver_once().await?;
-        Ok(())
+    /// One round of work, and what it did.
+    pub async fn tick(&self) -> Result<RoundReport, ServiceError> {
+        Ok(RoundReport {
+            scheduled: self.enqueue_scheduled(now()).await?,
+            runs: self.drain_queue().await?,
+            decisions: self.decide_applications(200).await?,
+            smev: self.smev_once().await?,
+            deliveries: self.deliver_once().await?,
+        })
     }
 }
 
@@ -544,7 +647,7 @@ fn fail(report: &mut RunReport, why: String) {
     };
 }
 
-fn now() -> i64 {
+pub(crate) fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)

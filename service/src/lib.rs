@@ -11,14 +11,18 @@ mod decide;
 mod host;
 pub mod install;
 pub mod parameters;
+mod round;
 mod schedule;
 pub mod settings;
+mod trigger;
 
 pub use decide::{DecisionOutcome, MEASURES_KEY};
 pub use host::{RegionHost, RunOutcome, ServiceError};
 pub use install::{InstallAction, InstallError, InstallOptions, InstallOutcome};
 pub use parameters::{ParameterError, ParameterHistory};
-pub use schedule::{DEFAULT_SCHEDULE, check_schedule, due_occurrence};
+pub use round::{IdleReason, RoundReport};
+pub use schedule::{DEFAULT_SCHEDULE, check_schedule, due_occurrence, next_occurrence};
 pub use settings::{HostSettings, SmevSettings};
 /// What a round of SMEV sending and answering did (returned by [`RegionHost::smev_once`]).
 pub use zemstvo_outbox::smev::SmevStats;
+pub use zemstvo_store::runs::TriggeredRun;

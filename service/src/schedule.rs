@@ -29,6 +29,19 @@ pub fn due_occurrence(schedule: &str, now: i64) -> Result<Option<i64>, String> {
         .map(|t| t.timestamp()))
 }
 
+/// The first occurrence of `schedule` after `now`, if the schedule parses and has one.
+pub fn next_occurrence(schedule: &str, now: i64) -> Result<Option<i64>, String> {
+    let cron = Cron::from_str(schedule)
+        .map_err(|e| format!("schedule `{schedule}` is not a cron expression: {e}"))?;
+    let Some(now) = DateTime::<Utc>::from_timestamp(now, 0) else {
+        return Ok(None);
+    };
+    Ok(cron
+        .find_next_occurrence(&now, false)
+        .ok()
+        .map(|t| t.timestamp()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -46,6 +59,16 @@ mod tests {
         assert_eq!(
             due_occurrence(DEFAULT_SCHEDULE, sunday_noon).unwrap(),
             Some(1_795_154_400)
+        );
+    }
+
+    #[test]
+    fn the_next_morning_check_is_on_the_next_workday() {
+        // Sunday noon: the next one is Monday 06:00.
+        let sunday_noon = 1_795_348_800;
+        assert_eq!(
+            next_occurrence(DEFAULT_SCHEDULE, sunday_noon).unwrap(),
+            Some(1_795_413_600)
         );
     }
 

@@ -125,26 +125,45 @@ async fn tampered_component(db: TestDatabase) {
         .await
         .unwrap();
     let fresh = host(&store, "fresh").await;
+    let outcome = fresh
+        .run_next()
+        .await
+        .unwrap()
+        .expect("the refused run is an outcome of the round");
+    let failure = outcome.report.failure().expect("it failed").to_string();
     assert!(
-        fresh.run_next().await.unwrap().is_none(),
-        "the run does not start"
+        failure.starts_with("refused: ") && failure.contains("a byte changed after signing"),
+        "{failure}"
     );
-    let log = store.audit_log(Some(REFERENCE), 5).await.unwrap();
-    let abandoned = log
-        .iter()
-        .find(|e| e.action == "run-abandoned")
-        .expect("the refusal is in the audit log");
+    assert!(outcome.report.outputs.tasks.is_empty(), "nothing ran");
+    let runs = store.recent_runs(None, 5).await.unwrap();
+    assert_eq!(runs.len(), 1, "the refusal is in the run history: {runs:?}");
+    assert_eq!(runs[0].status, "failed");
     assert!(
-        abandoned.details["reason"]
-            .as_str()
+        runs[0]
+            .failure
+            .as_deref()
+            .is_some_and(|f| f.contains("a byte changed after signing")),
+        "{runs:?}"
+    );
+    assert_eq!(
+        store.run_queue().await.unwrap(),
+        vec![(REFERENCE.to_string(), "failed".to_string(), 1)],
+        "a refused run is not retried"
+    );
+    assert_eq!(
+        fresh
+            .refusal(REFERENCE)
+            .await
             .unwrap()
-            .contains("a byte changed after signing"),
-        "{abandoned:?}"
+            .as_deref()
+            .map(|r| r.contains("a byte changed")),
+        Some(true),
+        "the plugin's state says why"
     );
-    assert!(store.recent_runs(None, 5).await.unwrap().is_empty());
 }
 on_both_databases!(
-    a_component_changed_in_the_store_is_refused_at_the_next_load,
+    a_component_changed_in_the_store_is_refused_at_load_and_recorded_as_a_failed_run,
     tampered_component
 );
 

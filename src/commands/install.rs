@@ -171,6 +171,13 @@ pub(crate) async fn region_host(database: &DatabaseArgs) -> Result<RegionHost, C
         .map_err(|e| CliError::Input(e.to_string()))
 }
 
+/// Who the audit log says did it: `cli:USER`.
+pub(crate) fn actor() -> String {
+    std::env::var("USER")
+        .map(|u| format!("cli:{u}"))
+        .unwrap_or_else(|_| "cli".into())
+}
+
 fn report(o: &InstallOutcome) {
     let from = match (&o.previous, &o.action) {
         (Some(p), a) if p != &o.version && a.to_string() != "installed" => format!(" (was {p})"),
@@ -196,9 +203,7 @@ fn report(o: &InstallOutcome) {
 pub async fn run(command: RegionPluginCommand) -> Result<ExitCode, CliError> {
     let host = region_host(command.database()).await?;
     let store = host.store().clone();
-    let actor = std::env::var("USER")
-        .map(|u| format!("cli:{u}"))
-        .unwrap_or_else(|_| "cli".into());
+    let actor = actor();
     let options = |enable, grant_declared, allow_downgrade| InstallOptions {
         enable,
         grant_declared,
@@ -292,14 +297,26 @@ pub async fn run(command: RegionPluginCommand) -> Result<ExitCode, CliError> {
                     .map_err(failed)?
                     .and_then(|p| p.signer)
                     .unwrap_or_else(|| "UNSIGNED".into());
+                let refusal = host.refusal(&i.name).await.map_err(failed)?;
+                let state = match (&refusal, i.enabled) {
+                    (Some(_), _) => "REFUSED",
+                    (None, true) => "enabled",
+                    (None, false) => "disabled",
+                };
                 println!(
                     "{:<28} {:<9} {:<8}{} signer {signer}  schedule {}",
                     i.name,
                     i.version,
-                    if i.enabled { "enabled" } else { "disabled" },
+                    state,
                     if i.pinned { " pinned" } else { "" },
                     i.schedule.as_deref().unwrap_or("-")
                 );
+                if let Some(why) = refusal {
+                    println!(
+                        "    cannot run ({}): {why}",
+                        if i.enabled { "enabled" } else { "disabled" }
+                    );
+                }
             }
         }
         RegionPluginCommand::History { name, .. } => {
@@ -338,6 +355,9 @@ pub async fn run(command: RegionPluginCommand) -> Result<ExitCode, CliError> {
                 .await
                 .map_err(failed)?;
             println!("{name} is enabled");
+            if let Some(why) = host.refusal(&name).await.map_err(failed)? {
+                eprintln!("warning: {name} cannot run until this is fixed: {why}");
+            }
         }
         RegionPluginCommand::Disable { name, .. } => {
             store

@@ -1,5 +1,6 @@
-//! `zemstvo plugin`: what a vendor does with a built plugin — pack and sign it, check the
-//! package, publish it — and finding and fetching packages from a registry or a mirror.
+//! `zemstvo plugin`: what a vendor does with a plugin — create the crate (`new.rs`), build it
+//! as its tests do (`build.rs`), pack and sign it, check the package, publish it — and
+//! finding and fetching packages from a registry or a mirror.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -23,7 +24,10 @@ pub struct PluginArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum PluginCommand {
-    /// Pack a built plugin and sign its manifest: one package file for the registry.
+    /// Build a plugin crate exactly as its `cargo test` does and print the component's path.
+    Build(super::build::BuildArgs),
+    /// Pack a plugin (a crate directory, built as `cargo test` builds it, or a component
+    /// file) and sign its manifest: one package file for the registry.
     Pack(PackArgs),
     /// Check a package file: its component hash and signatures, against a trust store if
     /// given.
@@ -73,7 +77,8 @@ pub enum PluginCommand {
 
 #[derive(Debug, Args)]
 pub struct PackArgs {
-    /// The plugin: a component built for wasm32-wasip2.
+    /// The plugin: its crate's directory (built first, as `cargo test` builds it), or a
+    /// component file built for wasm32-wasip2.
     pub plugin: PathBuf,
     /// Your signing-key.json (repeat to co-sign, e.g. with old and new key while rotating).
     #[arg(long = "key", value_name = "FILE", required = true)]
@@ -91,6 +96,7 @@ pub struct PackArgs {
 
 pub async fn plugin(args: PluginArgs) -> Result<ExitCode, CliError> {
     match args.command {
+        PluginCommand::Build(args) => super::build::build(args).await,
         PluginCommand::Pack(args) => pack(args).await,
         PluginCommand::Region(command) => super::install::run(command).await,
         PluginCommand::Verify { file, trust } => verify(&file, trust.as_deref()),
@@ -156,11 +162,21 @@ async fn pack(args: PackArgs) -> Result<ExitCode, CliError> {
         .iter()
         .map(|k| read_secret_key(k).map_err(input))
         .collect::<Result<Vec<SecretKey>, _>>()?;
+    let component_path = if args.plugin.is_dir() {
+        let built = super::build::build_crate(&args.plugin)?;
+        eprintln!(
+            "packing {} — the component `cargo test` runs",
+            built.path.display()
+        );
+        built.path
+    } else {
+        args.plugin.clone()
+    };
     let runtime = super::runtime()?;
-    let component = read(&args.plugin)?;
-    let plugin = super::load_file(&runtime, &args.plugin).await?;
+    let component = read(&component_path)?;
+    let plugin = super::load_file(&runtime, &component_path).await?;
     let manifest = Manifest::from_plugin(&plugin, &component, vendor, min_host_version)
-        .map_err(|e| input(format!("{}: {e}", args.plugin.display())))?;
+        .map_err(|e| input(format!("{}: {e}", component_path.display())))?;
     let key_refs: Vec<&SecretKey> = keys.iter().collect();
     let package = Package::sign(manifest, component, &key_refs).map_err(input)?;
     let bytes = package.to_bytes();

@@ -3,23 +3,40 @@
 
 use std::process::ExitCode;
 
-use clap::Args;
+use clap::{Args, Subcommand};
 
 use super::DatabaseArgs;
 use crate::cli::CliError;
 use crate::print;
 
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct RunsArgs {
     #[command(flatten)]
     pub database: DatabaseArgs,
+    /// Runs of this plugin only.
     #[arg(long)]
     pub plugin: Option<String>,
     #[arg(long, default_value_t = 20)]
     pub limit: u32,
+    #[command(subcommand)]
+    pub command: Option<RunsCommand>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RunsCommand {
+    /// Queue a run of an installed plugin now; the next round of `zemstvo serve` (or
+    /// `zemstvo serve --once`) runs it at once, whatever its schedule.
+    Trigger {
+        /// The installed plugin.
+        plugin: String,
+    },
 }
 
 pub async fn runs(args: RunsArgs) -> Result<ExitCode, CliError> {
+    if let Some(RunsCommand::Trigger { plugin }) = &args.command {
+        return trigger(&args.database, plugin).await;
+    }
     let store = args.database.open().await?;
     let runs = store
         .recent_runs(args.plugin.as_deref(), args.limit)
@@ -38,6 +55,31 @@ pub async fn runs(args: RunsArgs) -> Result<ExitCode, CliError> {
         );
     }
     println!("{} run(s)", runs.len());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `zemstvo runs trigger PLUGIN`: the service queues the run; a host runs it.
+async fn trigger(database: &DatabaseArgs, plugin: &str) -> Result<ExitCode, CliError> {
+    let host = super::install::region_host(database).await?;
+    let actor = super::install::actor();
+    let run = host
+        .trigger_run(plugin, &actor)
+        .await
+        .map_err(|e| match e {
+            zemstvo_service::ServiceError::Plugin(why) => CliError::Refused(why),
+            other => CliError::Input(other.to_string()),
+        })?;
+    let what = if run.already_queued {
+        "a run of it was already queued"
+    } else {
+        "queued a run"
+    };
+    println!(
+        "{plugin}: {what} (queue item {}, logical time {}); `zemstvo serve` runs it at once, or \
+         run it now with `zemstvo serve --once`",
+        run.queue_id,
+        print::timestamp(run.logical_time)
+    );
     Ok(ExitCode::SUCCESS)
 }
 

@@ -5,7 +5,9 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Args;
-use zemstvo_service::{HostSettings, RegionHost};
+use zemstvo_host::eligibility::{Outcome, Verdict};
+use zemstvo_host::report::RunStatus;
+use zemstvo_service::{HostSettings, RegionHost, RoundReport};
 
 use super::DatabaseArgs;
 use crate::cli::CliError;
@@ -19,7 +21,8 @@ pub struct ServeArgs {
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
-    /// Do one round of work (due runs, deliveries, answers) and exit.
+    /// Do one round of work (due and queued runs, decisions, deliveries, answers), print what
+    /// it did — or why there was nothing to do — and exit.
     #[arg(long)]
     pub once: bool,
 
@@ -41,9 +44,24 @@ pub async fn serve(args: ServeArgs) -> Result<ExitCode, CliError> {
         .await
         .map_err(|e| CliError::Input(e.to_string()))?;
     if args.once {
-        host.tick()
+        let round = host
+            .tick()
             .await
             .map_err(|e| CliError::Input(e.to_string()))?;
+        print_round(&round);
+        if round.is_idle() {
+            let reasons = host
+                .idle_reasons()
+                .await
+                .map_err(|e| CliError::Input(e.to_string()))?;
+            println!("nothing to do:");
+            for r in reasons {
+                match r.plugin {
+                    Some(plugin) => println!("  {plugin}: {}", r.reason),
+                    None => println!("  {}", r.reason),
+                }
+            }
+        }
         return Ok(ExitCode::SUCCESS);
     }
     eprintln!(
@@ -57,4 +75,66 @@ pub async fn serve(args: ServeArgs) -> Result<ExitCode, CliError> {
     .await
     .map_err(|e| CliError::Input(e.to_string()))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// What one round did, a line per kind of work that happened.
+fn print_round(round: &RoundReport) {
+    if round.scheduled > 0 {
+        println!("queued {} scheduled run(s) that fell due", round.scheduled);
+    }
+    for outcome in &round.runs {
+        let r = &outcome.report;
+        let what = match (&r.status, &outcome.committed) {
+            (RunStatus::Succeeded { summary }, Some(c)) => format!(
+                "succeeded: {}; tasks +{} (={}), notifications +{}, SMEV requests +{}",
+                summary.message,
+                c.tasks_created,
+                c.tasks_existing,
+                c.notifications_queued,
+                c.smev_queued
+            ),
+            (RunStatus::Succeeded { summary }, None) => format!(
+                "succeeded ({}) but another host took the run over; nothing was kept",
+                summary.message
+            ),
+            (RunStatus::Failed { reason }, _) => format!("failed: {reason}"),
+        };
+        println!(
+            "ran {} {} ({}, run {}): {what}",
+            r.plugin.name, r.plugin.version, outcome.queued.cause, r.run_id
+        );
+    }
+    if !round.decisions.is_empty() {
+        let (mut approved, mut denied, mut waiting, mut failed) = (0, 0, 0, 0);
+        for d in &round.decisions {
+            match (&d.report.status, &d.report.outputs.eligibility) {
+                (RunStatus::Failed { .. }, _) | (_, None) => failed += 1,
+                (_, Some(Outcome::Need { .. })) => waiting += 1,
+                (_, Some(Outcome::Decided { decision })) => match decision.verdict {
+                    Verdict::Approve { .. } => approved += 1,
+                    Verdict::Deny { .. } => denied += 1,
+                },
+            }
+        }
+        println!(
+            "decided {} application call(s): {approved} approved, {denied} denied, {waiting} \
+             waiting for SMEV answers, {failed} failed (see `zemstvo cases list`)",
+            round.decisions.len()
+        );
+    }
+    let s = &round.smev;
+    if s.sent + s.send_retried + s.send_failed + s.applied + s.duplicates + s.unmatched > 0 {
+        println!(
+            "SMEV: {} request(s) sent ({} to retry, {} failed), {} answer(s) applied ({} \
+             duplicate, {} unmatched)",
+            s.sent, s.send_retried, s.send_failed, s.applied, s.duplicates, s.unmatched
+        );
+    }
+    let d = &round.deliveries;
+    if d.sent + d.retried + d.failed + d.cancelled > 0 {
+        println!(
+            "notifications: {} sent, {} to retry, {} failed, {} cancelled",
+            d.sent, d.retried, d.failed, d.cancelled
+        );
+    }
 }

@@ -403,8 +403,9 @@ impl Store {
         )
     }
 
-    /// Tells the other hosts sharing a PostgreSQL database that `plugin` changed.
-    async fn notify_change(
+    /// Tells the other hosts sharing a PostgreSQL database that `plugin` changed (or has a
+    /// run waiting).
+    pub(crate) async fn notify_change(
         &self,
         tx: &mut Transaction<'static, Any>,
         plugin: &str,

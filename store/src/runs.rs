@@ -33,6 +33,21 @@ impl QueuedRun {
     }
 }
 
+/// The cause of a run someone asked for by hand.
+pub const MANUAL_CAUSE: &str = "manual";
+
+/// A run queued by hand, waiting for a host.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TriggeredRun {
+    /// The queue item.
+    pub queue_id: i64,
+    pub plugin: String,
+    /// The run's logical time: when it was asked for.
+    pub logical_time: i64,
+    /// A manual run of the plugin was already waiting; nothing new was queued.
+    pub already_queued: bool,
+}
+
 impl Store {
     /// Queues a run of `plugin` at `logical_time`, due at `due_at`. A run already queued for
     /// the same plugin, cause and time is not queued twice; returns whether it was new.
@@ -56,6 +71,71 @@ impl Store {
         .await?
         .rows_affected();
         Ok(inserted == 1)
+    }
+
+    /// Queues a run of `plugin` asked for by `actor` (`zemstvo runs trigger`, the API's "run
+    /// now"), due at once with logical time `at`, and wakes the hosts listening on PostgreSQL.
+    /// A manual run of the plugin still waiting (or running) is not queued twice: it is
+    /// returned with `already_queued` set. The audit log names who asked.
+    pub async fn trigger_run(
+        &self,
+        plugin: &str,
+        actor: &str,
+        at: i64,
+    ) -> Result<TriggeredRun, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let waiting: Option<(i64, i64)> = sqlx::query_as(
+            "SELECT id, logical_time FROM run_queue WHERE plugin = $1 AND cause = $2 \
+             AND status IN ('queued', 'running') ORDER BY id LIMIT 1",
+        )
+        .bind(plugin.to_string())
+        .bind(MANUAL_CAUSE)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some((queue_id, logical_time)) = waiting {
+            return Ok(TriggeredRun {
+                queue_id,
+                plugin: plugin.to_string(),
+                logical_time,
+                already_queued: true,
+            });
+        }
+        // Two triggers within one second are two runs: the later one's logical time moves on
+        // by a second, since a queue item is keyed by plugin, cause and logical time.
+        let (latest,): (Option<i64>,) = sqlx::query_as(
+            "SELECT MAX(logical_time) FROM run_queue WHERE plugin = $1 AND cause = $2",
+        )
+        .bind(plugin.to_string())
+        .bind(MANUAL_CAUSE)
+        .fetch_one(&mut *tx)
+        .await?;
+        let logical_time = latest.map_or(at, |l| at.max(l + 1));
+        let (queue_id,): (i64,) = sqlx::query_as(
+            "INSERT INTO run_queue (plugin, cause, due_at, logical_time, status, attempts, created_at) \
+             VALUES ($1, $2, $3, $3, 'queued', 0, $4) RETURNING id",
+        )
+        .bind(plugin.to_string())
+        .bind(MANUAL_CAUSE)
+        .bind(logical_time)
+        .bind(now())
+        .fetch_one(&mut *tx)
+        .await?;
+        audit::record(
+            &mut *tx,
+            actor,
+            "run-triggered",
+            plugin,
+            serde_json::json!({ "queue_id": queue_id, "logical_time": logical_time }),
+        )
+        .await?;
+        self.notify_change(&mut tx, plugin).await?;
+        tx.commit().await?;
+        Ok(TriggeredRun {
+            queue_id,
+            plugin: plugin.to_string(),
+            logical_time,
+            already_queued: false,
+        })
     }
 
     /// Claims the next due run for `host` for `lease`: a queued run, or one whose previous

@@ -274,21 +274,6 @@ impl Store {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::TaskStatus::*;
-
-    #[test]
-    fn done_and_rejected_are_final() {
-        assert!(New.may_become(InProgress));
-        assert!(InProgress.may_become(Done));
-        assert!(InProgress.may_become(Rejected));
-        assert!(!Done.may_become(InProgress));
-        assert!(!Rejected.may_become(Done));
-        assert!(!InProgress.may_become(New));
-    }
-}
-
 impl Store {
     /// The full names of these employees, by id (ids with no employee are absent): what the
     /// cabinet and `zemstvo tasks` show instead of bare ids.
@@ -315,5 +300,20 @@ impl Store {
             }
         }
         Ok(names)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TaskStatus::*;
+
+    #[test]
+    fn done_and_rejected_are_final() {
+        assert!(New.may_become(InProgress));
+        assert!(InProgress.may_become(Done));
+        assert!(InProgress.may_become(Rejected));
+        assert!(!Done.may_become(InProgress));
+        assert!(!Rejected.may_become(Done));
+        assert!(!InProgress.may_become(New));
     }
 }

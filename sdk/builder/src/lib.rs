@@ -61,7 +61,8 @@ impl fmt::Display for BuildError {
             BuildError::MissingTarget(why) => write!(
                 f,
                 "the {TARGET} target is not installed and could not be added ({why}); run \
-                 `rustup target add {TARGET}`, or offline `../shared/toolchains/ensure-wasm32-wasip2`"
+                 `rustup target add {TARGET}` (offline, install the target's standard library \
+                 from your toolchain's distribution)"
             ),
             BuildError::Spawn(e) => write!(f, "could not start cargo to build plugins: {e}"),
             BuildError::Failed { status, stderr } => {
@@ -70,9 +71,12 @@ impl fmt::Display for BuildError {
                     "building plugins for {TARGET} failed ({status}):\n{stderr}"
                 )
             }
-            BuildError::MissingOutput(p) => {
-                write!(f, "cargo succeeded but {} is missing", p.display())
-            }
+            BuildError::MissingOutput(p) => write!(
+                f,
+                "cargo succeeded but {} is missing: a plugin crate is a component, so its \
+                 Cargo.toml needs `[lib] crate-type = [\"cdylib\"]`",
+                p.display()
+            ),
         }
     }
 }
@@ -129,8 +133,15 @@ pub fn target_dir_near(anchor: &Path) -> PathBuf {
     anchor
         .ancestors()
         .find(|dir| dir.join("CACHEDIR.TAG").is_file())
-        .map(|target| target.join("zemstvo-wasm"))
-        .unwrap_or_else(|| std::env::temp_dir().join("zemstvo-wasm"))
+        .map(plugin_target_dir)
+        .unwrap_or_else(|| plugin_target_dir(&std::env::temp_dir()))
+}
+
+/// The directory plugin builds go to inside a cargo target directory (`cargo metadata`'s
+/// `target_directory`): where the harness of a crate whose tests build there puts them, so
+/// that `zemstvo plugin build` finds the very component `cargo test` ran.
+pub fn plugin_target_dir(cargo_target_dir: &Path) -> PathBuf {
+    cargo_target_dir.join("zemstvo-wasm")
 }
 
 /// Where cargo puts the component of `package` built into `target_dir`.
@@ -148,35 +159,65 @@ pub fn build(
     packages: &[&str],
     target_dir: &Path,
 ) -> Result<Vec<PathBuf>, BuildError> {
+    build_as(manifest_path, packages, target_dir, Progress::Quiet)
+}
+
+/// What the person waiting sees of cargo's work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    /// Cargo's output is kept and shown only if the build fails (tests, build scripts).
+    Quiet,
+    /// Cargo's progress goes to this process's stderr as it happens (`zemstvo plugin build`).
+    Shown,
+}
+
+/// [`build`], showing cargo's progress or not. Same profile, flags and directories either way:
+/// the bytes do not depend on who asked.
+pub fn build_as(
+    manifest_path: &Path,
+    packages: &[&str],
+    target_dir: &Path,
+    progress: Progress,
+) -> Result<Vec<PathBuf>, BuildError> {
     ensure_target()?;
     let mut cmd = Command::new(cargo());
     cmd.arg("build");
     for config in PROFILE_CONFIG {
         cmd.args(["--config", config]);
     }
-    cmd.args([
-        "--target",
-        TARGET,
-        "--profile",
-        PROFILE,
-        "--message-format=short",
-    ])
-    .arg("--manifest-path")
-    .arg(manifest_path)
-    .arg("--target-dir")
-    .arg(target_dir);
+    cmd.args(["--target", TARGET, "--profile", PROFILE]);
+    if progress == Progress::Quiet {
+        cmd.arg("--message-format=short");
+    }
+    cmd.arg("--manifest-path")
+        .arg(manifest_path)
+        .arg("--target-dir")
+        .arg(target_dir);
     for package in packages {
         cmd.args(["--package", package]);
     }
     for var in SCRUBBED_ENV {
         cmd.env_remove(var);
     }
-    let output = cmd.output().map_err(BuildError::Spawn)?;
-    if !output.status.success() {
-        return Err(BuildError::Failed {
-            status: output.status.to_string(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        });
+    match progress {
+        Progress::Quiet => {
+            let output = cmd.output().map_err(BuildError::Spawn)?;
+            if !output.status.success() {
+                return Err(BuildError::Failed {
+                    status: output.status.to_string(),
+                    stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+                });
+            }
+        }
+        Progress::Shown => {
+            let status = cmd.status().map_err(BuildError::Spawn)?;
+            if !status.success() {
+                return Err(BuildError::Failed {
+                    status: status.to_string(),
+                    stderr: "(cargo's messages are above)".into(),
+                });
+            }
+        }
     }
     packages
         .iter()
