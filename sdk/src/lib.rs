@@ -82,6 +82,8 @@ pub mod time;
 pub mod visit_checks;
 
 #[cfg(not(target_arch = "wasm32"))]
+pub mod case_format;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod cases;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod testing;

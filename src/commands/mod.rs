@@ -6,6 +6,7 @@ pub mod demo;
 pub mod inspect;
 pub mod install;
 pub mod keys;
+pub mod new;
 pub mod parameters;
 pub mod plugin;
 pub mod region;

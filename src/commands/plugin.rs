@@ -24,6 +24,8 @@ pub struct PluginArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum PluginCommand {
+    /// Create a plugin crate of a kind that builds and passes `cargo test` as generated.
+    New(super::new::NewArgs),
     /// Build a plugin crate exactly as its `cargo test` does and print the component's path.
     Build(super::build::BuildArgs),
     /// Pack a plugin (a crate directory, built as `cargo test` builds it, or a component
@@ -96,6 +98,7 @@ pub struct PackArgs {
 
 pub async fn plugin(args: PluginArgs) -> Result<ExitCode, CliError> {
     match args.command {
+        PluginCommand::New(args) => super::new::new(args).await,
         PluginCommand::Build(args) => super::build::build(args).await,
         PluginCommand::Pack(args) => pack(args).await,
         PluginCommand::Region(command) => super::install::run(command).await,

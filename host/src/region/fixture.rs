@@ -20,6 +20,7 @@ use time::format_description::well_known::Rfc3339;
 
 use super::InMemoryRegion;
 use super::table::{Cell, Table};
+use crate::capabilities::data::reference::REFERENCES;
 use crate::capabilities::data::{ColumnType, Entity};
 
 /// Why a fixture cannot be loaded. Names the place and what to write instead.
@@ -204,26 +205,6 @@ fn timestamp(value: &Value) -> Result<i64, String> {
         "`{s}` is not a timestamp; write \"2026-11-20T09:30:00Z\" (RFC 3339) or \"2026-11-20\""
     ))
 }
-
-/// Foreign keys that must point at existing records, so plugins never chase dangling ids.
-const REFERENCES: &[(Entity, &str, Entity)] = &[
-    (Entity::Units, "parent_id", Entity::Units),
-    (Entity::Units, "head_id", Entity::Employees),
-    (Entity::Employees, "unit_id", Entity::Units),
-    (Entity::Employees, "manager_id", Entity::Employees),
-    (Entity::Applications, "citizen_id", Entity::Citizens),
-    (Entity::Applications, "assignee_id", Entity::Employees),
-    (
-        Entity::ApplicationEvents,
-        "application_id",
-        Entity::Applications,
-    ),
-    (Entity::ApplicationEvents, "employee_id", Entity::Employees),
-    (Entity::SmevRequests, "application_id", Entity::Applications),
-    (Entity::Visits, "employee_id", Entity::Employees),
-    (Entity::Visits, "citizen_id", Entity::Citizens),
-    (Entity::ObjectSignals, "object_id", Entity::InspectedObjects),
-];
 
 /// Entities whose key identifies one row (the others list several rows per key).
 fn unique_key(entity: Entity) -> bool {

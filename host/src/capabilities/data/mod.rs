@@ -8,6 +8,7 @@
 mod host;
 
 pub use host::CursorHandle;
+pub mod reference;
 pub mod schema;
 
 use std::fmt;
