@@ -226,4 +226,39 @@ fn demo_once_creates_tasks_once_and_finds_them_on_the_second_run() {
         "{}",
         text(&list.stdout)
     );
+    // One task as people read it: names, not bare ids or `Some(…)`.
+    let first = text(&list.stdout)
+        .lines()
+        .next()
+        .and_then(|l| {
+            l.trim_start_matches('#')
+                .split_whitespace()
+                .next()
+                .map(str::to_string)
+        })
+        .expect("a task id");
+    let show = zemstvo(&["tasks", "show", &first, "--database", &db], cache.path());
+    let shown = text(&show.stdout);
+    assert!(show.status.success(), "{}", text(&show.stderr));
+    assert!(
+        shown.contains("\nassignee ") && shown.contains(" (#"),
+        "{shown}"
+    );
+    assert!(!shown.contains("Some("), "{shown}");
+
+    // A closed output pipe ends a printing command quietly, as `ls | head` does.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let closed = Command::new(env!("CARGO_BIN_EXE_zemstvo"))
+        .args(["tasks", "list", "--database", &db])
+        .env("ZEMSTVO_CACHE_DIR", cache.path())
+        .stdout(writer)
+        .output()
+        .unwrap();
+    assert_ne!(closed.status.code(), Some(101), "{}", text(&closed.stderr));
+    assert!(
+        !text(&closed.stderr).contains("panicked"),
+        "{}",
+        text(&closed.stderr)
+    );
 }

@@ -307,29 +307,22 @@ impl RegionHost {
                 Vec::new()
             }
         };
-        let committed = match self
-            .store
-            .commit_run(RunCommit {
-                report: &report,
-                queued: Some(&queued),
-                cause: &queued.cause,
-                host,
-                started_at,
-                grants: &grants,
-                config: &resolved,
-                signer: signer.as_deref(),
-                notifications,
-                case: None,
-            })
-            .await
-        {
-            Ok(summary) => Some(summary),
-            Err(StoreError::Conflict(why)) => {
-                tracing::warn!("{why}");
-                None
-            }
-            Err(e) => return Err(e.into()),
-        };
+        let committed = unless_taken_over(
+            self.store
+                .commit_run(RunCommit {
+                    report: &report,
+                    queued: Some(&queued),
+                    cause: &queued.cause,
+                    host,
+                    started_at,
+                    grants: &grants,
+                    config: &resolved,
+                    signer: signer.as_deref(),
+                    notifications,
+                    case: None,
+                })
+                .await,
+        )?;
         tracing::info!(plugin = %queued.plugin, run = %queued.run_id(), succeeded = report.succeeded(), "run committed");
         Ok(Some(RunOutcome {
             queued,
@@ -387,29 +380,22 @@ impl RegionHost {
         let committed = match (&installed, &package) {
             (Some(_), Some(package)) => {
                 let grants = self.store.grants(&queued.plugin).await?;
-                let commit = self
-                    .store
-                    .commit_run(RunCommit {
-                        report: &report,
-                        queued: Some(&queued),
-                        cause: &queued.cause,
-                        host,
-                        started_at: now(),
-                        grants: &grants,
-                        config: &Default::default(),
-                        signer: package.signer.as_deref(),
-                        notifications: Vec::new(),
-                        case: None,
-                    })
-                    .await;
-                match commit {
-                    Ok(summary) => Some(summary),
-                    Err(StoreError::Conflict(why)) => {
-                        tracing::warn!("{why}");
-                        None
-                    }
-                    Err(e) => return Err(e.into()),
-                }
+                unless_taken_over(
+                    self.store
+                        .commit_run(RunCommit {
+                            report: &report,
+                            queued: Some(&queued),
+                            cause: &queued.cause,
+                            host,
+                            started_at: now(),
+                            grants: &grants,
+                            config: &Default::default(),
+                            signer: package.signer.as_deref(),
+                            notifications: Vec::new(),
+                            case: None,
+                        })
+                        .await,
+                )?
             }
             _ => {
                 self.store.abandon_run(&queued, host, &why).await?;
@@ -629,6 +615,21 @@ impl RegionHost {
             smev: self.smev_once().await?,
             deliveries: self.deliver_once().await?,
         })
+    }
+}
+
+/// A commit's summary, or `None` when another host took the run over meanwhile (logged:
+/// that host commits it).
+fn unless_taken_over(
+    commit: Result<CommitSummary, StoreError>,
+) -> Result<Option<CommitSummary>, ServiceError> {
+    match commit {
+        Ok(summary) => Ok(Some(summary)),
+        Err(StoreError::Conflict(why)) => {
+            tracing::warn!("{why}");
+            Ok(None)
+        }
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -18,28 +18,29 @@ pub fn check_schedule(schedule: &str) -> Result<(), String> {
 /// The latest occurrence of `schedule` at or before `now` (seconds since the epoch), if the
 /// schedule parses and has one.
 pub fn due_occurrence(schedule: &str, now: i64) -> Result<Option<i64>, String> {
-    let cron = Cron::from_str(schedule)
-        .map_err(|e| format!("schedule `{schedule}` is not a cron expression: {e}"))?;
-    let Some(now) = DateTime::<Utc>::from_timestamp(now, 0) else {
-        return Ok(None);
-    };
-    Ok(cron
-        .find_previous_occurrence(&now, true)
-        .ok()
-        .map(|t| t.timestamp()))
+    occurrence(schedule, now, |cron, at| {
+        cron.find_previous_occurrence(at, true)
+    })
 }
 
 /// The first occurrence of `schedule` after `now`, if the schedule parses and has one.
 pub fn next_occurrence(schedule: &str, now: i64) -> Result<Option<i64>, String> {
+    occurrence(schedule, now, |cron, at| {
+        cron.find_next_occurrence(at, false)
+    })
+}
+
+fn occurrence<E>(
+    schedule: &str,
+    now: i64,
+    find: impl Fn(&Cron, &DateTime<Utc>) -> Result<DateTime<Utc>, E>,
+) -> Result<Option<i64>, String> {
     let cron = Cron::from_str(schedule)
         .map_err(|e| format!("schedule `{schedule}` is not a cron expression: {e}"))?;
     let Some(now) = DateTime::<Utc>::from_timestamp(now, 0) else {
         return Ok(None);
     };
-    Ok(cron
-        .find_next_occurrence(&now, false)
-        .ok()
-        .map(|t| t.timestamp()))
+    Ok(find(&cron, &now).ok().map(|t| t.timestamp()))
 }
 
 #[cfg(test)]
