@@ -1,16 +1,30 @@
-//! The notification delivery worker: claim due messages, re-check consent, send through the
-//! channel's adapter, then mark sent, retry with backoff, or give up.
+//! The notification delivery worker: claim due messages a small batch at a time, re-check
+//! consent, mark each `sending` and send it through the channel's adapter, then mark it sent,
+//! retry with backoff, or give up — renewing the batch's lease all the while, so that a claim
+//! never expires under a host that is working on it however slow the relay.
+//!
+//! Guarantee per channel (several hosts on one database):
+//!
+//! - **In healthy operation, exactly once**: a message is handed to its channel by the one
+//!   host that holds its claim, and only after that host marked it `sending` while still
+//!   holding the claim; a host that lost a claim (it stalled past its lease) skips the message.
+//! - **A host killed mid-send** leaves at most the one message it was sending in doubt; the
+//!   host that takes it over after the lease sends it again with the same id:
+//!   - SMS, voice, portal (HTTP gateway): the same `Idempotency-Key` and body `id`, so a
+//!     gateway that honours them delivers it once;
+//!   - e-mail (SMTP has no idempotency key): the same `Message-ID`
+//!     (`<idempotency-id@region.zemstvo>`), by which a relay or a mail client drops the second
+//!     copy; one that does not shows it twice.
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
 
 use serde::Serialize;
 use zemstvo_store::notifications::OutgoingNotification;
 use zemstvo_store::{Store, StoreError};
 
 use crate::senders::{NotificationSender, SendError};
-use crate::{RetryPolicy, now};
+use crate::{OutboxLeases, RetryPolicy, now, while_renewing};
 
 /// What one pass delivered.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -19,6 +33,9 @@ pub struct DeliveryStats {
     pub retried: u64,
     pub failed: u64,
     pub cancelled: u64,
+    /// Messages this host had claimed but another host took over before they were sent here
+    /// (this host stalled past its lease): not sent here.
+    pub taken_over: u64,
 }
 
 /// Delivers the outbox's messages through the configured senders.
@@ -27,8 +44,7 @@ pub struct NotificationWorker {
     host: String,
     senders: HashMap<String, Arc<dyn NotificationSender>>,
     policy: RetryPolicy,
-    /// How long a claim lasts: longer than one send can take.
-    lease: Duration,
+    leases: OutboxLeases,
 }
 
 impl NotificationWorker {
@@ -38,8 +54,14 @@ impl NotificationWorker {
             host: host.into(),
             senders: HashMap::new(),
             policy,
-            lease: Duration::from_secs(120),
+            leases: OutboxLeases::default(),
         }
+    }
+
+    /// How long claims last and how many messages are claimed at once.
+    pub fn with_leases(mut self, leases: OutboxLeases) -> Self {
+        self.leases = leases;
+        self
     }
 
     /// The adapter for a channel (`sms`, `voice`, `email`, `portal`).
@@ -48,15 +70,36 @@ impl NotificationWorker {
         self
     }
 
-    /// Delivers up to `limit` due messages.
+    /// Delivers up to `limit` due messages, claiming them a batch at a time and renewing the
+    /// batch's lease while sending.
     pub async fn deliver_once(&self, limit: u32) -> Result<DeliveryStats, StoreError> {
         let mut stats = DeliveryStats::default();
-        for m in self
-            .store
-            .claim_notifications(&self.host, limit, self.lease)
-            .await?
-        {
-            self.deliver(&m, &mut stats).await?;
+        let mut left = limit;
+        while left > 0 {
+            let batch = self
+                .store
+                .claim_notifications(
+                    &self.host,
+                    left.min(self.leases.batch.max(1)),
+                    self.leases.lease,
+                )
+                .await?;
+            if batch.is_empty() {
+                break;
+            }
+            left = left.saturating_sub(batch.len() as u32);
+            let ids: Vec<i64> = batch.iter().map(|m| m.id).collect();
+            let work = async {
+                for m in &batch {
+                    self.deliver(m, &mut stats).await?;
+                }
+                Ok::<(), StoreError>(())
+            };
+            while_renewing(self.leases.lease, work, || {
+                self.store
+                    .renew_notification_claims(&self.host, &ids, self.leases.lease)
+            })
+            .await?;
         }
         Ok(stats)
     }
@@ -86,6 +129,27 @@ impl NotificationWorker {
                 )
                 .await;
         };
+        if !self
+            .store
+            .notification_sending(m.id, &self.host, self.leases.lease)
+            .await?
+        {
+            stats.taken_over += 1;
+            tracing::warn!(
+                message = m.id,
+                host = %self.host,
+                "another host took this message over (this host held it past its lease); not sent here"
+            );
+            return Ok(());
+        }
+        if m.in_doubt() {
+            tracing::warn!(
+                message = m.id,
+                channel = %m.channel,
+                idempotency_id = %m.idempotency_id,
+                "the host that was sending this message stopped before recording it; sending it again with the same id"
+            );
+        }
         match sender.send(m).await {
             Ok(()) => {
                 stats.sent += 1;

@@ -66,6 +66,50 @@ mod millis {
     }
 }
 
+/// How long a host's claim on outbox items lasts and how many it claims at once. The host
+/// renews the claim every third of the lease while it works through the batch, so the lease
+/// only bounds how soon another host takes over from one that died; the batch bounds how many
+/// items wait for a host that died (until the lease runs out) and how many a shutdown puts back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutboxLeases {
+    pub lease: Duration,
+    pub batch: u32,
+}
+
+impl Default for OutboxLeases {
+    fn default() -> Self {
+        OutboxLeases {
+            lease: Duration::from_secs(120),
+            batch: 10,
+        }
+    }
+}
+
+/// Runs `work`, calling `renew` every third of `lease` until it is done. A failed renewal is
+/// logged and tried again at the next period: the `sending` mark, not the renewal, is what
+/// keeps a host from sending what it no longer holds.
+pub(crate) async fn while_renewing<T, W, R, F>(lease: Duration, work: W, renew: R) -> T
+where
+    W: Future<Output = T>,
+    R: Fn() -> F,
+    F: Future<Output = Result<u64, zemstvo_store::StoreError>>,
+{
+    let period = (lease / 3).max(Duration::from_millis(100));
+    let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tokio::pin!(work);
+    loop {
+        tokio::select! {
+            done = &mut work => return done,
+            _ = ticker.tick() => {
+                if let Err(e) = renew().await {
+                    tracing::warn!("cannot renew the lease on claimed outbox items: {e}");
+                }
+            }
+        }
+    }
+}
+
 /// Seconds since the epoch, now.
 pub(crate) fn now() -> i64 {
     std::time::SystemTime::now()

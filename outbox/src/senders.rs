@@ -52,15 +52,38 @@ fn default_tls() -> String {
     "starttls".into()
 }
 
-/// E-mail over SMTP (lettre). The message id carries the idempotency id, so the recipient's
-/// server and the archive can tell a resend from a new message.
+/// E-mail over SMTP (lettre). SMTP has no idempotency key; instead the `Message-ID` is stable
+/// per notification — `<IDEMPOTENCY-ID@REGION.zemstvo>` ([`message_id`]) — so a resend after
+/// a crash mid-send carries the same id, by which a relay, the archive or the recipient's mail
+/// client can drop the second copy.
 pub struct SmtpSender {
     transport: AsyncSmtpTransport<Tokio1Executor>,
     from: Mailbox,
+    region: String,
+}
+
+/// The `Message-ID` of a notification's e-mail: its idempotency id (stable across attempts,
+/// derived from the plugin and the message key) at the region, so two regions sharing a
+/// relay never collide.
+pub fn message_id(idempotency_id: &str, region: &str) -> String {
+    let region: String = region
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let region = region.trim_matches('-');
+    let region = if region.is_empty() { "region" } else { region };
+    format!("<{idempotency_id}@{region}.zemstvo>")
 }
 
 impl SmtpSender {
-    pub fn new(config: &SmtpConfig) -> Result<Self, String> {
+    /// A sender for the region `region` (its id names the `Message-ID`s' domain).
+    pub fn new(config: &SmtpConfig, region: &str) -> Result<Self, String> {
         let from: Mailbox = config
             .from
             .parse()
@@ -91,6 +114,7 @@ impl SmtpSender {
         Ok(SmtpSender {
             transport: builder.build(),
             from,
+            region: region.to_string(),
         })
     }
 }
@@ -105,7 +129,7 @@ impl NotificationSender for SmtpSender {
             .from(self.from.clone())
             .to(to)
             .subject(m.subject.clone().unwrap_or_else(|| "Уведомление".into()))
-            .message_id(Some(format!("<{}@zemstvo>", m.idempotency_id)))
+            .message_id(Some(message_id(&m.idempotency_id, &self.region)))
             .header(ContentType::TEXT_PLAIN)
             .body(m.body.clone())
             .map_err(|e| SendError::Permanent(format!("cannot build the e-mail: {e}")))?;

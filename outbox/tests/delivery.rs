@@ -61,14 +61,17 @@ async fn email_reaches_the_smtp_server(db: TestDatabase) {
     )
     .await;
     let (port, mailbox) = smtp_server().await;
-    let smtp = SmtpSender::new(&SmtpConfig {
-        host: "127.0.0.1".into(),
-        port,
-        tls: "none".into(),
-        username: None,
-        password: None,
-        from: "ЦСЗН <noreply@uszn.example.ru>".into(),
-    })
+    let smtp = SmtpSender::new(
+        &SmtpConfig {
+            host: "127.0.0.1".into(),
+            port,
+            tls: "none".into(),
+            username: None,
+            password: None,
+            from: "ЦСЗН <noreply@uszn.example.ru>".into(),
+        },
+        "lipetsk-demo",
+    )
     .unwrap();
     let worker = NotificationWorker::new(store.clone(), "host-a", fast_retries(3))
         .with_sender("email", Arc::new(smtp));
@@ -81,13 +84,14 @@ async fn email_reaches_the_smtp_server(db: TestDatabase) {
         "{}",
         mail[0]
     );
-    assert!(
-        mail[0].contains("zemstvo>"),
-        "the message id carries the idempotency id: {}",
-        mail[0]
-    );
     let rows = store.notifications(Some("sent")).await.unwrap();
     assert_eq!(rows.len(), 1);
+    let message_id = format!("<{}@lipetsk-demo.zemstvo>", rows[0].idempotency_id);
+    assert!(
+        mail[0].contains(&format!("Message-ID: {message_id}")),
+        "the Message-ID is the notification's idempotency id at the region: {}",
+        mail[0]
+    );
 }
 on_both_databases!(
     an_email_reaches_a_real_smtp_server,
@@ -175,14 +179,17 @@ async fn unreachable_endpoints_are_retried_then_given_up(db: TestDatabase) {
     )
     .await;
     let dead = closed_port().await;
-    let smtp = SmtpSender::new(&SmtpConfig {
-        host: "127.0.0.1".into(),
-        port: dead,
-        tls: "none".into(),
-        username: None,
-        password: None,
-        from: "noreply@uszn.example.ru".into(),
-    })
+    let smtp = SmtpSender::new(
+        &SmtpConfig {
+            host: "127.0.0.1".into(),
+            port: dead,
+            tls: "none".into(),
+            username: None,
+            password: None,
+            from: "noreply@uszn.example.ru".into(),
+        },
+        "lipetsk-demo",
+    )
     .unwrap();
     let worker = NotificationWorker::new(store.clone(), "host-a", fast_retries(2))
         .with_sender("sms", sms(&format!("http://127.0.0.1:{dead}/sms")))

@@ -89,11 +89,12 @@ impl RegionHost {
         let region = store.region().await?.ok_or(ServiceError::NoRegion)?;
         let host = settings.host_id.clone();
         let mut notifications =
-            NotificationWorker::new(store.clone(), host.clone(), settings.retry.clone());
+            NotificationWorker::new(store.clone(), host.clone(), settings.retry.clone())
+                .with_leases(settings.leases.outbox());
         if let Some(smtp) = &settings.smtp {
             notifications = notifications.with_sender(
                 "email",
-                Arc::new(SmtpSender::new(smtp).map_err(ServiceError::Settings)?),
+                Arc::new(SmtpSender::new(smtp, &region.id).map_err(ServiceError::Settings)?),
             );
         }
         for (channel, gateway) in [
@@ -114,8 +115,10 @@ impl RegionHost {
                 HttpSmevTransport::new(c.clone()).map_err(ServiceError::Settings)?,
             )),
         };
-        let smev =
-            transport.map(|t| SmevWorker::new(store.clone(), host, t, settings.retry.clone()));
+        let smev = transport.map(|t| {
+            SmevWorker::new(store.clone(), host, t, settings.retry.clone())
+                .with_leases(settings.leases.outbox())
+        });
         if let Some(worker) = &smev {
             worker.resume().await?;
         }

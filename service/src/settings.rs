@@ -6,6 +6,11 @@
 //! [limits]               # per run; see RunLimits
 //! cpu_budget_ms = 30000
 //!
+//! [leases]               # how long a host's claims last; see LeaseSettings
+//! run_secs = 600         # a queued run: longer than the CPU budget
+//! outbox_secs = 120      # a batch of messages or SMEV requests, renewed while sending
+//! outbox_batch = 10      # messages / requests claimed at once
+//!
 //! [smtp]
 //! host = "mail.uszn.example.ru"
 //! port = 587
@@ -25,9 +30,9 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use zemstvo_host::runtime::limits::RunLimits;
-use zemstvo_outbox::RetryPolicy;
 use zemstvo_outbox::senders::{GatewayConfig, SmtpConfig};
 pub use zemstvo_outbox::smev::{HttpSmevConfig, SimulatorConfig as SimulatorSettings};
+use zemstvo_outbox::{OutboxLeases, RetryPolicy};
 
 /// Everything a host needs besides its database.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -36,9 +41,8 @@ pub struct HostSettings {
     /// Names this host in claims, runs and the audit log; unique among the region's hosts.
     pub host_id: String,
     pub limits: RunLimits,
-    /// How long a host may hold a claimed run before others take it over; longer than the
-    /// CPU budget.
-    pub run_lease_secs: u64,
+    /// How long claims last before other hosts take them over.
+    pub leases: LeaseSettings,
     /// How often the host looks for due work when nothing wakes it.
     pub poll_interval_ms: u64,
     pub smtp: Option<SmtpConfig>,
@@ -57,7 +61,7 @@ impl Default for HostSettings {
         HostSettings {
             host_id: default_host_id(),
             limits: RunLimits::default(),
-            run_lease_secs: 600,
+            leases: LeaseSettings::default(),
             poll_interval_ms: 5_000,
             smtp: None,
             sms: None,
@@ -66,6 +70,41 @@ impl Default for HostSettings {
             retry: RetryPolicy::default(),
             smev: SmevSettings::default(),
             allow_unsigned: false,
+        }
+    }
+}
+
+/// How long a host's claims last (`[leases]`). A host renews an outbox claim every third of
+/// its lease while it sends, so a slow relay never lets a claim expire under a working host;
+/// the leases only bound how soon another host takes over the work of one that died (an
+/// orderly shutdown releases its claims at once).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LeaseSettings {
+    /// A claimed run, in seconds: longer than the CPU budget (a run is not renewed).
+    pub run_secs: u64,
+    /// A claimed batch of messages or SMEV requests, in seconds (renewed while sending).
+    pub outbox_secs: u64,
+    /// How many messages or SMEV requests a host claims at once.
+    pub outbox_batch: u32,
+}
+
+impl Default for LeaseSettings {
+    fn default() -> Self {
+        LeaseSettings {
+            run_secs: 600,
+            outbox_secs: 120,
+            outbox_batch: 10,
+        }
+    }
+}
+
+impl LeaseSettings {
+    /// The outbox workers' leases.
+    pub fn outbox(&self) -> OutboxLeases {
+        OutboxLeases {
+            lease: Duration::from_secs(self.outbox_secs.max(1)),
+            batch: self.outbox_batch.max(1),
         }
     }
 }
@@ -110,8 +149,9 @@ impl HostSettings {
         })
     }
 
+    /// How long a claimed run stays this host's.
     pub fn lease(&self) -> Duration {
-        Duration::from_secs(self.run_lease_secs.max(1))
+        Duration::from_secs(self.leases.run_secs.max(1))
     }
 
     pub fn poll_interval(&self) -> Duration {
@@ -151,8 +191,28 @@ mod tests {
         )
         .unwrap();
         assert_eq!(s.host_id, "h1");
+        assert_eq!(s.leases, LeaseSettings::default());
         assert_eq!(s.limits.cpu_budget, Duration::from_secs(5));
         assert!(matches!(s.smev, SmevSettings::Http(_)));
+    }
+
+    #[test]
+    fn leases_are_read_from_their_table() {
+        let s: HostSettings =
+            toml::from_str("[leases]\nrun_secs = 900\noutbox_secs = 30\noutbox_batch = 5\n")
+                .unwrap();
+        assert_eq!(s.lease(), Duration::from_secs(900));
+        assert_eq!(
+            s.leases.outbox(),
+            OutboxLeases {
+                lease: Duration::from_secs(30),
+                batch: 5
+            }
+        );
+        let e = toml::from_str::<HostSettings>("[leases]\noutbox = 3\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("unknown field `outbox`"), "{e}");
     }
 
     #[test]

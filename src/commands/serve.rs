@@ -26,7 +26,8 @@ pub struct ServeArgs {
     #[arg(long)]
     pub once: bool,
 
-    /// Seconds a claimed run stays this host's before others may take it over.
+    /// Seconds a claimed run stays this host's before others may take it over (overrides
+    /// `[leases] run_secs`).
     #[arg(long, value_name = "SECONDS")]
     pub run_lease: Option<u64>,
 }
@@ -37,7 +38,7 @@ pub async fn serve(args: ServeArgs) -> Result<ExitCode, CliError> {
         None => HostSettings::default(),
     };
     if let Some(lease) = args.run_lease {
-        settings.run_lease_secs = lease;
+        settings.leases.run_secs = lease;
     }
     let store = args.database.open().await?;
     let host = RegionHost::open(store, Arc::new(super::runtime()?), settings)

@@ -19,6 +19,7 @@
 
 pub mod audit;
 mod commit;
+pub mod counters;
 pub mod data;
 pub mod eligibility;
 pub mod load;
@@ -189,10 +190,16 @@ impl Store {
         self.dialect
     }
 
-    /// Leases up to `limit` due messages of an outbox table (`notifications`, `smev_outbox`)
-    /// to `host` for `lease`: queued ones, and ones whose lease ran out (their host died).
-    /// Several hosts may call this at once; each message goes to one of them. Returns the
-    /// `returning` columns of the claimed rows, soonest due first.
+    /// Leases up to `limit` due items of an outbox table (`notifications`, `smev_outbox`) to
+    /// `host` for `lease`: queued ones, and ones whose lease ran out (their host died or
+    /// stalled). Several hosts may call this at once; each item goes to one of them. Returns
+    /// the `returning` columns of the claimed rows, soonest due first.
+    ///
+    /// A claimed item is `claimed`; its host renews the lease while it works
+    /// ([`Store::renew_outbox`]) and marks it `sending` just before the send
+    /// ([`Store::mark_outbox_sending`]). An item taken over after its lease ran out keeps in
+    /// `takeover` the state it was in: `claimed` (it was never sent) or `sending` (the
+    /// previous host may have sent it; it goes out again with the same idempotency id).
     pub(crate) async fn claim_outbox<R>(
         &self,
         table: &str,
@@ -206,20 +213,101 @@ impl Store {
     {
         let at = now();
         let lock = self.dialect().skip_locked();
+        // The SET expressions see the row as it was: `takeover` records the expired state.
         let sql = format!(
-            "UPDATE {table} SET status = 'sending', claimed_by = $1, claimed_until = $2, attempts = attempts + 1 \
+            "UPDATE {table} SET status = 'claimed', claimed_by = $1, claimed_until = $2, attempts = attempts + 1, \
+                 takeover = CASE WHEN status IN ('claimed', 'sending') THEN status ELSE NULL END, sending_at = NULL \
              WHERE id IN (SELECT id FROM {table} WHERE next_attempt_at <= $3 AND \
-                 (status = 'queued' OR (status = 'sending' AND claimed_until < $3)) ORDER BY next_attempt_at, id LIMIT $4{lock}) \
+                 (status = 'queued' OR (status IN ('claimed', 'sending') AND claimed_until < $3)) ORDER BY next_attempt_at, id LIMIT $4{lock}) \
              RETURNING {returning}"
         );
-        let rows = sqlx::query_as(&sql)
+        let rows: Vec<R> = sqlx::query_as(&sql)
             .bind(host.to_string())
-            .bind(at + lease.as_secs().max(1) as i64)
+            .bind(lease_end(at, lease))
             .bind(at)
             .bind(limit as i64)
             .fetch_all(self.pool())
             .await?;
+        if !rows.is_empty() {
+            metrics::counter!(counters::CLAIMS, "kind" => outbox_kind(table))
+                .increment(rows.len() as u64);
+        }
         Ok(rows)
+    }
+
+    /// Extends `host`'s lease on the outbox items `ids` it still holds (claimed or sending) to
+    /// `lease` from now; returns how many it still holds. A host renews while it works through
+    /// a batch, so a claim never expires under a host that is working on it.
+    pub(crate) async fn renew_outbox(
+        &self,
+        table: &str,
+        host: &str,
+        ids: &[i64],
+        lease: Duration,
+    ) -> Result<u64, StoreError> {
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let list = ids
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
+        let renewed = sqlx::query(&format!(
+            "UPDATE {table} SET claimed_until = $1 \
+             WHERE claimed_by = $2 AND status IN ('claimed', 'sending') AND id IN ({list})"
+        ))
+        .bind(lease_end(now(), lease))
+        .bind(host.to_string())
+        .execute(self.pool())
+        .await?
+        .rows_affected();
+        metrics::counter!(counters::LEASE_RENEWALS, "kind" => outbox_kind(table)).increment(1);
+        Ok(renewed)
+    }
+
+    /// Marks a claimed item `sending`, just before its send, if `host` still holds it; `false`
+    /// when another host took it over meanwhile (then it must not be sent here). A crash after
+    /// this mark leaves the item in doubt: the host that takes it over sends it again with the
+    /// same idempotency id, so a crash duplicates at most the one item in flight.
+    pub(crate) async fn mark_outbox_sending(
+        &self,
+        table: &str,
+        id: i64,
+        host: &str,
+        lease: Duration,
+    ) -> Result<bool, StoreError> {
+        let at = now();
+        let marked = sqlx::query(&format!(
+            "UPDATE {table} SET status = 'sending', sending_at = $1, claimed_until = $2 \
+             WHERE id = $3 AND claimed_by = $4 AND status = 'claimed'"
+        ))
+        .bind(at)
+        .bind(lease_end(at, lease))
+        .bind(id)
+        .bind(host.to_string())
+        .execute(self.pool())
+        .await?
+        .rows_affected();
+        if marked == 0 {
+            metrics::counter!(counters::DUPLICATES_AVOIDED, "kind" => outbox_kind(table))
+                .increment(1);
+        }
+        Ok(marked == 1)
+    }
+
+    /// Puts back every item of an outbox table that `host` has claimed but not started
+    /// sending, at once (an orderly shutdown), so another host takes them without waiting for
+    /// the lease; returns how many.
+    pub(crate) async fn release_outbox(&self, table: &str, host: &str) -> Result<u64, StoreError> {
+        Ok(sqlx::query(&format!(
+            "UPDATE {table} SET status = 'queued', claimed_by = NULL, claimed_until = NULL \
+             WHERE claimed_by = $1 AND status = 'claimed'"
+        ))
+        .bind(host.to_string())
+        .execute(self.pool())
+        .await?
+        .rows_affected())
     }
 
     /// The database URL without a password.
@@ -245,6 +333,20 @@ impl Store {
     /// Closes the pool, waiting for connections to be returned.
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+}
+
+/// When a lease taken at `at` runs out (whole seconds, at least one).
+pub(crate) fn lease_end(at: i64, lease: Duration) -> i64 {
+    at + lease.as_secs().max(1) as i64
+}
+
+/// The kind label of an outbox table's counters.
+fn outbox_kind(table: &str) -> &'static str {
+    match table {
+        "notifications" => "notification",
+        "smev_outbox" => "smev",
+        _ => "other",
     }
 }
 

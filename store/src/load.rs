@@ -136,6 +136,15 @@ impl Store {
             progress(end - start);
             start = end;
         }
+        if schema.name == "smev_requests" && self.dialect() == crate::Dialect::Postgres {
+            // Imported requests bring their own ids; the sequence of sent ones moves past them.
+            sqlx::query(
+                "SELECT setval(pg_get_serial_sequence('smev_requests', 'id'), COALESCE(MAX(id), 0) + 1, false) \
+                 FROM smev_requests",
+            )
+            .execute(&mut *tx)
+            .await?;
+        }
         tx.commit().await?;
         Ok(())
     }

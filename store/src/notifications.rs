@@ -4,6 +4,12 @@
 //! A message enters the outbox in its run's transaction, already rendered and addressed, with
 //! an idempotency id derived from (plugin, key): a gateway that honours the id never delivers
 //! it twice, whatever crashes happen between sending and marking it sent.
+//!
+//! Lifecycle: `queued` → `claimed` (leased to one host, renewed while it works) → `sending`
+//! (marked just before the send, only by the host still holding the claim) → `sent`, or back
+//! to `queued` for a retry, or `failed` / `cancelled`. In healthy operation each message is
+//! handed to its channel once; a host that dies after the `sending` mark leaves that one
+//! message in doubt, and the host that takes it over sends it again with the same id.
 
 use std::time::Duration;
 
@@ -59,6 +65,17 @@ pub struct OutgoingNotification {
     pub idempotency_id: String,
     /// Including this one.
     pub attempts: i64,
+    /// Set when this claim took the message over from a host whose lease ran out: the state
+    /// it was left in — `claimed` (never sent) or `sending` (it may have been sent; it goes
+    /// out again with the same idempotency id).
+    pub takeover: Option<String>,
+}
+
+impl OutgoingNotification {
+    /// Whether an earlier attempt may have reached the recipient (taken over mid-send).
+    pub fn in_doubt(&self) -> bool {
+        self.takeover.as_deref() == Some("sending")
+    }
 }
 
 /// A message's line in the outbox.
@@ -137,7 +154,9 @@ impl Store {
         }))
     }
 
-    /// Claims up to `limit` messages that are due, for `lease`.
+    /// Claims up to `limit` messages that are due, for `lease` (see [`Store::claim_outbox`]):
+    /// the worker renews the lease while it works ([`Store::renew_notification_claims`]) and
+    /// marks each message before sending it ([`Store::notification_sending`]).
     pub async fn claim_notifications(
         &self,
         host: &str,
@@ -154,16 +173,17 @@ impl Store {
             String,
             String,
             i64,
+            Option<String>,
         )> = self
             .claim_outbox(
                 "notifications",
-                "id, plugin, citizen_id, channel, recipient, subject, body, idempotency_id, attempts",
+                "id, plugin, citizen_id, channel, recipient, subject, body, idempotency_id, attempts, takeover",
                 host,
                 limit,
                 lease,
             )
             .await?;
-        Ok(rows
+        let claimed: Vec<OutgoingNotification> = rows
             .into_iter()
             .map(
                 |(
@@ -176,6 +196,7 @@ impl Store {
                     body,
                     idempotency_id,
                     attempts,
+                    takeover,
                 )| OutgoingNotification {
                     id,
                     plugin,
@@ -186,14 +207,48 @@ impl Store {
                     body,
                     idempotency_id,
                     attempts,
+                    takeover,
                 },
             )
-            .collect())
+            .collect();
+        let taken_over = claimed.iter().filter(|m| m.takeover.is_some()).count();
+        if taken_over > 0 {
+            metrics::counter!(crate::counters::LEASE_EXPIRIES, "kind" => "notification")
+                .increment(taken_over as u64);
+        }
+        Ok(claimed)
+    }
+
+    /// Extends `host`'s lease on the claimed messages `ids` it still holds; returns how many.
+    pub async fn renew_notification_claims(
+        &self,
+        host: &str,
+        ids: &[i64],
+        lease: Duration,
+    ) -> Result<u64, StoreError> {
+        self.renew_outbox("notifications", host, ids, lease).await
+    }
+
+    /// Marks a claimed message `sending` just before its send; `false` if `host` no longer
+    /// holds it (another host took it over), and then it must not be sent.
+    pub async fn notification_sending(
+        &self,
+        id: i64,
+        host: &str,
+        lease: Duration,
+    ) -> Result<bool, StoreError> {
+        self.mark_outbox_sending("notifications", id, host, lease)
+            .await
+    }
+
+    /// Puts back the messages `host` claimed but has not started sending (orderly shutdown).
+    pub async fn release_notification_claims(&self, host: &str) -> Result<u64, StoreError> {
+        self.release_outbox("notifications", host).await
     }
 
     /// Marks a claimed message delivered.
     pub async fn notification_sent(&self, id: i64, host: &str) -> Result<(), StoreError> {
-        sqlx::query("UPDATE notifications SET status = 'sent', sent_at = $1, last_error = NULL WHERE id = $2 AND claimed_by = $3")
+        sqlx::query("UPDATE notifications SET status = 'sent', sent_at = $1, last_error = NULL, claimed_until = NULL WHERE id = $2 AND claimed_by = $3")
             .bind(now())
             .bind(id)
             .bind(host.to_string())
@@ -233,7 +288,7 @@ impl Store {
         host: &str,
         reason: &str,
     ) -> Result<(), StoreError> {
-        sqlx::query("UPDATE notifications SET status = 'cancelled', last_error = $1 WHERE id = $2 AND claimed_by = $3")
+        sqlx::query("UPDATE notifications SET status = 'cancelled', last_error = $1, claimed_until = NULL WHERE id = $2 AND claimed_by = $3")
             .bind(reason.to_string())
             .bind(id)
             .bind(host.to_string())

@@ -161,6 +161,13 @@ impl Store {
             .bind(at)
             .fetch_optional(self.pool())
             .await?;
+        if let Some((_, _, _, _, attempts)) = &row {
+            metrics::counter!(crate::counters::CLAIMS, "kind" => "run").increment(1);
+            if *attempts > 1 {
+                // A run is claimed again only after its claim expired under another host.
+                metrics::counter!(crate::counters::LEASE_EXPIRIES, "kind" => "run").increment(1);
+            }
+        }
         Ok(
             row.map(|(id, plugin, cause, logical_time, attempts)| QueuedRun {
                 id,

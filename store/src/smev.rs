@@ -27,6 +27,10 @@ pub struct OutgoingSmev {
     pub plugin: String,
     pub query: SmevQuery,
     pub attempts: i64,
+    /// Set when this claim took the request over from a host whose lease ran out: `claimed`
+    /// (never sent) or `sending` (it may have been sent; it is sent again with the same
+    /// request key, which the adapter deduplicates on).
+    pub takeover: Option<String>,
 }
 
 /// A request that was sent and awaits its answer.
@@ -109,16 +113,18 @@ impl Store {
             i64,
             String,
             i64,
+            Option<String>,
         )> = self
             .claim_outbox(
                 "smev_outbox",
-                "id, request_key, plugin, application_id, agency, kind, subject, params, attempts",
+                "id, request_key, plugin, application_id, agency, kind, subject, params, attempts, takeover",
                 host,
                 limit,
                 lease,
             )
             .await?;
-        rows.into_iter()
+        let claimed: Vec<OutgoingSmev> = rows
+            .into_iter()
             .map(
                 |(
                     id,
@@ -130,6 +136,7 @@ impl Store {
                     subject,
                     params,
                     attempts,
+                    takeover,
                 )| {
                     Ok(OutgoingSmev {
                         id,
@@ -143,10 +150,44 @@ impl Store {
                             params: serde_json::from_str(&params)?,
                         },
                         attempts,
+                        takeover,
                     })
                 },
             )
-            .collect()
+            .collect::<Result<_, StoreError>>()?;
+        let taken_over = claimed.iter().filter(|r| r.takeover.is_some()).count();
+        if taken_over > 0 {
+            metrics::counter!(crate::counters::LEASE_EXPIRIES, "kind" => "smev")
+                .increment(taken_over as u64);
+        }
+        Ok(claimed)
+    }
+
+    /// Extends `host`'s lease on the claimed requests `ids` it still holds; returns how many.
+    pub async fn renew_smev_claims(
+        &self,
+        host: &str,
+        ids: &[i64],
+        lease: Duration,
+    ) -> Result<u64, StoreError> {
+        self.renew_outbox("smev_outbox", host, ids, lease).await
+    }
+
+    /// Marks a claimed request `sending` just before it goes to the transport; `false` if
+    /// `host` no longer holds it (another host took it over), and then it must not be sent.
+    pub async fn smev_sending(
+        &self,
+        id: i64,
+        host: &str,
+        lease: Duration,
+    ) -> Result<bool, StoreError> {
+        self.mark_outbox_sending("smev_outbox", id, host, lease)
+            .await
+    }
+
+    /// Puts back the requests `host` claimed but has not started sending (orderly shutdown).
+    pub async fn release_smev_claims(&self, host: &str) -> Result<u64, StoreError> {
+        self.release_outbox("smev_outbox", host).await
     }
 
     /// Records that a claimed request was sent with `message_id`: it becomes a sent SMEV
@@ -159,15 +200,13 @@ impl Store {
         sent_at: i64,
     ) -> Result<i64, StoreError> {
         let mut tx = self.pool().begin().await?;
-        let (next,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(id), 0) + 1 FROM smev_requests")
-            .fetch_one(&mut *tx)
-            .await?;
         let q = &outgoing.query;
-        sqlx::query(
-            "INSERT INTO smev_requests (id, application_id, agency, kind, message_id, sent_at, status, subject, params, request_key, plugin) \
-             VALUES ($1, $2, $3, $4, $5, $6, 'sent', $7, $8, $9, $10)",
+        // The id comes from the table's sequence (PostgreSQL identity, SQLite rowid): two
+        // hosts never race for it.
+        let (next,): (i64,) = sqlx::query_as(
+            "INSERT INTO smev_requests (application_id, agency, kind, message_id, sent_at, status, subject, params, request_key, plugin) \
+             VALUES ($1, $2, $3, $4, $5, 'sent', $6, $7, $8, $9) RETURNING id",
         )
-        .bind(next)
         .bind(q.application.map(|a| a as i64))
         .bind(q.agency.clone())
         .bind(q.kind.clone())
@@ -177,9 +216,9 @@ impl Store {
         .bind(serde_json::to_string(&q.params)?)
         .bind(outgoing.request_key.clone())
         .bind(outgoing.plugin.clone())
-        .execute(&mut *tx)
+        .fetch_one(&mut *tx)
         .await?;
-        let updated = sqlx::query("UPDATE smev_outbox SET status = 'sent', smev_request_id = $1 WHERE id = $2 AND claimed_by = $3")
+        let updated = sqlx::query("UPDATE smev_outbox SET status = 'sent', smev_request_id = $1, claimed_until = NULL WHERE id = $2 AND claimed_by = $3")
             .bind(next)
             .bind(outgoing.id)
             .bind(host.to_string())

@@ -1,16 +1,21 @@
 //! The SMEV worker: sends queued requests, takes deliveries (each processed once, each
 //! acknowledged), and retries sends with backoff.
+//!
+//! Requests are claimed a small batch at a time under a lease the worker renews while it
+//! sends, and each is marked `sending` (only while this host still holds it) just before it
+//! goes to the transport: in healthy operation each request is sent once. A host killed
+//! mid-send leaves that one request in doubt; the host that takes it over sends it again with
+//! the same request key, which the adapter treats as the idempotency key.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use serde::Serialize;
-use zemstvo_store::smev::DeliveryResult;
-use zemstvo_store::{Store, StoreError};
+use zemstvo_store::smev::{DeliveryResult, OutgoingSmev};
+use zemstvo_store::{Store, StoreError, counters};
 
 use super::SmevTransport;
 use crate::senders::SendError;
-use crate::{RetryPolicy, now};
+use crate::{OutboxLeases, RetryPolicy, now, while_renewing};
 
 /// What one pass did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -21,6 +26,12 @@ pub struct SmevStats {
     pub applied: u64,
     pub duplicates: u64,
     pub unmatched: u64,
+    /// Requests another host took over before this one sent them (this host stalled past its
+    /// lease): not sent here.
+    pub taken_over: u64,
+    /// Sent requests another host had already recorded (it took the request over): this
+    /// host's record was dropped.
+    pub conflicts: u64,
 }
 
 pub struct SmevWorker {
@@ -28,6 +39,7 @@ pub struct SmevWorker {
     host: String,
     transport: Arc<dyn SmevTransport>,
     policy: RetryPolicy,
+    leases: OutboxLeases,
 }
 
 impl SmevWorker {
@@ -42,7 +54,14 @@ impl SmevWorker {
             host: host.into(),
             transport,
             policy,
+            leases: OutboxLeases::default(),
         }
+    }
+
+    /// How long claims last and how many requests are claimed at once.
+    pub fn with_leases(mut self, leases: OutboxLeases) -> Self {
+        self.leases = leases;
+        self
     }
 
     /// Hands the transport the requests still open (after a restart).
@@ -52,43 +71,99 @@ impl SmevWorker {
         Ok(())
     }
 
-    /// Sends up to `limit` queued requests.
+    /// Sends up to `limit` queued requests, claiming them a batch at a time and renewing the
+    /// batch's lease while sending.
     pub async fn send_once(&self, limit: u32) -> Result<SmevStats, StoreError> {
         let mut stats = SmevStats::default();
-        for out in self
-            .store
-            .claim_smev_outbox(&self.host, limit, Duration::from_secs(120))
-            .await?
-        {
-            match self.transport.send(&out.request_key, &out.query).await {
-                Ok(message_id) => {
-                    self.store
-                        .smev_sent(&out, &self.host, &message_id, now())
-                        .await?;
-                    stats.sent += 1;
-                }
-                Err(SendError::Permanent(why)) => {
-                    stats.send_failed += 1;
-                    self.store
-                        .smev_send_failed(out.id, &self.host, &why, now(), true)
-                        .await?;
-                }
-                Err(SendError::Transient(why)) => {
-                    let attempts = out.attempts.max(1) as u32;
-                    let give_up = attempts >= self.policy.max_attempts;
-                    if give_up {
-                        stats.send_failed += 1;
-                    } else {
-                        stats.send_retried += 1;
-                    }
-                    let next = now() + self.policy.backoff(attempts).as_secs().max(1) as i64;
-                    self.store
-                        .smev_send_failed(out.id, &self.host, &why, next, give_up)
-                        .await?;
-                }
+        let mut left = limit;
+        while left > 0 {
+            let batch = self
+                .store
+                .claim_smev_outbox(
+                    &self.host,
+                    left.min(self.leases.batch.max(1)),
+                    self.leases.lease,
+                )
+                .await?;
+            if batch.is_empty() {
+                break;
             }
+            left = left.saturating_sub(batch.len() as u32);
+            let ids: Vec<i64> = batch.iter().map(|r| r.id).collect();
+            let work = async {
+                for out in &batch {
+                    self.send(out, &mut stats).await?;
+                }
+                Ok::<(), StoreError>(())
+            };
+            while_renewing(self.leases.lease, work, || {
+                self.store
+                    .renew_smev_claims(&self.host, &ids, self.leases.lease)
+            })
+            .await?;
         }
         Ok(stats)
+    }
+
+    async fn send(&self, out: &OutgoingSmev, stats: &mut SmevStats) -> Result<(), StoreError> {
+        if !self
+            .store
+            .smev_sending(out.id, &self.host, self.leases.lease)
+            .await?
+        {
+            stats.taken_over += 1;
+            tracing::warn!(
+                request = %out.request_key,
+                host = %self.host,
+                "another host took this SMEV request over (this host held it past its lease); not sent here"
+            );
+            return Ok(());
+        }
+        if out.takeover.as_deref() == Some("sending") {
+            tracing::warn!(
+                request = %out.request_key,
+                "the host that was sending this SMEV request stopped before recording it; sending it again with the same key"
+            );
+        }
+        match self.transport.send(&out.request_key, &out.query).await {
+            Ok(message_id) => {
+                match self
+                    .store
+                    .smev_sent(out, &self.host, &message_id, now())
+                    .await
+                {
+                    Ok(_) => stats.sent += 1,
+                    Err(StoreError::Conflict(why)) => {
+                        // Another host recorded this request (it took it over): keep its record.
+                        stats.conflicts += 1;
+                        metrics::counter!(counters::DUPLICATES_AVOIDED, "kind" => "smev")
+                            .increment(1);
+                        tracing::warn!(request = %out.request_key, "{why}");
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            Err(SendError::Permanent(why)) => {
+                stats.send_failed += 1;
+                self.store
+                    .smev_send_failed(out.id, &self.host, &why, now(), true)
+                    .await?;
+            }
+            Err(SendError::Transient(why)) => {
+                let attempts = out.attempts.max(1) as u32;
+                let give_up = attempts >= self.policy.max_attempts;
+                if give_up {
+                    stats.send_failed += 1;
+                } else {
+                    stats.send_retried += 1;
+                }
+                let next = now() + self.policy.backoff(attempts).as_secs().max(1) as i64;
+                self.store
+                    .smev_send_failed(out.id, &self.host, &why, next, give_up)
+                    .await?;
+            }
+        }
+        Ok(())
     }
 
     /// Takes up to `limit` deliveries. A delivery is recorded before it is acknowledged, so a
@@ -105,7 +180,11 @@ impl SmevWorker {
         for d in deliveries {
             match self.store.record_delivery(&d).await? {
                 DeliveryResult::Applied => stats.applied += 1,
-                DeliveryResult::Duplicate => stats.duplicates += 1,
+                DeliveryResult::Duplicate => {
+                    stats.duplicates += 1;
+                    metrics::counter!(counters::DUPLICATES_AVOIDED, "kind" => "smev-delivery")
+                        .increment(1);
+                }
                 DeliveryResult::Unmatched => stats.unmatched += 1,
             }
             match self.transport.ack(&d.delivery_id).await {

@@ -170,6 +170,11 @@ pub struct Mailbox(pub Arc<Mutex<Vec<String>>>);
 
 /// A minimal SMTP server on loopback that accepts every message.
 pub async fn smtp_server() -> (u16, Mailbox) {
+    smtp_relay(Duration::ZERO).await
+}
+
+/// A loopback SMTP relay that takes `delay` to accept each message (after its DATA).
+pub async fn smtp_relay(delay: Duration) -> (u16, Mailbox) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let mailbox = Mailbox::default();
@@ -187,6 +192,7 @@ pub async fn smtp_server() -> (u16, Mailbox) {
                 {
                     if let Some(body) = data.as_mut() {
                         if line == "." {
+                            tokio::time::sleep(delay).await;
                             inbox.0.lock().unwrap().push(std::mem::take(body));
                             data = None;
                             let _ = write.write_all(b"250 OK queued\r\n").await;
@@ -223,6 +229,8 @@ pub struct Gateway {
     pub requests: Arc<Mutex<Vec<(String, serde_json::Value)>>>,
     pub delivered: Arc<Mutex<Vec<String>>>,
     pub fail_first: Arc<Mutex<usize>>,
+    /// How long each request takes to answer.
+    pub delay: Duration,
 }
 
 async fn gateway_post(
@@ -235,6 +243,7 @@ async fn gateway_post(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_string();
+    tokio::time::sleep(g.delay).await;
     g.requests.lock().unwrap().push((key.clone(), body.0));
     let mut fail = g.fail_first.lock().unwrap();
     if *fail > 0 {
@@ -249,7 +258,15 @@ async fn gateway_post(
 }
 
 pub async fn gateway(fail_first: usize) -> (String, Gateway) {
-    let g = Gateway::default();
+    slow_gateway(fail_first, Duration::ZERO).await
+}
+
+/// A gateway that takes `delay` to answer each request.
+pub async fn slow_gateway(fail_first: usize, delay: Duration) -> (String, Gateway) {
+    let g = Gateway {
+        delay,
+        ..Gateway::default()
+    };
     *g.fail_first.lock().unwrap() = fail_first;
     let app = Router::new()
         .route("/sms", post(gateway_post))
@@ -266,4 +283,71 @@ pub async fn gateway(fail_first: usize) -> (String, Gateway) {
 pub async fn closed_port() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     listener.local_addr().unwrap().port()
+}
+
+/// The `Message-ID` of each message a relay accepted.
+pub fn message_ids(mailbox: &Mailbox) -> Vec<String> {
+    mailbox
+        .0
+        .lock()
+        .unwrap()
+        .iter()
+        .filter_map(|m| {
+            m.lines()
+                .find_map(|l| l.strip_prefix("Message-ID: ").map(str::to_string))
+        })
+        .collect()
+}
+
+/// A loopback SMEV adapter that takes `delay` to accept each request and records its
+/// idempotency key; every request gets a new message id.
+#[derive(Clone, Default)]
+pub struct SlowAdapter {
+    pub keys: Arc<Mutex<Vec<String>>>,
+    pub delay: Duration,
+}
+
+async fn slow_adapter_request(
+    State(a): State<SlowAdapter>,
+    headers: HeaderMap,
+    _body: axum::Json<serde_json::Value>,
+) -> axum::Json<serde_json::Value> {
+    tokio::time::sleep(a.delay).await;
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let mut keys = a.keys.lock().unwrap();
+    keys.push(key);
+    axum::Json(serde_json::json!({ "message_id": format!("adapter-{}", keys.len()) }))
+}
+
+pub async fn slow_adapter(delay: Duration) -> (String, SlowAdapter) {
+    let a = SlowAdapter {
+        delay,
+        ..SlowAdapter::default()
+    };
+    let app = Router::new()
+        .route("/requests", post(slow_adapter_request))
+        .with_state(a.clone());
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        axum::serve(listener, app).await.unwrap();
+    });
+    (url, a)
+}
+
+/// How many times each item occurs, for those that occur more than once.
+pub fn repeated(items: &[String]) -> Vec<(String, usize)> {
+    let mut counts = std::collections::BTreeMap::<&String, usize>::new();
+    for i in items {
+        *counts.entry(i).or_default() += 1;
+    }
+    counts
+        .into_iter()
+        .filter(|(_, n)| *n > 1)
+        .map(|(k, n)| (k.clone(), n))
+        .collect()
 }

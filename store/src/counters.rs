@@ -1,0 +1,24 @@
+//! The names of the counters hosts keep (through the `metrics` facade; whoever installs a
+//! recorder — the web service's `/metrics` — exports them). Each carries a `kind` label:
+//! `run`, `notification`, `smev`, `decision` or `changes`.
+
+/// Items a host claimed: runs from the queue, outbox items (notifications, SMEV requests).
+pub const CLAIMS: &str = "zemstvo_claims_total";
+/// Lease renewals of a host still working on what it claimed.
+pub const LEASE_RENEWALS: &str = "zemstvo_lease_renewals_total";
+/// Claims taken over from a host whose lease ran out (it died, stalled or lost the database).
+pub const LEASE_EXPIRIES: &str = "zemstvo_lease_expiries_total";
+/// Reconnects of the PostgreSQL change listener.
+pub const LISTENER_RECONNECTS: &str = "zemstvo_listener_reconnects_total";
+/// Work not done twice because another host had done or taken it: a send skipped because the
+/// claim had passed to another host, a conflicting commit or SMEV record, a redelivered answer.
+pub const DUPLICATES_AVOIDED: &str = "zemstvo_duplicates_avoided_total";
+
+/// Every counter, for exporters that describe them up front.
+pub const ALL: [&str; 5] = [
+    CLAIMS,
+    LEASE_RENEWALS,
+    LEASE_EXPIRIES,
+    LISTENER_RECONNECTS,
+    DUPLICATES_AVOIDED,
+];
