@@ -382,3 +382,69 @@ on_both_databases!(
     an_email_resent_after_a_kill_mid_send_keeps_its_message_id,
     a_resent_email_keeps_its_message_id
 );
+
+async fn two_hosts_record_sent_requests_without_id_races(db: TestDatabase) {
+    let store = region_store(&db).await;
+    let queries: Vec<SmevQuery> = (0..60)
+        .map(|i| SmevQuery {
+            agency: "pfr".into(),
+            kind: "pension".into(),
+            subject: 1 + i,
+            application: None,
+            params: vec![],
+        })
+        .collect();
+    commit_requests(&store, "run-1", queries).await;
+    let (url, adapter) = slow_adapter(Duration::ZERO).await;
+    let one_at_a_time = OutboxLeases {
+        lease: Duration::from_secs(30),
+        batch: 1,
+    };
+    let (a, b) = (db.store().await, db.store().await);
+    let host_a = smev_worker(a, "host-a", &url).with_leases(one_at_a_time);
+    let host_b = smev_worker(b, "host-b", &url).with_leases(one_at_a_time);
+    // Both hosts record sent requests at once, one commit per request.
+    let (sa, sb) = tokio::join!(host_a.send_once(100), host_b.send_once(100));
+    let (sa, sb) = (sa.unwrap(), sb.unwrap());
+    assert_eq!(sa.sent + sb.sent, 60, "{sa:?} {sb:?}");
+    assert!(sa.sent > 0 && sb.sent > 0, "{sa:?} {sb:?}");
+    assert_eq!(repeated(&adapter.keys.lock().unwrap()), vec![]);
+    let recorded = store.pending_smev().await.unwrap();
+    let sent: Vec<_> = recorded
+        .iter()
+        .filter(|p| p.message_id.starts_with("adapter-"))
+        .collect();
+    assert_eq!(sent.len(), 60);
+
+    // A host that recorded late what another host had taken over and recorded is told it
+    // is a conflict — for that one request — not a database failure.
+    commit_requests(
+        &store,
+        "run-2",
+        vec![SmevQuery {
+            agency: "fns".into(),
+            kind: "income".into(),
+            subject: 1,
+            application: None,
+            params: vec![],
+        }],
+    )
+    .await;
+    let lease = Duration::from_secs(60);
+    let late = store.claim_smev_outbox("host-a", 1, lease).await.unwrap();
+    store.expire_claims_for_tests().await.unwrap();
+    let taken = store.claim_smev_outbox("host-b", 1, lease).await.unwrap();
+    assert_eq!(taken[0].takeover.as_deref(), Some("claimed"));
+    store
+        .smev_sent(&taken[0], "host-b", "msg-b", NOW)
+        .await
+        .unwrap();
+    match store.smev_sent(&late[0], "host-a", "msg-a", NOW).await {
+        Err(StoreError::Conflict(why)) => assert!(why.contains("another host"), "{why}"),
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+}
+on_both_databases!(
+    two_hosts_recording_sent_smev_requests_at_once_never_collide_on_ids,
+    two_hosts_record_sent_requests_without_id_races
+);

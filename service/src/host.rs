@@ -609,16 +609,37 @@ impl RegionHost {
         }
     }
 
-    /// One round of work, and what it did.
+    /// One round of work, and what it did. Each kind of work runs even if an earlier one
+    /// failed (a database hiccup while deciding must not hold up deliveries); the first
+    /// failure is returned after all of them ran, the others are logged.
     pub async fn tick(&self) -> Result<RoundReport, ServiceError> {
-        Ok(RoundReport {
-            scheduled: self.enqueue_scheduled(now()).await?,
-            runs: self.drain_queue().await?,
-            decisions: self.decide_applications(200).await?,
-            smev: self.smev_once().await?,
-            deliveries: self.deliver_once().await?,
-        })
+        let mut failures = Vec::new();
+        let report = RoundReport {
+            scheduled: phase(self.enqueue_scheduled(now()).await, &mut failures),
+            runs: phase(self.drain_queue().await, &mut failures),
+            decisions: phase(self.decide_applications(200).await, &mut failures),
+            smev: phase(self.smev_once().await, &mut failures),
+            deliveries: phase(self.deliver_once().await, &mut failures),
+        };
+        let mut failures = failures.into_iter();
+        match failures.next() {
+            None => Ok(report),
+            Some(first) => {
+                for other in failures {
+                    tracing::error!("{other}");
+                }
+                Err(first)
+            }
+        }
     }
+}
+
+/// What one kind of a round's work did, or nothing when it failed (kept for the round's end).
+fn phase<T: Default>(result: Result<T, ServiceError>, failures: &mut Vec<ServiceError>) -> T {
+    result.unwrap_or_else(|e| {
+        failures.push(e);
+        T::default()
+    })
 }
 
 /// A commit's summary, or `None` when another host took the run over meanwhile (logged:

@@ -115,6 +115,35 @@ on_both_databases!(
     two_hosts_share_the_queue
 );
 
+async fn two_hosts_decide_at_once(db: TestDatabase) {
+    let store = region(&db).await;
+    let a = host(&store, "host-a").await;
+    let rule = zemstvo_plugin_artifacts::reference("yugra-child-allowance")
+        .unwrap()
+        .bytes;
+    install(&a, rule, None).await;
+    let b = host(&db.store().await, "host-b").await;
+    // Both hosts call the rule for the same applications at the same moment: the same call
+    // has the same run id on both, so one commits and the other meets a conflict, which is
+    // that one application's business, not the round's.
+    let (ra, rb) = tokio::join!(a.decide_applications(500), b.decide_applications(500));
+    let (ra, rb) = (ra.unwrap(), rb.unwrap());
+    let cases = store.eligibility_cases(&Default::default()).await.unwrap();
+    assert!(!cases.is_empty());
+    assert_eq!(
+        ra.len() + rb.len(),
+        cases.len(),
+        "each application's first call was kept from exactly one host"
+    );
+    // Both hosts go on with the rest of their rounds.
+    a.tick().await.unwrap();
+    b.tick().await.unwrap();
+}
+on_both_databases!(
+    two_hosts_deciding_the_same_applications_keep_one_call_each_and_go_on,
+    two_hosts_decide_at_once
+);
+
 async fn tampered_component(db: TestDatabase) {
     let store = region(&db).await;
     let name = install(&host(&store, "installer").await, reference(), None).await;

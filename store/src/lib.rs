@@ -85,6 +85,8 @@ pub enum StoreError {
     NotFound(String),
     #[error("{0}")]
     Invalid(String),
+    /// A unique key was already taken — typically another host did the same work first;
+    /// callers handle it for the one item and go on.
     #[error("{0}")]
     Conflict(String),
 }
@@ -98,7 +100,20 @@ impl From<sqlx::Error> for StoreError {
             | sqlx::Error::Tls(_) => StoreError::Unavailable(e.to_string()),
             sqlx::Error::Database(db) => {
                 let message = db.message();
-                if message.contains("database is locked") || message.contains("database is busy") {
+                if is_unique_violation(db.code().as_deref(), db.is_unique_violation()) {
+                    // Another host (or an earlier attempt) wrote the same key first: the
+                    // caller handles it for that one item.
+                    metrics::counter!(counters::DUPLICATES_AVOIDED, "kind" => "unique-key")
+                        .increment(1);
+                    StoreError::Conflict(format!(
+                        "another host wrote the same record first ({}{message})",
+                        db.constraint()
+                            .map(|c| format!("{c}: "))
+                            .unwrap_or_default()
+                    ))
+                } else if message.contains("database is locked")
+                    || message.contains("database is busy")
+                {
                     StoreError::Busy(message.to_string())
                 } else {
                     StoreError::Database(message.to_string())
@@ -107,6 +122,13 @@ impl From<sqlx::Error> for StoreError {
             _ => StoreError::Database(e.to_string()),
         }
     }
+}
+
+/// Whether a database error is a unique-key (or primary-key) violation: SQLSTATE 23505 on
+/// PostgreSQL, SQLITE_CONSTRAINT_UNIQUE (2067) or SQLITE_CONSTRAINT_PRIMARYKEY (1555) on
+/// SQLite; `kind_says` is the driver's own classification.
+fn is_unique_violation(code: Option<&str>, kind_says: bool) -> bool {
+    kind_says || matches!(code, Some("23505" | "2067" | "1555"))
 }
 
 impl From<serde_json::Error> for StoreError {
@@ -388,6 +410,16 @@ pub(crate) fn bind_double<'q>(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn unique_violations_are_recognised_by_code() {
+        assert!(super::is_unique_violation(Some("23505"), false));
+        assert!(super::is_unique_violation(Some("2067"), false));
+        assert!(super::is_unique_violation(Some("1555"), false));
+        assert!(super::is_unique_violation(None, true));
+        assert!(!super::is_unique_violation(Some("23503"), false));
+        assert!(!super::is_unique_violation(Some("787"), false));
+    }
+
     #[test]
     fn passwords_never_reach_messages() {
         assert_eq!(

@@ -83,6 +83,26 @@ impl Store {
         actor: &str,
         at: i64,
     ) -> Result<TriggeredRun, StoreError> {
+        // Two hosts (or administrators) triggering at once may pick the same logical time;
+        // the loser of that unique key looks again and finds the winner's run waiting.
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            match self.trigger_run_once(plugin, actor, at).await {
+                Err(StoreError::Conflict(why)) if attempts < 3 => {
+                    tracing::info!(plugin, "triggering again after a conflict: {why}");
+                }
+                done => return done,
+            }
+        }
+    }
+
+    async fn trigger_run_once(
+        &self,
+        plugin: &str,
+        actor: &str,
+        at: i64,
+    ) -> Result<TriggeredRun, StoreError> {
         let mut tx = self.pool().begin().await?;
         let waiting: Option<(i64, i64)> = sqlx::query_as(
             "SELECT id, logical_time FROM run_queue WHERE plugin = $1 AND cause = $2 \
