@@ -179,3 +179,69 @@ on_both_databases!(
     a_host_killed_mid_run_loses_nothing_and_duplicates_nothing,
     killed_mid_run
 );
+
+/// Waits (bounded) until the child logs that a run started.
+fn wait_for_run_start(child: &mut Child) -> std::sync::mpsc::Receiver<String> {
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    loop {
+        let line = rx
+            .recv_timeout(Duration::from_secs(120))
+            .expect("the host starts the run");
+        if line.contains("run started") {
+            return rx;
+        }
+    }
+}
+
+#[cfg(unix)]
+async fn terminated_mid_run(db: TestDatabase) {
+    let store = prepared(&db).await;
+    let cache = tempfile::tempdir().unwrap();
+    store.enqueue_run(PLUGIN, "manual-1", NOW, 0).await.unwrap();
+    store.enqueue_run(PLUGIN, "manual-2", NOW, 0).await.unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_zemstvo"))
+        .args(["serve", "--run-lease", "600", "--database", &db.url])
+        .env("ZEMSTVO_LOG", "info")
+        .env("ZEMSTVO_CACHE_DIR", cache.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("zemstvo serve starts");
+    let lines = wait_for_run_start(&mut child);
+    // SIGTERM, as a service manager stops a host.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the host did not stop"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let said: Vec<String> = lines.try_iter().collect();
+    assert!(status.success(), "{said:?}");
+    assert!(said.iter().any(|l| l.contains("stopping")), "{said:?}");
+    // The run in flight was finished and kept; the next one was left for any host at once.
+    assert_eq!(
+        store.run_queue().await.unwrap(),
+        [
+            (PLUGIN.to_string(), "done".to_string(), 1),
+            (PLUGIN.to_string(), "queued".to_string(), 0)
+        ]
+    );
+    assert_eq!(store.recent_runs(None, 10).await.unwrap().len(), 1);
+}
+#[cfg(unix)]
+on_both_databases!(
+    a_host_told_to_stop_finishes_its_run_and_leaves_the_rest_to_other_hosts,
+    terminated_mid_run
+);

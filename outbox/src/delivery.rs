@@ -18,6 +18,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::Serialize;
 use zemstvo_store::notifications::OutgoingNotification;
@@ -45,6 +46,9 @@ pub struct NotificationWorker {
     senders: HashMap<String, Arc<dyn NotificationSender>>,
     policy: RetryPolicy,
     leases: OutboxLeases,
+    /// Set when the host is shutting down: no new claims, and the rest of a batch is left for
+    /// the host's release.
+    stop: Arc<AtomicBool>,
 }
 
 impl NotificationWorker {
@@ -55,7 +59,19 @@ impl NotificationWorker {
             senders: HashMap::new(),
             policy,
             leases: OutboxLeases::default(),
+            stop: Arc::new(AtomicBool::new(false)),
         }
+    }
+
+    /// Shares the host's shutdown flag: once set, the worker finishes the item in flight and
+    /// claims nothing more; what it had claimed but not started is released by the host.
+    pub fn with_stop(mut self, stop: Arc<AtomicBool>) -> Self {
+        self.stop = stop;
+        self
+    }
+
+    fn stopping(&self) -> bool {
+        self.stop.load(Ordering::SeqCst)
     }
 
     /// How long claims last and how many messages are claimed at once.
@@ -75,7 +91,7 @@ impl NotificationWorker {
     pub async fn deliver_once(&self, limit: u32) -> Result<DeliveryStats, StoreError> {
         let mut stats = DeliveryStats::default();
         let mut left = limit;
-        while left > 0 {
+        while left > 0 && !self.stopping() {
             let batch = self
                 .store
                 .claim_notifications(
@@ -91,6 +107,9 @@ impl NotificationWorker {
             let ids: Vec<i64> = batch.iter().map(|m| m.id).collect();
             let work = async {
                 for m in &batch {
+                    if self.stopping() {
+                        break;
+                    }
                     self.deliver(m, &mut stats).await?;
                 }
                 Ok::<(), StoreError>(())

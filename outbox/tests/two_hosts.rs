@@ -448,3 +448,57 @@ on_both_databases!(
     two_hosts_recording_sent_smev_requests_at_once_never_collide_on_ids,
     two_hosts_record_sent_requests_without_id_races
 );
+
+async fn a_stopping_host_finishes_the_message_in_flight_and_gives_back_the_rest(db: TestDatabase) {
+    let store = region_store(&db).await;
+    let citizens = reachable_citizens(&store, false, 6).await;
+    let messages: Vec<(u64, Channel, String)> = citizens
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (*c, Channel::Sms, format!("{i}")))
+        .collect();
+    let borrowed: Vec<(u64, Channel, &str)> = messages
+        .iter()
+        .map(|(c, ch, n)| (*c, *ch, n.as_str()))
+        .collect();
+    commit_messages(&store, "run-1", &borrowed).await;
+    let (url, gateway) = slow_gateway(0, Duration::from_millis(300)).await;
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let long = OutboxLeases {
+        lease: Duration::from_secs(600),
+        batch: 10,
+    };
+    let a = NotificationWorker::new(store.clone(), "host-a", retries())
+        .with_leases(long)
+        .with_sender("sms", Arc::new(sms_sender(&url)))
+        .with_stop(stop.clone());
+    // Host A is told to stop while it sends its first message.
+    let stopping = async {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    };
+    let (stats, ()) = tokio::join!(a.deliver_once(100), stopping);
+    assert_eq!(stats.unwrap().sent, 1, "the message in flight was finished");
+    assert_eq!(
+        store.release_notification_claims("host-a").await.unwrap(),
+        5
+    );
+    // Host B takes the rest at once, not after A's 600 s lease.
+    let b = NotificationWorker::new(store.clone(), "host-b", retries())
+        .with_leases(long)
+        .with_sender("sms", Arc::new(sms_sender(&url)));
+    assert_eq!(b.deliver_once(100).await.unwrap().sent, 5);
+    let keys: Vec<String> = gateway
+        .requests
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(k, _)| k.clone())
+        .collect();
+    assert_eq!(keys.len(), 6);
+    assert_eq!(repeated(&keys), vec![]);
+}
+on_both_databases!(
+    a_stopping_host_finishes_the_message_in_flight_and_its_claims_go_to_another_host_at_once,
+    a_stopping_host_finishes_the_message_in_flight_and_gives_back_the_rest
+);

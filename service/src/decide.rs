@@ -78,6 +78,9 @@ impl RegionHost {
                 .eligibility_candidates(&installation.name, &measures, limit)
                 .await?
             {
+                if self.is_stopping() {
+                    break;
+                }
                 let app = candidate.application;
                 let answers = self.store().answers_for(app.id).await?;
                 let now = now();

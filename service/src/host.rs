@@ -5,6 +5,8 @@ use std::future::Future;
 use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use tokio::sync::{Mutex, Notify};
 use zemstvo_host::capabilities::Grants;
 use zemstvo_host::capabilities::config::ParameterSpec;
@@ -25,6 +27,7 @@ use zemstvo_store::plugins::{Installation, StoredPackage};
 use zemstvo_store::runs::{CommitSummary, QueuedRun, RunCommit};
 use zemstvo_store::{Store, StoreError};
 
+use crate::listen::listen_for_changes;
 use crate::round::RoundReport;
 use crate::schedule::due_occurrence;
 use crate::settings::{HostSettings, SmevSettings};
@@ -43,6 +46,13 @@ pub enum ServiceError {
     Settings(String),
     #[error("{0}")]
     Plugin(String),
+}
+
+impl ServiceError {
+    /// Whether the host must stop: its database is gone or replaced.
+    pub fn is_fatal(&self) -> bool {
+        matches!(self, ServiceError::Store(e) if e.is_fatal())
+    }
 }
 
 /// A run the host took from the queue, and what committing it did.
@@ -67,6 +77,16 @@ pub struct RegionHost {
     smev: Option<SmevWorker>,
     /// Woken when another host changes a plugin (PostgreSQL), to look for work at once.
     wake: Arc<Notify>,
+    /// Set when the host is shutting down: work in flight finishes, nothing new is taken.
+    stopping: Arc<AtomicBool>,
+}
+
+/// What an orderly shutdown gave back for other hosts to take at once.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Released {
+    pub runs: u64,
+    pub notifications: u64,
+    pub smev_requests: u64,
 }
 
 /// An installed plugin ready to be called.
@@ -88,9 +108,11 @@ impl RegionHost {
     ) -> Result<Self, ServiceError> {
         let region = store.region().await?.ok_or(ServiceError::NoRegion)?;
         let host = settings.host_id.clone();
+        let stopping = Arc::new(AtomicBool::new(false));
         let mut notifications =
             NotificationWorker::new(store.clone(), host.clone(), settings.retry.clone())
-                .with_leases(settings.leases.outbox());
+                .with_leases(settings.leases.outbox())
+                .with_stop(stopping.clone());
         if let Some(smtp) = &settings.smtp {
             notifications = notifications.with_sender(
                 "email",
@@ -118,6 +140,7 @@ impl RegionHost {
         let smev = transport.map(|t| {
             SmevWorker::new(store.clone(), host, t, settings.retry.clone())
                 .with_leases(settings.leases.outbox())
+                .with_stop(stopping.clone())
         });
         if let Some(worker) = &smev {
             worker.resume().await?;
@@ -131,6 +154,7 @@ impl RegionHost {
             notifications,
             smev,
             wake: Arc::new(Notify::new()),
+            stopping,
         })
     }
 
@@ -415,7 +439,9 @@ impl RegionHost {
     /// Runs queued runs until none is due.
     pub async fn drain_queue(&self) -> Result<Vec<RunOutcome>, ServiceError> {
         let mut outcomes = Vec::new();
-        while let Some(outcome) = self.run_next().await? {
+        while !self.is_stopping()
+            && let Some(outcome) = self.run_next().await?
+        {
             outcomes.push(outcome);
         }
         Ok(outcomes)
@@ -585,21 +611,61 @@ impl RegionHost {
     }
 
     /// Serves the region until `shutdown` resolves: schedules, runs, deliveries, answers.
+    /// On shutdown the round in progress finishes what is in flight (the run, the message
+    /// being sent) and takes nothing new, then this host's claims are released so other hosts
+    /// take them at once. Stops with an error when the database is gone or replaced
+    /// ([`StoreError::is_fatal`]) instead of working on into the void.
     pub async fn serve(&self, shutdown: impl Future<Output = ()>) -> Result<(), ServiceError> {
-        tokio::pin!(shutdown);
-        if let Some(mut listener) = self.store.listen_changes().await? {
-            let wake = self.wake.clone();
-            tokio::spawn(async move {
-                while let Ok(n) = listener.recv().await {
-                    tracing::info!(plugin = n.payload(), "another host changed a plugin");
-                    wake.notify_one();
-                }
-            });
+        let wake = self.wake.clone();
+        let listener = tokio::spawn(listen_for_changes(self.store.clone(), move |_| {
+            wake.notify_one()
+        }));
+        let served = self.serve_until(shutdown).await;
+        listener.abort();
+        match self.release_claims().await {
+            Ok(r) if r == Released::default() => {}
+            Ok(r) => tracing::info!(
+                runs = r.runs,
+                notifications = r.notifications,
+                smev_requests = r.smev_requests,
+                "released this host's claims for other hosts to take now"
+            ),
+            Err(e) => tracing::warn!(
+                "cannot release this host's claims (they expire with their leases): {e}"
+            ),
         }
+        served
+    }
+
+    async fn serve_until(&self, shutdown: impl Future<Output = ()>) -> Result<(), ServiceError> {
+        tokio::pin!(shutdown);
         loop {
-            if let Err(e) = self.tick().await {
-                // A database that is down or locked: report, and try again next tick.
+            if let Err(e) = self.store.check_health().await {
+                let e = ServiceError::from(e);
+                if e.is_fatal() {
+                    return Err(e);
+                }
                 tracing::error!("{e}");
+            }
+            let tick = self.tick();
+            tokio::pin!(tick);
+            let (result, stop) = tokio::select! {
+                r = &mut tick => (r, false),
+                _ = &mut shutdown => {
+                    tracing::info!("stopping: finishing the work in flight, taking nothing new");
+                    self.stop();
+                    (tick.await, true)
+                }
+            };
+            if let Err(e) = result {
+                if e.is_fatal() {
+                    return Err(e);
+                }
+                // A database that is down or locked: report, and try again next round.
+                tracing::error!("{e}");
+            }
+            if stop {
+                return Ok(());
             }
             tokio::select! {
                 _ = &mut shutdown => return Ok(()),
@@ -607,6 +673,26 @@ impl RegionHost {
                 _ = tokio::time::sleep(self.settings.poll_interval()) => {}
             }
         }
+    }
+
+    /// Asks the host to stop: work in flight finishes, no new work is taken.
+    pub fn stop(&self) {
+        self.stopping.store(true, Ordering::SeqCst);
+    }
+
+    pub(crate) fn is_stopping(&self) -> bool {
+        self.stopping.load(Ordering::SeqCst)
+    }
+
+    /// Gives back everything this host has claimed and not started — queued runs, messages,
+    /// SMEV requests — so other hosts take them at once instead of after the lease.
+    pub async fn release_claims(&self) -> Result<Released, ServiceError> {
+        let host = self.settings.host_id.as_str();
+        Ok(Released {
+            runs: self.store.release_runs(host).await?,
+            notifications: self.store.release_notification_claims(host).await?,
+            smev_requests: self.store.release_smev_claims(host).await?,
+        })
     }
 
     /// One round of work, and what it did. Each kind of work runs even if an earlier one

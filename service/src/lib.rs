@@ -10,6 +10,7 @@
 mod decide;
 mod host;
 pub mod install;
+pub mod listen;
 pub mod parameters;
 mod round;
 mod schedule;
@@ -17,7 +18,7 @@ pub mod settings;
 mod trigger;
 
 pub use decide::{DecisionOutcome, MEASURES_KEY};
-pub use host::{RegionHost, RunOutcome, ServiceError};
+pub use host::{RegionHost, Released, RunOutcome, ServiceError};
 pub use install::{InstallAction, InstallError, InstallOptions, InstallOutcome};
 pub use parameters::{ParameterError, ParameterHistory};
 pub use round::{IdleReason, RoundReport};

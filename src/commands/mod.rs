@@ -45,6 +45,13 @@ impl DatabaseArgs {
             .await
             .map_err(|e| CliError::Input(e.to_string()))
     }
+
+    /// Opens a region's database that must exist already (a host never creates one).
+    pub async fn open_existing(&self) -> Result<Store, CliError> {
+        Store::open_existing(&self.database)
+            .await
+            .map_err(|e| CliError::Input(e.to_string()))
+    }
 }
 
 /// A runtime with the on-disk artifact cache.

@@ -40,7 +40,7 @@ pub async fn serve(args: ServeArgs) -> Result<ExitCode, CliError> {
     if let Some(lease) = args.run_lease {
         settings.leases.run_secs = lease;
     }
-    let store = args.database.open().await?;
+    let store = args.database.open_existing().await?;
     let host = RegionHost::open(store, Arc::new(super::runtime()?), settings)
         .await
         .map_err(|e| CliError::Input(e.to_string()))?;
@@ -66,16 +66,38 @@ pub async fn serve(args: ServeArgs) -> Result<ExitCode, CliError> {
         return Ok(ExitCode::SUCCESS);
     }
     eprintln!(
-        "serving {} as {}; Ctrl-C stops",
+        "serving {} as {}; Ctrl-C or SIGTERM stops (claims are released for other hosts)",
         host.store().url(),
         host.settings().host_id
     );
-    host.serve(async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
-    .await
-    .map_err(|e| CliError::Input(e.to_string()))?;
+    host.serve(shutdown_signal())
+        .await
+        .map_err(|e| CliError::Input(e.to_string()))?;
+    eprintln!("stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Ctrl-C, or SIGTERM (what service managers send) on Unix.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 /// What one round did, a line per kind of work that happened.

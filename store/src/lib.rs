@@ -32,6 +32,7 @@ pub mod tasks;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use sqlx::Any;
@@ -85,10 +86,32 @@ pub enum StoreError {
     NotFound(String),
     #[error("{0}")]
     Invalid(String),
+    /// The SQLite file this host opened was deleted or replaced under it: whatever it
+    /// committed since went into a file nobody will read again.
+    #[error(
+        "the database file {path} was {what} while this host was running; this host stops so that \
+         nothing more is lost — restore the region's database (from a backup if it was deleted) \
+         and start the host again"
+    )]
+    Lost { path: String, what: &'static str },
+    /// The database answers but holds no zemstvo schema (dropped and created again empty).
+    #[error(
+        "the database no longer holds the region's tables ({0}): it was dropped or replaced while \
+         this host was running; this host stops — restore the region's database, or create a \
+         region in it with `zemstvo region-init`, then start the host again"
+    )]
+    SchemaMissing(String),
     /// A unique key was already taken — typically another host did the same work first;
     /// callers handle it for the one item and go on.
     #[error("{0}")]
     Conflict(String),
+}
+
+impl StoreError {
+    /// Whether a host must stop rather than try again: its database is gone or replaced.
+    pub fn is_fatal(&self) -> bool {
+        matches!(self, StoreError::Lost { .. } | StoreError::SchemaMissing(_))
+    }
 }
 
 impl From<sqlx::Error> for StoreError {
@@ -111,6 +134,12 @@ impl From<sqlx::Error> for StoreError {
                             .map(|c| format!("{c}: "))
                             .unwrap_or_default()
                     ))
+                } else if db.code().as_deref() == Some("42P01")
+                    || message.starts_with("no such table")
+                {
+                    // The tables are gone: the database was dropped and created again empty
+                    // (or another one put in its place).
+                    StoreError::SchemaMissing(message.to_string())
                 } else if message.contains("database is locked")
                     || message.contains("database is busy")
                 {
@@ -146,9 +175,27 @@ pub struct Store {
     url: String,
     /// For LISTEN on PostgreSQL, which needs its own connection.
     connect_url: String,
+    /// The SQLite file and its identity (device, inode) when opened, to notice it being
+    /// deleted or replaced under a running host.
+    file: Option<(PathBuf, Option<(u64, u64)>)>,
 }
 
 impl Store {
+    /// Opens a database that must already exist (a region's host never creates one): a
+    /// missing SQLite file is an error naming it rather than a new empty region.
+    pub async fn open_existing(url: &str) -> Result<Store, StoreError> {
+        if let Some(path) = sqlite_path(url)
+            && !path.exists()
+        {
+            return Err(StoreError::NotFound(format!(
+                "the database file {} does not exist; create the region with `zemstvo region-init` \
+                 (or `zemstvo demo`), restore it from a backup, or check --database",
+                path.display()
+            )));
+        }
+        Store::open(url).await
+    }
+
     /// Opens (creating a SQLite file if needed) and migrates the database at `url`.
     pub async fn open(url: &str) -> Result<Store, StoreError> {
         sqlx::any::install_default_drivers();
@@ -200,12 +247,39 @@ impl Store {
             Dialect::Sqlite => sqlx::migrate!("migrations/sqlite").run(&pool).await?,
             Dialect::Postgres => sqlx::migrate!("migrations/postgres").run(&pool).await?,
         }
+        let file = sqlite_path(url).map(|path| {
+            let identity = file_identity(&path);
+            (path, identity)
+        });
         Ok(Store {
             pool,
             dialect,
             url: redact(url),
             connect_url: connect_url.clone(),
+            file,
         })
+    }
+
+    /// Checks that this is still the database the host opened: on SQLite the same file
+    /// (neither deleted nor replaced: same device and inode), and on both the region's tables
+    /// still there. An error here is fatal ([`StoreError::is_fatal`]) when the database is gone
+    /// or replaced, and the host must stop; a database that does not answer is `Unavailable`.
+    pub async fn check_health(&self) -> Result<(), StoreError> {
+        if let Some((path, Some(identity))) = &self.file {
+            let lost = |what| StoreError::Lost {
+                path: path.display().to_string(),
+                what,
+            };
+            match file_identity(path) {
+                None => return Err(lost("deleted")),
+                Some(now) if now != *identity => return Err(lost("replaced by another file")),
+                Some(_) => {}
+            }
+        }
+        sqlx::query("SELECT COUNT(*) FROM regions")
+            .execute(self.pool())
+            .await?;
+        Ok(())
     }
 
     pub fn dialect(&self) -> Dialect {
@@ -358,6 +432,33 @@ impl Store {
     }
 }
 
+/// The file of a `sqlite:` URL (`None` for other databases and in-memory ones).
+fn sqlite_path(url: &str) -> Option<PathBuf> {
+    let rest = url.strip_prefix("sqlite:")?;
+    let rest = rest.strip_prefix("//").unwrap_or(rest);
+    let path = rest.split('?').next().unwrap_or(rest);
+    if path.is_empty() || path.starts_with(":memory:") {
+        return None;
+    }
+    Some(PathBuf::from(path))
+}
+
+/// A file's (device, inode), or `None` if it does not exist (or on systems without inodes,
+/// where a deleted file is still noticed).
+fn file_identity(path: &Path) -> Option<(u64, u64)> {
+    let meta = std::fs::metadata(path).ok()?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        Some((meta.dev(), meta.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        Some((0, 0))
+    }
+}
+
 /// When a lease taken at `at` runs out (whole seconds, at least one).
 pub(crate) fn lease_end(at: i64, lease: Duration) -> i64 {
     at + lease.as_secs().max(1) as i64
@@ -410,6 +511,21 @@ pub(crate) fn bind_double<'q>(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn sqlite_urls_name_their_file() {
+        use std::path::PathBuf;
+        assert_eq!(
+            super::sqlite_path("sqlite:///tmp/r.db?mode=rwc"),
+            Some(PathBuf::from("/tmp/r.db"))
+        );
+        assert_eq!(
+            super::sqlite_path("sqlite://region.db"),
+            Some(PathBuf::from("region.db"))
+        );
+        assert_eq!(super::sqlite_path("sqlite::memory:"), None);
+        assert_eq!(super::sqlite_path("postgres://h/db"), None);
+    }
+
     #[test]
     fn unique_violations_are_recognised_by_code() {
         assert!(super::is_unique_violation(Some("23505"), false));

@@ -132,10 +132,12 @@ impl Store {
         let logical_time = latest.map_or(at, |l| at.max(l + 1));
         let (queue_id,): (i64,) = sqlx::query_as(
             "INSERT INTO run_queue (plugin, cause, due_at, logical_time, status, attempts, created_at) \
-             VALUES ($1, $2, $3, $3, 'queued', 0, $4) RETURNING id",
+             VALUES ($1, $2, $3, $4, 'queued', 0, $5) RETURNING id",
         )
         .bind(plugin.to_string())
         .bind(MANUAL_CAUSE)
+        // Due at once, even when its logical time moved on past `at` to stay unique.
+        .bind(at.min(logical_time))
         .bind(logical_time)
         .bind(now())
         .fetch_one(&mut *tx)
@@ -197,6 +199,19 @@ impl Store {
                 attempts,
             }),
         )
+    }
+
+    /// Puts back every run `host` has claimed (an orderly shutdown), so another host takes
+    /// them without waiting for the lease; returns how many.
+    pub async fn release_runs(&self, host: &str) -> Result<u64, StoreError> {
+        Ok(sqlx::query(
+            "UPDATE run_queue SET status = 'queued', claimed_by = NULL, claimed_until = NULL \
+             WHERE claimed_by = $1 AND status = 'running'",
+        )
+        .bind(host.to_string())
+        .execute(self.pool())
+        .await?
+        .rows_affected())
     }
 
     /// Gives up a claimed run that could not start (e.g. its plugin no longer loads), with the

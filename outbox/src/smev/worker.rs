@@ -8,6 +8,7 @@
 //! the same request key, which the adapter treats as the idempotency key.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::Serialize;
 use zemstvo_store::smev::{DeliveryResult, OutgoingSmev};
@@ -40,6 +41,9 @@ pub struct SmevWorker {
     transport: Arc<dyn SmevTransport>,
     policy: RetryPolicy,
     leases: OutboxLeases,
+    /// Set when the host is shutting down: no new claims, and the rest of a batch is left for
+    /// the host's release.
+    stop: Arc<AtomicBool>,
 }
 
 impl SmevWorker {
@@ -55,7 +59,19 @@ impl SmevWorker {
             transport,
             policy,
             leases: OutboxLeases::default(),
+            stop: Arc::new(AtomicBool::new(false)),
         }
+    }
+
+    /// Shares the host's shutdown flag: once set, the worker finishes the item in flight and
+    /// claims nothing more; what it had claimed but not started is released by the host.
+    pub fn with_stop(mut self, stop: Arc<AtomicBool>) -> Self {
+        self.stop = stop;
+        self
+    }
+
+    fn stopping(&self) -> bool {
+        self.stop.load(Ordering::SeqCst)
     }
 
     /// How long claims last and how many requests are claimed at once.
@@ -76,7 +92,7 @@ impl SmevWorker {
     pub async fn send_once(&self, limit: u32) -> Result<SmevStats, StoreError> {
         let mut stats = SmevStats::default();
         let mut left = limit;
-        while left > 0 {
+        while left > 0 && !self.stopping() {
             let batch = self
                 .store
                 .claim_smev_outbox(
@@ -92,6 +108,9 @@ impl SmevWorker {
             let ids: Vec<i64> = batch.iter().map(|r| r.id).collect();
             let work = async {
                 for out in &batch {
+                    if self.stopping() {
+                        break;
+                    }
                     self.send(out, &mut stats).await?;
                 }
                 Ok::<(), StoreError>(())
