@@ -110,3 +110,80 @@ async fn packing_refuses_bytes_other_than_those_loaded() {
         Err(TrustError::ComponentChanged { .. })
     ));
 }
+
+/// A registry that loads what is published refuses a re-signed manifest that names another
+/// plugin and version than the component it carries, and takes the honest package.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_registry_refuses_a_manifest_that_renames_its_component() {
+    use std::sync::Arc;
+    use zemstvo_registry::api::NewVendor;
+    use zemstvo_registry::server::{self, AdminToken, AppState, ComponentCheck, ServerSettings};
+    use zemstvo_registry::{Client, ClientError, PackageName};
+
+    let dir = tempfile::tempdir().unwrap();
+    let store = zemstvo_registry::store::Store::connect(&format!(
+        "sqlite://{}",
+        dir.path().join("registry.db").display()
+    ))
+    .await
+    .unwrap();
+    let token = AdminToken::generate().unwrap();
+    let settings = ServerSettings {
+        components: Some(ComponentCheck(Arc::new(runtime()))),
+        ..ServerSettings::default()
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(server::run(
+        listener,
+        AppState::new(store, &token, settings),
+        async {
+            let _ = stopped.await;
+        },
+    ));
+    let client = Client::new(&url).unwrap();
+    let admin = client.clone().with_admin_token(token.as_str());
+    let key = SecretKey::generate().unwrap();
+    admin
+        .add_vendor(&NewVendor {
+            id: vendor(),
+            display_name: None,
+            scope: None,
+        })
+        .await
+        .unwrap();
+    admin.add_key(&vendor(), &key.public_key()).await.unwrap();
+
+    let artifact = zemstvo_plugin_artifacts::reference("isu-smev-answer-delay").unwrap();
+    let plugin = runtime().load(artifact.bytes).await.unwrap();
+    let honest =
+        Manifest::from_plugin(&plugin, artifact.bytes, vendor(), current_host_version()).unwrap();
+    let mut renamed = honest.clone();
+    renamed.name = PackageName::new("isu-other-check").unwrap();
+    renamed.version = semver::Version::new(9, 9, 9);
+    let bytes = Package::sign(renamed, artifact.bytes.to_vec(), &[&key])
+        .unwrap()
+        .to_bytes();
+    match client.publish(bytes, &key, &mut |_| {}).await {
+        Err(ClientError::Api {
+            status,
+            code,
+            message,
+            ..
+        }) => {
+            assert_eq!(
+                (status, code.as_str()),
+                (422, "manifest_mismatch"),
+                "{message}"
+            );
+            assert!(message.contains("isu-other-check"), "{message}");
+        }
+        other => panic!("expected 422 manifest_mismatch, got {other:?}"),
+    }
+    let bytes = Package::sign(honest, artifact.bytes.to_vec(), &[&key])
+        .unwrap()
+        .to_bytes();
+    client.publish(bytes, &key, &mut |_| {}).await.unwrap();
+    let _ = stop.send(());
+}

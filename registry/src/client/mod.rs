@@ -297,8 +297,14 @@ impl Client {
         key: &SecretKey,
         progress: &mut (dyn FnMut(Progress) + Send),
     ) -> Result<Published, ClientError> {
+        // Naming the key gives this publish the key's own share of challenges, which
+        // anonymous traffic cannot exhaust.
         let challenge: Challenge = self
-            .json(self.http.post(self.endpoint("challenges")))
+            .json(
+                self.http
+                    .post(self.endpoint("challenges"))
+                    .header(headers::KEY_ID, key.key_id().as_str()),
+            )
             .await?;
         if package.len() as u64 > challenge.max_upload_bytes {
             return Err(ClientError::UploadTooLarge {

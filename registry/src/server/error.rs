@@ -92,7 +92,9 @@ impl From<StoreError> for ApiError {
             StoreError::UnknownPackage(_) => (StatusCode::NOT_FOUND, "unknown_package"),
             StoreError::UnknownVersion { .. } => (StatusCode::NOT_FOUND, "unknown_version"),
             StoreError::ChallengeInvalid => (StatusCode::UNAUTHORIZED, "challenge_invalid"),
-            StoreError::TooManyChallenges => (StatusCode::TOO_MANY_REQUESTS, "too_many_challenges"),
+            StoreError::TooManyChallenges | StoreError::TooManyChallengesFromClient(_) => {
+                (StatusCode::TOO_MANY_REQUESTS, "too_many_challenges")
+            }
         };
         let error = ApiError::new(status, code, message);
         match e {

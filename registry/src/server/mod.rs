@@ -8,7 +8,7 @@
 //! | `GET /api/v1/packages/{name}/resolve?req=^1.2` | anyone | highest unyanked match (an exact `=x.y.z` pin also a yanked one) |
 //! | `GET /api/v1/packages/{name}/{version}` | anyone | one version |
 //! | `GET /api/v1/packages/{name}/{version}/download` | anyone | the package file |
-//! | `POST /api/v1/challenges` | anyone | a one-time publish challenge |
+//! | `POST /api/v1/challenges` | anyone | a one-time publish challenge (two minutes; naming a registered key in `x-zemstvo-key-id` gives the key its own share) |
 //! | `POST /api/v1/packages` | vendor (signed) | publish a package file |
 //! | `POST /api/v1/rotations` | vendor (signed) | register a key a rotation introduces |
 //! | `GET /api/v1/vendors`, `/api/v1/vendors/{id}` | anyone | vendors and their keys |
@@ -24,6 +24,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod conn;
 pub mod error;
 pub mod publish;
 pub mod read;
@@ -50,15 +51,32 @@ use crate::store::Store;
 pub struct ServerSettings {
     /// The largest package file a publish may upload (default 32 MiB).
     pub max_upload_bytes: usize,
-    /// How long a publish challenge stays valid (default 5 minutes).
+    /// How long a publish challenge stays valid (default 2 minutes: a publish asks for one
+    /// right before it uploads).
     pub challenge_ttl: Duration,
+    /// When set, a publish loads the package's component with this runtime and refuses it
+    /// (422 `manifest_mismatch`) unless the component's own metadata — name, version, kind,
+    /// capabilities, configuration — is what the manifest says. `zemstvo registry serve` sets
+    /// it; without it the registry checks signatures and hashes only.
+    pub components: Option<ComponentCheck>,
+}
+
+/// The runtime a registry checks published components with.
+#[derive(Clone)]
+pub struct ComponentCheck(pub Arc<zemstvo_host::Runtime>);
+
+impl std::fmt::Debug for ComponentCheck {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ComponentCheck")
+    }
 }
 
 impl Default for ServerSettings {
     fn default() -> Self {
         ServerSettings {
             max_upload_bytes: 32 << 20,
-            challenge_ttl: Duration::from_secs(300),
+            challenge_ttl: Duration::from_secs(120),
+            components: None,
         }
     }
 }
@@ -136,21 +154,57 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/keys/{key_id}/revoke", post(admin::revoke_key))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn(refuse_declared_oversize))
         .layer(CatchPanicLayer::custom(panicked))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
 
 /// Serves the registry on `listener` until `shutdown` resolves, then finishes the requests
-/// in flight.
+/// in flight. Each request knows its client's address ([`conn::ClientAddr`]), and the errors
+/// hyper answers by itself (414, 431, a malformed request) are JSON too ([`conn`]).
 pub async fn run(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        conn::JsonErrorListener(listener),
+        app(state).into_make_service_with_connect_info::<conn::ClientAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}
+
+/// The largest body an endpoint other than publish takes (JSON; axum's default limit).
+pub const JSON_BODY_LIMIT: usize = 2 << 20;
+
+/// Refuses a request whose declared `Content-Length` exceeds what its endpoint takes, before
+/// reading the body, with the JSON 413 every other refusal has. Publish checks its own larger
+/// limit after it knows who is asking (see `publish`).
+async fn refuse_declared_oversize(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let declared = request
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let publish = request.uri().path() == "/api/v1/packages";
+    if !publish && declared.is_some_and(|n| n > JSON_BODY_LIMIT as u64) {
+        return ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            format!(
+                "the request body is larger than this endpoint's limit of {JSON_BODY_LIMIT} \
+                 bytes; nothing was read"
+            ),
+        )
+        .with("limit", JSON_BODY_LIMIT as u64)
+        .into_response();
+    }
+    next.run(request).await
 }
 
 async fn not_found() -> ApiError {

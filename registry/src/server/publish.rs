@@ -13,14 +13,18 @@
 //! 5. the package's own signatures pass the same [`TrustStore::verify`] a region runs, with
 //!    the vendor's registered keys and scope (422 `component_changed` / `bad_signature`, 403
 //!    `unknown_key` / `revoked_key` / `outside_scope`);
+//!    where the registry checks components (`ServerSettings::components`), the component
+//!    loads as a plugin (422 `not_a_plugin`) whose own metadata — name, version, kind,
+//!    capabilities, configuration — is the manifest's (422 `manifest_mismatch`);
 //! 6. in one transaction: the challenge is consumed (401 `challenge_invalid`), the name is
 //!    the vendor's (403 `name_owned`), the version is new (409 `version_exists`).
 
 use axum::Json;
 use axum::body::Body;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::extract::{ConnectInfo, State};
+use axum::http::{Extensions, HeaderMap, StatusCode, header};
 
+use super::conn::ClientAddr;
 use super::error::{ApiError, ApiJson};
 use super::{AppState, unix_now};
 use crate::api::{Challenge, Published, VersionInfo, headers, publish_request_body};
@@ -28,11 +32,18 @@ use crate::keys::{KeyId, random_hex};
 use crate::package::{Package, package_sha256};
 use crate::rotation::RotationStatement;
 use crate::signature::SignedDomain;
+use crate::store::packages::ChallengeRequester;
 use crate::store::{NewVersion, StoreError};
 use crate::trust::TrustStore;
 
+/// A one-time publish challenge. A request naming a registered, unrevoked key
+/// (`x-zemstvo-key-id`, as `zemstvo plugin publish` does) draws on that key's own share, which
+/// anonymous requests cannot touch; anonymous requests are limited per client address and in
+/// all (see [`Store::add_challenge`](crate::store::Store::add_challenge)).
 pub async fn challenge(
     State(state): State<AppState>,
+    request_headers: HeaderMap,
+    extensions: Extensions,
 ) -> Result<(StatusCode, Json<Challenge>), ApiError> {
     let nonce = random_hex(32).map_err(|e| {
         ApiError::new(
@@ -41,9 +52,35 @@ pub async fn challenge(
             e.to_string(),
         )
     })?;
+    let client = extensions
+        .get::<ConnectInfo<ClientAddr>>()
+        .map(|ConnectInfo(ClientAddr(addr))| addr.ip().to_string())
+        .unwrap_or_default();
+    let named = request_headers
+        .get(headers::KEY_ID)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<KeyId>().ok());
+    let key_id = match named {
+        // Only a registered key that still signs gets its own share.
+        Some(id) => state
+            .store()
+            .key(&id)
+            .await?
+            .filter(|k| k.revocation.is_none())
+            .map(|_| id.to_string()),
+        None => None,
+    };
     let now = unix_now();
     let expires_at = now + state.settings().challenge_ttl.as_secs() as i64;
-    state.store().add_challenge(&nonce, expires_at, now).await?;
+    state
+        .store()
+        .add_challenge(
+            &nonce,
+            expires_at,
+            now,
+            &ChallengeRequester { client, key_id },
+        )
+        .await?;
     Ok((
         StatusCode::CREATED,
         Json(Challenge {
@@ -175,6 +212,24 @@ pub async fn publish(
         );
     }
     let verified = trust.verify(&package)?;
+    if let Some(check) = &state.settings().components {
+        // The manifest must describe its component: a re-signed manifest naming another
+        // plugin or version than the code it carries is refused here, not at a region.
+        let loaded = check.0.load(package.component()).await.map_err(|e| {
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "not_a_plugin",
+                format!("the package's component does not load as a zemstvo plugin: {e}"),
+            )
+        })?;
+        manifest.check_matches(&loaded).map_err(|e| {
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "manifest_mismatch",
+                e.to_string(),
+            )
+        })?;
+    }
 
     let info = VersionInfo {
         name: manifest.name.clone(),

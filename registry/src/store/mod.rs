@@ -91,10 +91,15 @@ pub enum StoreError {
     )]
     ChallengeInvalid,
     #[error(
-        "the registry has too many publish challenges pending; wait a few minutes and publish \
-         again"
+        "the registry has too many anonymous publish challenges pending; publish with a key \
+         registered here (`zemstvo plugin publish --key`), or wait two minutes"
     )]
     TooManyChallenges,
+    #[error(
+        "this client has {0} publish challenges pending, the most one client may have; use them \
+         or wait two minutes (a publish with `zemstvo plugin publish --key` names its key and is not limited by this)"
+    )]
+    TooManyChallengesFromClient(i64),
 }
 
 impl From<sqlx::Error> for StoreError {
@@ -111,16 +116,30 @@ pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
 #[derive(Debug)]
 struct Embedded(Backend);
 
-const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "registry",
-    include_str!("../../migrations/sqlite/0001_registry.sql"),
-)];
-const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "registry",
-    include_str!("../../migrations/postgres/0001_registry.sql"),
-)];
+const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "registry",
+        include_str!("../../migrations/sqlite/0001_registry.sql"),
+    ),
+    (
+        2,
+        "challenge limits",
+        include_str!("../../migrations/sqlite/0002_challenge_limits.sql"),
+    ),
+];
+const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "registry",
+        include_str!("../../migrations/postgres/0001_registry.sql"),
+    ),
+    (
+        2,
+        "challenge limits",
+        include_str!("../../migrations/postgres/0002_challenge_limits.sql"),
+    ),
+];
 
 impl MigrationSource<'static> for Embedded {
     fn resolve(self) -> BoxFuture<'static, Result<Vec<Migration>, sqlx::error::BoxDynError>> {

@@ -18,8 +18,22 @@ pub struct NewVersion {
     pub bytes: Vec<u8>,
 }
 
-/// How many unexpired publish challenges the registry keeps at most.
+/// How many unexpired anonymous publish challenges (naming no registered key) the registry
+/// keeps at most, from all clients together.
 pub const MAX_PENDING_CHALLENGES: i64 = 10_000;
+/// How many unexpired anonymous challenges one client address may hold.
+pub const MAX_CHALLENGES_PER_CLIENT: i64 = 16;
+/// How many unexpired challenges one client may hold for one registered key; a further
+/// request replaces the oldest, so a vendor never locks itself (or is locked) out.
+pub const MAX_CHALLENGES_PER_KEY: i64 = 4;
+
+/// Who asked for a challenge: the client's address and, if the request named one, a
+/// registered, unrevoked key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChallengeRequester {
+    pub client: String,
+    pub key_id: Option<String>,
+}
 
 const VERSION_COLUMNS: &str = "v.name, v.version, v.kind, v.title, v.description, \
      v.package_sha256, v.component_sha256, v.size, v.signed_by, v.yanked, v.published_at, \
@@ -44,30 +58,77 @@ fn version_info(row: &AnyRow) -> Result<VersionInfo, StoreError> {
 }
 
 impl Store {
-    /// Stores a one-time publish challenge, dropping expired ones. At most
-    /// [`MAX_PENDING_CHALLENGES`] are kept, so anonymous requests cannot grow the table
-    /// without bound.
+    /// Stores a one-time publish challenge, dropping expired ones. Challenges that name a
+    /// registered key are kept per key and client ([`MAX_CHALLENGES_PER_KEY`], the oldest
+    /// replaced) and are never refused; anonymous ones are bounded per client
+    /// ([`MAX_CHALLENGES_PER_CLIENT`]) and in all ([`MAX_PENDING_CHALLENGES`]), so anonymous
+    /// requests can neither grow the table without bound nor block a vendor's publish.
     pub async fn add_challenge(
         &self,
         nonce: &str,
         expires_at: i64,
         now: i64,
+        requester: &ChallengeRequester,
     ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
         query("DELETE FROM challenges WHERE expires_at < $1")
             .bind(now)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
-        let pending = query("SELECT COUNT(*) AS pending FROM challenges")
-            .fetch_one(&self.pool)
-            .await?;
-        if get::<i64>(&pending, "pending")? >= MAX_PENDING_CHALLENGES {
-            return Err(StoreError::TooManyChallenges);
+        let count = |row: AnyRow| get::<i64>(&row, "pending");
+        match &requester.key_id {
+            Some(key) => {
+                let pending = count(
+                    query(
+                        "SELECT COUNT(*) AS pending FROM challenges WHERE key_id = $1 AND client = $2",
+                    )
+                    .bind(key)
+                    .bind(&requester.client)
+                    .fetch_one(&mut *tx)
+                    .await?,
+                )?;
+                if pending >= MAX_CHALLENGES_PER_KEY {
+                    query(
+                        "DELETE FROM challenges WHERE nonce IN (SELECT nonce FROM challenges \
+                         WHERE key_id = $1 AND client = $2 ORDER BY expires_at, nonce LIMIT $3)",
+                    )
+                    .bind(key)
+                    .bind(&requester.client)
+                    .bind(pending - MAX_CHALLENGES_PER_KEY + 1)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
+            None => {
+                let from_client = count(
+                    query(
+                        "SELECT COUNT(*) AS pending FROM challenges WHERE key_id IS NULL AND client = $1",
+                    )
+                    .bind(&requester.client)
+                    .fetch_one(&mut *tx)
+                    .await?,
+                )?;
+                if from_client >= MAX_CHALLENGES_PER_CLIENT {
+                    return Err(StoreError::TooManyChallengesFromClient(from_client));
+                }
+                let anonymous = count(
+                    query("SELECT COUNT(*) AS pending FROM challenges WHERE key_id IS NULL")
+                        .fetch_one(&mut *tx)
+                        .await?,
+                )?;
+                if anonymous >= MAX_PENDING_CHALLENGES {
+                    return Err(StoreError::TooManyChallenges);
+                }
+            }
         }
-        query("INSERT INTO challenges (nonce, expires_at) VALUES ($1, $2)")
+        query("INSERT INTO challenges (nonce, expires_at, client, key_id) VALUES ($1, $2, $3, $4)")
             .bind(nonce)
             .bind(expires_at)
-            .execute(&self.pool)
+            .bind(&requester.client)
+            .bind(requester.key_id.as_deref())
+            .execute(&mut *tx)
             .await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -83,11 +144,16 @@ impl Store {
         let info = &new.info;
         let mut tx = self.begin_write().await?;
         if let Some(nonce) = challenge {
-            let used = query("DELETE FROM challenges WHERE nonce = $1 AND expires_at >= $2")
-                .bind(nonce)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
+            // A challenge asked for in a key's name is that key's only.
+            let used = query(
+                "DELETE FROM challenges WHERE nonce = $1 AND expires_at >= $2 \
+                 AND (key_id IS NULL OR key_id = $3)",
+            )
+            .bind(nonce)
+            .bind(now)
+            .bind(info.signed_by.as_str())
+            .execute(&mut *tx)
+            .await?;
             if used.rows_affected() != 1 {
                 return Err(StoreError::ChallengeInvalid);
             }
