@@ -22,3 +22,27 @@ pub const ALL: [&str; 5] = [
     LISTENER_RECONNECTS,
     DUPLICATES_AVOIDED,
 ];
+
+/// Describes every counter to the installed recorder (call once after installing one).
+pub fn describe() {
+    metrics::describe_counter!(
+        CLAIMS,
+        "Items a host claimed: runs, messages, SMEV requests"
+    );
+    metrics::describe_counter!(
+        LEASE_RENEWALS,
+        "Lease renewals of a host still sending what it claimed"
+    );
+    metrics::describe_counter!(
+        LEASE_EXPIRIES,
+        "Claims taken over from a host whose lease ran out"
+    );
+    metrics::describe_counter!(
+        LISTENER_RECONNECTS,
+        "Reconnects of the PostgreSQL change listener"
+    );
+    metrics::describe_counter!(
+        DUPLICATES_AVOIDED,
+        "Work not done twice because another host had done or taken it"
+    );
+}
