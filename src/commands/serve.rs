@@ -153,11 +153,23 @@ fn print_round(round: &RoundReport) {
             s.sent, s.send_retried, s.send_failed, s.applied, s.duplicates, s.unmatched
         );
     }
+    if s.taken_over + s.conflicts > 0 {
+        println!(
+            "SMEV: {} request(s) left to the host that took them over, {} already recorded by another host",
+            s.taken_over, s.conflicts
+        );
+    }
     let d = &round.deliveries;
     if d.sent + d.retried + d.failed + d.cancelled > 0 {
         println!(
             "notifications: {} sent, {} to retry, {} failed, {} cancelled",
             d.sent, d.retried, d.failed, d.cancelled
+        );
+    }
+    if d.taken_over > 0 {
+        println!(
+            "notifications: {} left to the host that took them over (this host held them past its lease)",
+            d.taken_over
         );
     }
 }
