@@ -668,7 +668,10 @@ impl RegionHost {
                 return Ok(());
             }
             tokio::select! {
-                _ = &mut shutdown => return Ok(()),
+                _ = &mut shutdown => {
+                    tracing::info!("stopping: nothing was in flight");
+                    return Ok(());
+                }
                 _ = self.wake.notified() => {}
                 _ = tokio::time::sleep(self.settings.poll_interval()) => {}
             }
