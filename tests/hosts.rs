@@ -1,7 +1,9 @@
 //! Two `zemstvo serve` processes on one database deliver the outbox through a slow SMTP relay
 //! on loopback; one is killed (-9) in the middle of its deliveries, the other is stopped with
 //! SIGTERM at the end. Every message arrives; the only duplicate the kill can cause is the one
-//! message that was in flight, which arrives again with the same `Message-ID`.
+//! message that was in flight, which arrives again with the same `Message-ID`. And a host
+//! whose database goes away for a while loses nothing, sends nothing twice and hears other
+//! hosts' changes again.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
@@ -295,3 +297,155 @@ on_both_databases!(
     two_serving_hosts_one_killed_mid_delivery_deliver_everything_and_duplicate_at_most_one,
     a_killed_host_duplicates_at_most_its_message_in_flight
 );
+
+/// A loopback TCP proxy to the PostgreSQL server that can be cut — every connection closed
+/// and the port closed, so new ones are refused — and restored, as an outage would.
+struct Proxy {
+    port: u16,
+    cut: Arc<std::sync::atomic::AtomicBool>,
+    open: Arc<Mutex<Vec<std::net::TcpStream>>>,
+}
+
+impl Proxy {
+    fn start(upstream: &str) -> Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let cut = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let open = Arc::new(Mutex::new(Vec::<std::net::TcpStream>::new()));
+        let (down, sockets, upstream) = (cut.clone(), open.clone(), upstream.to_string());
+        std::thread::spawn(move || {
+            let mut listener = Some(listener);
+            loop {
+                let is_down = down.load(std::sync::atomic::Ordering::SeqCst);
+                match (&listener, is_down) {
+                    (Some(_), true) => listener = None,
+                    (None, false) => {
+                        listener = TcpListener::bind(("127.0.0.1", port)).ok();
+                    }
+                    _ => {}
+                }
+                let Some(l) = &listener else {
+                    std::thread::sleep(Duration::from_millis(20));
+                    continue;
+                };
+                l.set_nonblocking(true).unwrap();
+                let client = match l.accept() {
+                    Ok((client, _)) => client,
+                    Err(_) => {
+                        std::thread::sleep(Duration::from_millis(5));
+                        continue;
+                    }
+                };
+                client.set_nonblocking(false).unwrap();
+                let Ok(server) = std::net::TcpStream::connect(&upstream) else {
+                    continue;
+                };
+                {
+                    let mut open = sockets.lock().unwrap();
+                    open.push(client.try_clone().unwrap());
+                    open.push(server.try_clone().unwrap());
+                }
+                for (mut from, mut to) in [
+                    (client.try_clone().unwrap(), server.try_clone().unwrap()),
+                    (server, client),
+                ] {
+                    std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut from, &mut to);
+                        let _ = to.shutdown(std::net::Shutdown::Both);
+                    });
+                }
+            }
+        });
+        Proxy { port, cut, open }
+    }
+
+    fn cut(&self) {
+        self.cut.store(true, std::sync::atomic::Ordering::SeqCst);
+        for socket in self.open.lock().unwrap().drain(..) {
+            let _ = socket.shutdown(std::net::Shutdown::Both);
+        }
+    }
+
+    fn restore(&self) {
+        self.cut.store(false, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_host_rides_out_a_database_outage_and_hears_changes_again() {
+    let Some(db) =
+        TestDatabase::postgres("a_host_rides_out_a_database_outage_and_hears_changes_again").await
+    else {
+        return;
+    };
+    let store = region_with_outbox(&db).await;
+    let proxy = Proxy::start("127.0.0.1:5432");
+    let (server, name) = db.url.rsplit_once('/').unwrap();
+    let (_, userinfo) = server.rsplit_once("//").unwrap();
+    let user = userinfo.split('@').next().unwrap();
+    let proxied = format!("postgres://{user}@127.0.0.1:{}/{name}", proxy.port);
+    let dir = tempfile::tempdir().unwrap();
+    let (smtp_port, relay) = relay();
+    let mut host = serve(dir.path(), "host-a", &proxied, smtp_port);
+    let (log, reader) = log_of(&mut host);
+    wait_for(
+        "deliveries to start",
+        Duration::from_secs(120),
+        async || relay.ids().len() >= 3,
+    )
+    .await;
+    // The database is unreachable for three seconds, several leases long.
+    proxy.cut();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    proxy.restore();
+    wait_for(
+        "every message to be sent",
+        Duration::from_secs(120),
+        async || {
+            store
+                .notifications(None)
+                .await
+                .unwrap()
+                .iter()
+                .all(|r| r.status == "sent")
+        },
+    )
+    .await;
+    wait_for(
+        "the change listener to be back",
+        Duration::from_secs(60),
+        async || {
+            log.lock()
+                .unwrap()
+                .iter()
+                .any(|l| l.contains("change listener is connected again"))
+        },
+    )
+    .await;
+    unsafe { libc::kill(host.id() as i32, libc::SIGTERM) };
+    assert!(host.wait().unwrap().success());
+    reader.join().unwrap();
+    let said = log.lock().unwrap().clone();
+    assert!(
+        said.iter()
+            .any(|l| l.contains("lost its database connection")
+                || l.contains("change listener failed")),
+        "the loss is logged: {said:?}"
+    );
+    let ids = relay.ids();
+    let mut unique = ids.clone();
+    unique.sort();
+    unique.dedup();
+    eprintln!(
+        "one host through a 3 s database outage: {} e-mails received for {MESSAGES} messages, {} distinct",
+        ids.len(),
+        unique.len()
+    );
+    assert_eq!(unique.len(), MESSAGES, "nothing was lost");
+    assert_eq!(
+        ids.len(),
+        MESSAGES,
+        "a host that sent a message during the outage records it afterwards instead of sending \
+         it again: {ids:?}"
+    );
+}

@@ -25,7 +25,7 @@ use zemstvo_store::notifications::OutgoingNotification;
 use zemstvo_store::{Store, StoreError};
 
 use crate::senders::{NotificationSender, SendError};
-use crate::{OutboxLeases, RetryPolicy, now, while_renewing};
+use crate::{OutboxLeases, RetryPolicy, now, record_patiently, while_renewing};
 
 /// What one pass delivered.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -172,7 +172,10 @@ impl NotificationWorker {
         match sender.send(m).await {
             Ok(()) => {
                 stats.sent += 1;
-                self.store.notification_sent(m.id, &self.host).await
+                record_patiently(&format!("message {}", m.id), || {
+                    self.store.notification_sent(m.id, &self.host)
+                })
+                .await
             }
             Err(SendError::Permanent(why)) => {
                 stats.failed += 1;

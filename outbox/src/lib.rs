@@ -110,6 +110,49 @@ where
     }
 }
 
+/// How long a worker keeps trying to record a send that already happened while the database
+/// does not answer, before it gives up (and the item, left `sending`, is sent again by
+/// whoever takes it over).
+pub const RECORD_PATIENCE: Duration = Duration::from_secs(120);
+
+/// Records what was already handed over (`record`), retrying while the database is
+/// unavailable or busy for up to [`RECORD_PATIENCE`]: after a database outage the host that
+/// sent a message records it instead of sending it again.
+pub(crate) async fn record_patiently<T, R, F>(
+    what: &str,
+    mut record: R,
+) -> Result<T, zemstvo_store::StoreError>
+where
+    R: FnMut() -> F,
+    F: Future<Output = Result<T, zemstvo_store::StoreError>>,
+{
+    use zemstvo_store::StoreError;
+    let started = std::time::Instant::now();
+    let mut warned = false;
+    loop {
+        match record().await {
+            Err(e @ (StoreError::Unavailable(_) | StoreError::Busy(_)))
+                if started.elapsed() < RECORD_PATIENCE =>
+            {
+                if !warned {
+                    tracing::warn!(
+                        "{what} was handed over but cannot be recorded yet ({e}); retrying until \
+                         the database answers"
+                    );
+                    warned = true;
+                }
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            done => {
+                if warned && done.is_ok() {
+                    tracing::info!("{what} is recorded now that the database answers again");
+                }
+                return done;
+            }
+        }
+    }
+}
+
 /// Seconds since the epoch, now.
 pub(crate) fn now() -> i64 {
     std::time::SystemTime::now()

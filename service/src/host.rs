@@ -639,30 +639,47 @@ impl RegionHost {
 
     async fn serve_until(&self, shutdown: impl Future<Output = ()>) -> Result<(), ServiceError> {
         tokio::pin!(shutdown);
+        // Rounds in a row that found the database unreachable: logged once, retried with
+        // backoff (up to half a minute) instead of every poll.
+        let mut unreachable = 0u32;
         loop {
-            if let Err(e) = self.store.check_health().await {
-                let e = ServiceError::from(e);
-                if e.is_fatal() {
-                    return Err(e);
-                }
-                tracing::error!("{e}");
+            let mut result = self.store.check_health().await.map_err(ServiceError::from);
+            let mut stop = false;
+            if result.is_ok() {
+                let tick = self.tick();
+                tokio::pin!(tick);
+                (result, stop) = tokio::select! {
+                    r = &mut tick => (r.map(|_| ()), false),
+                    _ = &mut shutdown => {
+                        tracing::info!("stopping: finishing the work in flight, taking nothing new");
+                        self.stop();
+                        (tick.await.map(|_| ()), true)
+                    }
+                };
             }
-            let tick = self.tick();
-            tokio::pin!(tick);
-            let (result, stop) = tokio::select! {
-                r = &mut tick => (r, false),
-                _ = &mut shutdown => {
-                    tracing::info!("stopping: finishing the work in flight, taking nothing new");
-                    self.stop();
-                    (tick.await, true)
+            let mut pause = self.settings.poll_interval();
+            match result {
+                Ok(()) => {
+                    if unreachable > 0 {
+                        tracing::warn!("the database answers again; back to work");
+                    }
+                    unreachable = 0;
                 }
-            };
-            if let Err(e) = result {
-                if e.is_fatal() {
-                    return Err(e);
+                Err(e) if e.is_fatal() => return Err(e),
+                Err(ServiceError::Store(StoreError::Unavailable(why))) => {
+                    if unreachable == 0 {
+                        tracing::error!(
+                            "the database is unreachable ({why}); nothing is lost — claims wait \
+                             for their leases — and this host tries again with backoff"
+                        );
+                    }
+                    unreachable = unreachable.saturating_add(1);
+                    pause = pause
+                        .saturating_mul(1 << unreachable.min(8))
+                        .min(std::time::Duration::from_secs(30));
                 }
-                // A database that is down or locked: report, and try again next round.
-                tracing::error!("{e}");
+                // A database that is locked, or one item's failure: report, and go on.
+                Err(e) => tracing::error!("{e}"),
             }
             if stop {
                 return Ok(());
@@ -673,7 +690,7 @@ impl RegionHost {
                     return Ok(());
                 }
                 _ = self.wake.notified() => {}
-                _ = tokio::time::sleep(self.settings.poll_interval()) => {}
+                _ = tokio::time::sleep(pause) => {}
             }
         }
     }

@@ -16,7 +16,7 @@ use zemstvo_store::{Store, StoreError, counters};
 
 use super::SmevTransport;
 use crate::senders::SendError;
-use crate::{OutboxLeases, RetryPolicy, now, while_renewing};
+use crate::{OutboxLeases, RetryPolicy, now, record_patiently, while_renewing};
 
 /// What one pass did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -146,10 +146,11 @@ impl SmevWorker {
         }
         match self.transport.send(&out.request_key, &out.query).await {
             Ok(message_id) => {
-                match self
-                    .store
-                    .smev_sent(out, &self.host, &message_id, now())
-                    .await
+                let sent_at = now();
+                match record_patiently(&format!("SMEV request {}", out.request_key), || {
+                    self.store.smev_sent(out, &self.host, &message_id, sent_at)
+                })
+                .await
                 {
                     Ok(_) => stats.sent += 1,
                     Err(StoreError::Conflict(why)) => {
