@@ -112,10 +112,13 @@ impl Store {
         let logical_time = latest.map_or(at, |l| at.max(l + 1));
         let (queue_id,): (i64,) = sqlx::query_as(
             "INSERT INTO run_queue (plugin, cause, due_at, logical_time, status, attempts, created_at) \
-             VALUES ($1, $2, $3, $3, 'queued', 0, $4) RETURNING id",
+             VALUES ($1, $2, $3, $4, 'queued', 0, $5) RETURNING id",
         )
         .bind(plugin.to_string())
         .bind(MANUAL_CAUSE)
+        // Due at once even when the logical time moved on past `at`: a run asked for now must
+        // not wait for the clock to reach the second its key was moved to.
+        .bind(at)
         .bind(logical_time)
         .bind(now())
         .fetch_one(&mut *tx)
