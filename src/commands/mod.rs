@@ -16,6 +16,8 @@ pub mod serve;
 pub mod tasks;
 mod transfer;
 pub mod trust;
+pub mod users;
+pub mod web;
 
 use std::path::Path;
 

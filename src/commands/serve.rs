@@ -26,6 +26,10 @@ pub struct ServeArgs {
     #[arg(long)]
     pub once: bool,
 
+    /// Where the HTTP API listens.
+    #[arg(long, value_name = "ADDRESS", default_value = super::web::DEFAULT_LISTEN)]
+    pub listen: String,
+
     /// Seconds a claimed run stays this host's before others may take it over.
     #[arg(long, value_name = "SECONDS")]
     pub run_lease: Option<u64>,
@@ -64,16 +68,7 @@ pub async fn serve(args: ServeArgs) -> Result<ExitCode, CliError> {
         }
         return Ok(ExitCode::SUCCESS);
     }
-    eprintln!(
-        "serving {} as {}; Ctrl-C stops",
-        host.store().url(),
-        host.settings().host_id
-    );
-    host.serve(async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
-    .await
-    .map_err(|e| CliError::Input(e.to_string()))?;
+    super::web::serve_region(Arc::new(host), &args.listen).await?;
     Ok(ExitCode::SUCCESS)
 }
 
