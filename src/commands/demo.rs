@@ -175,12 +175,16 @@ pub async fn demo(args: DemoArgs) -> Result<ExitCode, CliError> {
         return Err(CliError::RunFailed(format!("{failed} plugin runs failed")));
     }
     if !args.once {
-        let base = format!("http://{}", args.listen);
+        let listener = super::web::bind(&args.listen).await?;
+        let address = listener
+            .local_addr()
+            .map_err(|e| CliError::Input(e.to_string()))?;
+        let base = format!("http://{address}");
         println!("\nsign in (each link works once, for a day):");
         for (login, role, link) in demo_accounts(&store, &base).await? {
             println!("  {role:<14} {login:<12} {link}");
         }
-        super::web::serve_region(Arc::new(host), &args.listen).await?;
+        super::web::serve_region(Arc::new(host), listener).await?;
     }
     Ok(ExitCode::SUCCESS)
 }

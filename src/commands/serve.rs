@@ -68,7 +68,8 @@ pub async fn serve(args: ServeArgs) -> Result<ExitCode, CliError> {
         }
         return Ok(ExitCode::SUCCESS);
     }
-    super::web::serve_region(Arc::new(host), &args.listen).await?;
+    let listener = super::web::bind(&args.listen).await?;
+    super::web::serve_region(Arc::new(host), listener).await?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -12,14 +12,21 @@ use crate::cli::CliError;
 /// The address the API listens on unless told.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 
-/// Binds `listen`, then serves `host` and the API until Ctrl-C or SIGTERM: the host stops
-/// taking new runs and finishes the round in flight, the API finishes the requests in flight.
-pub async fn serve_region(host: Arc<RegionHost>, listen: &str) -> Result<(), CliError> {
-    let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| {
+/// Binds the API's address (`127.0.0.1:0` picks a free port).
+pub async fn bind(listen: &str) -> Result<tokio::net::TcpListener, CliError> {
+    tokio::net::TcpListener::bind(listen).await.map_err(|e| {
         CliError::Input(format!(
             "cannot listen on {listen}: {e}; choose another address with --listen"
         ))
-    })?;
+    })
+}
+
+/// Serves `host` and the API on `listener` until Ctrl-C or SIGTERM: the host stops taking new
+/// runs and finishes the round in flight, the API finishes the requests in flight.
+pub async fn serve_region(
+    host: Arc<RegionHost>,
+    listener: tokio::net::TcpListener,
+) -> Result<(), CliError> {
     let address = listener
         .local_addr()
         .map_err(|e| CliError::Input(e.to_string()))?;
