@@ -50,7 +50,7 @@ pub const MAX_BODY_BYTES: usize = 256 << 10;
         api::health::healthz, api::health::readyz,
     ),
     components(schemas(problem::Problem)),
-    modifiers(&SecuritySchemes),
+    modifiers(&SecuritySchemes, &ProblemResponses),
     security(("session" = []), ("token" = [])),
 )]
 pub struct ApiDoc;
@@ -71,6 +71,80 @@ impl utoipa::Modify for SecuritySchemes {
             "token",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+    }
+}
+
+/// Every operation may answer the problems every request can meet (a missing or wrong
+/// credential, a role that may not, bad parameters, a body too large or of the wrong type, the
+/// database away), all as `application/problem+json`: documented once here rather than on
+/// every handler.
+struct ProblemResponses;
+
+impl utoipa::Modify for ProblemResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let problem = |description: &str| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/problem+json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("Problem")))
+                        .build(),
+                )
+                .build()
+        };
+        let common = [
+            ("400", "The request's parameters or body are malformed"),
+            ("401", "No valid session or API token"),
+            ("403", "The caller's role may not do this, or a CSRF token is missing"),
+            ("404", "No such resource (or none the caller may see)"),
+            ("405", "The resource does not answer this method"),
+            ("409", "A conflicting change was made meanwhile"),
+            ("412", "If-Match names a stale revision"),
+            ("413", "The body is too large"),
+            ("415", "The body is not JSON"),
+            ("422", "The request is well-formed but its values are refused"),
+            ("429", "Too many failed sign-ins"),
+            ("503", "The region's database is unavailable"),
+        ];
+        for item in openapi.paths.paths.values_mut() {
+            for op in [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                for (status, response) in op.responses.responses.iter_mut() {
+                    if status.starts_with('4') || status.starts_with('5') {
+                        *response = utoipa::openapi::RefOr::T(problem(status_text(status)));
+                    }
+                }
+                for (status, description) in common {
+                    op.responses
+                        .responses
+                        .entry(status.to_string())
+                        .or_insert_with(|| utoipa::openapi::RefOr::T(problem(description)));
+                }
+            }
+        }
+        fn status_text(status: &str) -> &'static str {
+            match status {
+                "401" => "No valid session or API token",
+                "403" => "The caller's role may not do this",
+                "404" => "No such resource (or none the caller may see)",
+                "409" => "A conflicting change was made meanwhile",
+                "412" => "If-Match names a stale revision",
+                "422" => "The values are refused",
+                "429" => "Too many failed sign-ins",
+                "503" => "The region's database is unavailable",
+                _ => "The request is refused",
+            }
+        }
     }
 }
 
