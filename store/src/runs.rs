@@ -414,3 +414,22 @@ impl Store {
             .transpose()
     }
 }
+
+impl Store {
+    /// The version and the configuration (as JSON) each run of `plugin` ran with, oldest
+    /// first: what a run in flight used, whatever changed meanwhile.
+    pub async fn run_configs(
+        &self,
+        plugin: &str,
+    ) -> Result<Vec<(String, String, serde_json::Value)>, StoreError> {
+        let rows: Vec<(String, String, String)> = sqlx::query_as(
+            "SELECT id, version, config FROM runs WHERE plugin = $1 ORDER BY finished_at, id",
+        )
+        .bind(plugin.to_string())
+        .fetch_all(self.pool())
+        .await?;
+        rows.into_iter()
+            .map(|(id, version, config)| Ok((id, version, serde_json::from_str(&config)?)))
+            .collect()
+    }
+}

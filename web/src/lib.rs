@@ -97,14 +97,20 @@ impl utoipa::Modify for ProblemResponses {
         let common = [
             ("400", "The request's parameters or body are malformed"),
             ("401", "No valid session or API token"),
-            ("403", "The caller's role may not do this, or a CSRF token is missing"),
+            (
+                "403",
+                "The caller's role may not do this, or a CSRF token is missing",
+            ),
             ("404", "No such resource (or none the caller may see)"),
             ("405", "The resource does not answer this method"),
             ("409", "A conflicting change was made meanwhile"),
             ("412", "If-Match names a stale revision"),
             ("413", "The body is too large"),
             ("415", "The body is not JSON"),
-            ("422", "The request is well-formed but its values are refused"),
+            (
+                "422",
+                "The request is well-formed but its values are refused",
+            ),
             ("429", "Too many failed sign-ins"),
             ("503", "The region's database is unavailable"),
         ];
