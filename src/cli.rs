@@ -15,6 +15,11 @@ pub struct Cli {
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
 
+    /// `text` for people, `json` for log shippers (one object per line, with the run id,
+    /// plugin and request fields).
+    #[arg(long, global = true, default_value = "text", value_parser = ["text", "json"])]
+    pub log_format: String,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -27,7 +32,8 @@ pub enum Command {
     Run(commands::run::RunArgs),
     /// Show what a plugin file is: its metadata, kind, WIT version and hash.
     Inspect(commands::inspect::InspectArgs),
-    /// Serve a region from its database: scheduled runs, deliveries, SMEV answers.
+    /// Serve a region from its database: scheduled runs, deliveries, SMEV answers, and the
+    /// HTTP API (`--listen`).
     Serve(commands::serve::ServeArgs),
     /// The region's tasks: list them, show one, move it along its lifecycle.
     Tasks(commands::tasks::TasksArgs),
@@ -47,6 +53,8 @@ pub enum Command {
     Plugin(commands::plugin::PluginArgs),
     /// The plugin registry: serve, administer, export and import mirrors.
     Registry(commands::registry::RegistryArgs),
+    /// Accounts of the web service: add, list, set a role, disable, tokens, sign-in links.
+    Users(commands::users::UsersArgs),
 }
 
 impl Command {
@@ -99,7 +107,7 @@ pub fn default_cache_dir() -> PathBuf {
     base.join("zemstvo").join("artifacts")
 }
 
-pub fn init_tracing(verbose: u8) {
+pub fn init_tracing(verbose: u8, json: bool) {
     let default = match verbose {
         0 => "warn",
         1 => "info,zemstvo=info",
@@ -108,10 +116,14 @@ pub fn init_tracing(verbose: u8) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("ZEMSTVO_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+        .with_writer(std::io::stderr);
+    let _ = if json {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
 }
 
 pub async fn execute(cli: Cli) -> Result<ExitCode, CliError> {
@@ -129,5 +141,6 @@ pub async fn execute(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Keys(args) => commands::keys::keys(args).await,
         Command::Plugin(args) => commands::plugin::plugin(args).await,
         Command::Registry(args) => commands::registry::registry(args).await,
+        Command::Users(args) => commands::users::users(args).await,
     }
 }

@@ -7,7 +7,7 @@ fn main() -> std::process::ExitCode {
     if !cli.command.serves() {
         restore_default_sigpipe();
     }
-    zemstvo::cli::init_tracing(cli.verbose);
+    zemstvo::cli::init_tracing(cli.verbose, cli.log_format == "json");
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -199,7 +199,7 @@ fn serve(dir: &std::path::Path, host: &str, url: &str, smtp_port: u16) -> Child 
     Command::new(env!("CARGO_BIN_EXE_zemstvo"))
         .args(["serve", "--config"])
         .arg(&config)
-        .args(["--database", url])
+        .args(["--database", url, "--listen", "127.0.0.1:0"])
         .env("ZEMSTVO_LOG", "info")
         .env("ZEMSTVO_CACHE_DIR", dir.join("cache"))
         .stdout(Stdio::null())

@@ -249,6 +249,7 @@ async fn a_precompiled_artifact_is_reused_and_a_corrupt_one_replaced() {
 fn every_fixture_is_exercised() {
     let sources = [
         include_str!("sandbox.rs"),
+        include_str!("hostile.rs"),
         include_str!("loading.rs"),
         include_str!("crash.rs"),
         include_str!("../service/tests/host.rs"),

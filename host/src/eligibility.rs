@@ -89,6 +89,55 @@ pub enum Outcome {
     },
 }
 
+impl Outcome {
+    /// Steps of the decision's explanation (its trace and its reasons to deny).
+    pub fn explanation_steps(&self) -> usize {
+        match self {
+            Outcome::Need { .. } => 0,
+            Outcome::Decided { decision } => {
+                decision.trace.len()
+                    + match &decision.verdict {
+                        Verdict::Deny { reasons } => reasons.len(),
+                        Verdict::Approve { .. } => 0,
+                    }
+            }
+        }
+    }
+
+    /// Bytes the host holds for the outcome, for the run's output budget.
+    pub(crate) fn weight(&self) -> usize {
+        use crate::capabilities::{held_pairs, held_str};
+        std::mem::size_of::<Self>()
+            + match self {
+                Outcome::Need { requests } => requests
+                    .iter()
+                    .map(|q| {
+                        std::mem::size_of::<SmevQuery>()
+                            + q.agency.len()
+                            + q.kind.len()
+                            + held_pairs(&q.params)
+                    })
+                    .sum(),
+                Outcome::Decided { decision } => {
+                    decision
+                        .trace
+                        .iter()
+                        .map(|t| held_str(&t.name) + held_str(&t.value) + held_str(&t.source))
+                        .sum::<usize>()
+                        + match &decision.verdict {
+                            Verdict::Deny { reasons } => {
+                                reasons.iter().map(|r| held_str(r)).sum::<usize>()
+                            }
+                            Verdict::Approve { assignment } => {
+                                assignment.measure.len()
+                                    + assignment.payments.len() * std::mem::size_of::<Payment>()
+                            }
+                        }
+                }
+            }
+    }
+}
+
 /// Checks what a rule returned; a rule that asks for nothing or approves a negative amount
 /// has a bug, and its run fails rather than acting on it.
 pub(crate) fn outcome_from_wit(o: wit::Outcome) -> Result<Outcome, String> {

@@ -58,7 +58,7 @@ pub struct RunReport {
     pub status: RunStatus,
     #[serde(with = "duration_us", rename = "duration_us")]
     pub duration: Duration,
-    /// The largest linear memory the plugin reached, in bytes.
+    /// The most the plugin's linear memories and tables held at once, in bytes.
     pub peak_memory: usize,
     pub outputs: RunOutputs,
     /// What the plugin wrote to stdout and stderr (bounded).
@@ -115,10 +115,37 @@ pub enum FailureReason {
     Panicked { message: String },
     #[error("the plugin emitted more than its cap of {cap} {output} and was stopped")]
     OutputCapExceeded { output: String, cap: usize },
-    #[error("the plugin's outputs exceeded {cap} bytes and it was stopped")]
+    #[error(
+        "what the host held for the plugin (its outputs and log) passed {cap} bytes and it was \
+         stopped"
+    )]
     OutputBytesExceeded { cap: usize },
     #[error("the plugin opened more than {cap} cursors at once and was stopped")]
     TooManyCursors { cap: usize },
+    #[error(
+        "the plugin's eligibility explanation has more than {cap} steps and it was stopped; \
+         explain the decision in fewer steps"
+    )]
+    ExplanationTooLong { cap: usize },
+    #[error(
+        "the plugin needs more {what} than a run may have ({message}) and was stopped; a plugin \
+         may have at most {cap}"
+    )]
+    TooManyResources {
+        what: String,
+        cap: usize,
+        message: String,
+    },
+    #[error(
+        "the plugin used a handle the host never gave it or had already dropped ({message}) \
+         and was stopped; this is a bug in the plugin or its SDK"
+    )]
+    HandleMisuse { message: String },
+    #[error(
+        "the plugin passed the host a value outside its own memory or too large to copy \
+         ({message}) and was stopped; this is a bug in the plugin or its SDK"
+    )]
+    InvalidHostCall { message: String },
     #[error("the plugin trapped: {message}")]
     Trapped { message: String },
     #[error("the plugin reported an error ({kind}): {message}")]

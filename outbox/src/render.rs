@@ -12,12 +12,6 @@ pub enum RenderError {
     UnknownTemplate(String),
     #[error("citizen {0} does not exist")]
     UnknownCitizen(u64),
-    #[error("citizen {citizen} has no {what} for the {channel} channel")]
-    NoContact {
-        citizen: u64,
-        channel: &'static str,
-        what: &'static str,
-    },
     #[error("template `{template}` cannot be filled: {reason}")]
     Template { template: String, reason: String },
 }
@@ -31,19 +25,26 @@ pub fn render(
     let template = template.ok_or_else(|| RenderError::UnknownTemplate(n.template.clone()))?;
     let contact = contact.ok_or(RenderError::UnknownCitizen(n.citizen))?;
     let channel = n.channel.name();
-    let recipient = match n.channel {
-        Channel::Sms | Channel::Voice => contact.phone.clone().ok_or(RenderError::NoContact {
-            citizen: n.citizen,
-            channel,
-            what: "phone number",
-        })?,
-        Channel::Email => contact.email.clone().ok_or(RenderError::NoContact {
-            citizen: n.citizen,
-            channel,
-            what: "e-mail address",
-        })?,
-        Channel::Portal => format!("citizen:{}", n.citizen),
+    // A citizen without the channel's contact does not fail the run (the plugin may not know
+    // who has one): the message is kept as undeliverable, with the reason, for the
+    // administrator.
+    let (recipient, undeliverable) = match n.channel {
+        Channel::Sms | Channel::Voice => match &contact.phone {
+            Some(phone) => (phone.clone(), None),
+            None => (String::new(), Some("phone number")),
+        },
+        Channel::Email => match &contact.email {
+            Some(email) => (email.clone(), None),
+            None => (String::new(), Some("e-mail address")),
+        },
+        Channel::Portal => (format!("citizen:{}", n.citizen), None),
     };
+    let undeliverable = undeliverable.map(|what| {
+        format!(
+            "undeliverable: citizen {} has no {what} for the {channel} channel",
+            n.citizen
+        )
+    });
     let mut env = Environment::new();
     // A placeholder the plugin did not fill is an error, not an empty gap in a citizen's SMS.
     env.set_undefined_behavior(UndefinedBehavior::Strict);
@@ -68,6 +69,7 @@ pub fn render(
         recipient,
         subject: template.subject.as_deref().map(fill).transpose()?,
         body: fill(&template.body)?,
+        undeliverable,
     })
 }
 
@@ -130,16 +132,16 @@ mod tests {
     }
 
     #[test]
-    fn an_sms_needs_a_phone_number() {
-        let e = render(
+    fn an_sms_without_a_phone_number_is_kept_as_undeliverable() {
+        let n = render(
             &message(&[("number", "1")]),
             Some(&template()),
             Some(&contact(None)),
         )
-        .unwrap_err();
+        .unwrap();
         assert_eq!(
-            e.to_string(),
-            "citizen 7 has no phone number for the sms channel"
+            n.undeliverable.as_deref(),
+            Some("undeliverable: citizen 7 has no phone number for the sms channel")
         );
     }
 }

@@ -170,6 +170,11 @@ impl RegionHost {
         &self.runtime
     }
 
+    /// A plugin loaded before, by component hash.
+    pub(crate) async fn cached(&self, sha256: &str) -> Option<LoadedPlugin> {
+        self.loaded.lock().await.get(sha256).cloned()
+    }
+
     /// Keeps a loaded plugin for the runs to come.
     pub(crate) async fn remember(&self, plugin: LoadedPlugin) {
         self.loaded

@@ -523,11 +523,19 @@ impl RegionHost {
             .package(&installation.sha256)
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("the package of `{name}` is missing")))?;
-        let plugin = self
-            .runtime()
-            .load(&package.component)
-            .await
-            .map_err(|e| InstallError::Load(e.to_string()))?;
+        // The schema is the loaded plugin's: compiled once per component, not per change.
+        let plugin = match self.cached(&installation.sha256).await {
+            Some(plugin) => plugin,
+            None => {
+                let plugin = self
+                    .runtime()
+                    .load(&package.component)
+                    .await
+                    .map_err(|e| InstallError::Load(e.to_string()))?;
+                self.remember(plugin.clone()).await;
+                plugin
+            }
+        };
         plugin
             .metadata
             .config

@@ -326,10 +326,8 @@ async fn malformed_outputs(db: TestDatabase) {
         "{log:?}"
     );
     assert!(line("no consent").contains("NoConsent"), "{log:?}");
-    assert!(
-        line("no e-mail address").contains("has no e-mail address for the email channel"),
-        "{log:?}"
-    );
+    // Accepted whatever the citizen's contacts: the answer must not reveal them.
+    assert_eq!(line("no e-mail address"), "no e-mail address: accepted");
     assert!(
         line("unknown template").contains("no template `no-such-template`"),
         "{log:?}"
@@ -337,7 +335,18 @@ async fn malformed_outputs(db: TestDatabase) {
     assert!(!log.iter().any(|l| l.contains("ACCEPTED")), "{log:?}");
     let tasks = store.tasks(&Default::default()).await.unwrap();
     assert_eq!(tasks.len(), 1, "only the valid task is kept");
-    assert!(store.notifications(None).await.unwrap().is_empty());
+    // The message to a citizen without an e-mail address is kept for the administrator as
+    // undeliverable, never sent.
+    let messages = store.notifications(None).await.unwrap();
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert_eq!(messages[0].status, "failed");
+    assert!(
+        messages[0]
+            .last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("undeliverable") && e.contains("no e-mail address")),
+        "{messages:?}"
+    );
 }
 on_both_databases!(
     malformed_outputs_are_refused_by_name_and_the_valid_ones_kept,
@@ -375,5 +384,85 @@ async fn a_locked_database_delays_the_commit_and_loses_nothing() {
     assert_eq!(
         store.tasks(&Default::default()).await.unwrap().len() as u64,
         committed.tasks_created
+    );
+}
+
+/// Hostile plugins queued beside a good one and taken by one host's concurrent workers (the
+/// path `serve` runs): each hostile run ends on its own reason within its budget, nothing of
+/// theirs is kept, and the good plugin's run commits.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_runs_taken_at_once_end_on_their_own_and_the_good_one_commits() {
+    let db = TestDatabase::sqlite().await;
+    let store = region(&db).await;
+    let settings = HostSettings {
+        host_id: "host-a".into(),
+        smev: SmevSettings::None,
+        limits: zemstvo_host::runtime::limits::RunLimits {
+            cpu_budget: Duration::from_secs(2),
+            memory_bytes: 64 << 20,
+            ..Default::default()
+        },
+        ..HostSettings::default()
+    };
+    let runtime = Arc::new(Runtime::new(RuntimeSettings::default()).unwrap());
+    let h = Arc::new(
+        RegionHost::open(store.clone(), runtime, settings)
+            .await
+            .unwrap(),
+    );
+    let hostile = [
+        "fixture-infinite-loop",
+        "fixture-memory-bomb",
+        "fixture-task-flood",
+    ];
+    for name in hostile {
+        install(&h, &zemstvo_plugin_artifacts::fixture(name), None).await;
+        store.enqueue_run(name, "manual", NOW, 0).await.unwrap();
+    }
+    install(&h, reference(), None).await;
+    store
+        .enqueue_run(REFERENCE, "manual", NOW, 0)
+        .await
+        .unwrap();
+    let mut workers = tokio::task::JoinSet::new();
+    for _ in 0..4 {
+        let h = h.clone();
+        workers.spawn(async move { h.run_next().await.unwrap().expect("a run for each worker") });
+    }
+    let mut ended = std::collections::BTreeMap::new();
+    while let Some(outcome) = workers.join_next().await {
+        let outcome = outcome.unwrap();
+        let report = outcome.report;
+        assert!(
+            report.duration < Duration::from_secs(2 + 3),
+            "{}: {:?}",
+            report.plugin.name,
+            report.duration
+        );
+        ended.insert(report.plugin.name.clone(), report.failure().cloned());
+    }
+    assert_eq!(
+        ended.get("fixture-infinite-loop"),
+        Some(&Some(FailureReason::CpuBudgetExceeded { budget_ms: 2000 }))
+    );
+    assert_eq!(
+        ended.get("fixture-memory-bomb"),
+        Some(&Some(FailureReason::MemoryLimitExceeded {
+            limit_bytes: 64 << 20
+        }))
+    );
+    assert!(
+        matches!(
+            ended.get("fixture-task-flood"),
+            Some(Some(FailureReason::OutputCapExceeded { .. }))
+        ),
+        "{ended:?}"
+    );
+    assert_eq!(ended.get(REFERENCE), Some(&None), "{ended:?}");
+    let tasks = store.tasks(&Default::default()).await.unwrap();
+    assert!(!tasks.is_empty(), "the good run's tasks are kept");
+    assert!(
+        tasks.iter().all(|t| t.plugin == REFERENCE),
+        "nothing of a hostile run is kept"
     );
 }

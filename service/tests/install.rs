@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use zemstvo_host::region::demo::{DemoScale, demo_region};
-use zemstvo_host::{Runtime, RuntimeSettings};
+use zemstvo_host::{FailureReason, Runtime, RuntimeSettings};
 use zemstvo_registry::api::NewVendor;
 use zemstvo_registry::manifest::current_host_version;
 use zemstvo_registry::server::{self, AdminToken, AppState, ServerSettings};
@@ -359,18 +359,28 @@ async fn refusals_change_nothing(db: TestDatabase) {
         "the revocation was learned"
     );
     store.enqueue_run(PLUGIN, "manual", NOW, 0).await.unwrap();
+    // A package signed by a revoked key does not run: the run is recorded as refused.
+    let refused = host
+        .run_next()
+        .await
+        .unwrap()
+        .expect("the queued run is taken");
+    match refused.report.failure() {
+        Some(FailureReason::Refused { message }) => {
+            assert!(message.contains("revoked"), "{message}")
+        }
+        other => panic!("a package signed by a revoked key ran: {other:?}"),
+    }
+    assert!(refused.report.outputs.tasks.is_empty());
+    // The run history keeps the refusal and its reason for the administrator.
+    let runs = store.recent_runs(Some(PLUGIN), 1).await.unwrap();
+    assert_eq!(runs[0].status, "failed");
     assert!(
-        host.run_next().await.unwrap().is_none(),
-        "a package signed by a revoked key does not run"
-    );
-    let log = store.audit_log(Some(PLUGIN), 3).await.unwrap();
-    assert!(
-        log[0].details["reason"]
-            .as_str()
-            .unwrap()
-            .contains("revoked"),
-        "{:?}",
-        log[0]
+        runs[0]
+            .failure
+            .as_deref()
+            .is_some_and(|f| f.contains("revoked")),
+        "{runs:?}"
     );
 }
 on_both_databases!(

@@ -54,6 +54,10 @@ pub struct DemoArgs {
     /// Tasks printed in full per plugin.
     #[arg(long, default_value_t = 3)]
     pub show: usize,
+
+    /// Where the HTTP API listens while the demo serves.
+    #[arg(long, value_name = "ADDRESS", default_value = super::web::DEFAULT_LISTEN)]
+    pub listen: String,
 }
 
 /// Templates the demo region keeps for its messages (the reference plugins' catalogue).
@@ -171,14 +175,99 @@ pub async fn demo(args: DemoArgs) -> Result<ExitCode, CliError> {
         return Err(CliError::RunFailed(format!("{failed} plugin runs failed")));
     }
     if !args.once {
-        println!("\nserving the region; press Ctrl-C to stop");
-        host.serve(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-        .map_err(|e| CliError::Input(e.to_string()))?;
+        let listener = super::web::bind(&args.listen).await?;
+        let address = listener
+            .local_addr()
+            .map_err(|e| CliError::Input(e.to_string()))?;
+        let base = format!("http://{address}");
+        println!("\nsign in (each link works once, for a day):");
+        for (login, role, link) in demo_accounts(&store, &base).await? {
+            println!("  {role:<14} {login:<12} {link}");
+        }
+        super::web::serve_region(Arc::new(host), listener).await?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// One account per role — the employee a real specialist of the generated region, the manager
+/// their manager — and a fresh one-time sign-in link for each.
+async fn demo_accounts(
+    store: &Store,
+    base: &str,
+) -> Result<Vec<(String, &'static str, String)>, CliError> {
+    use zemstvo_store::accounts::{NewUser, Role};
+    let fail = |e: zemstvo_store::StoreError| CliError::Input(e.to_string());
+    // A specialist with a manager and the most tasks: the cabinet shows something at once.
+    let tasks = store
+        .tasks(&zemstvo_store::tasks::TaskFilter {
+            limit: Some(5_000),
+            ..Default::default()
+        })
+        .await
+        .map_err(fail)?;
+    let mut per_employee: BTreeMap<(u64, u64), usize> = BTreeMap::new();
+    for t in &tasks {
+        if let Some(manager) = t.overseer {
+            *per_employee.entry((t.assignee, manager)).or_default() += 1;
+        }
+    }
+    let (employee, manager) = per_employee
+        .iter()
+        .max_by_key(|(_, n)| **n)
+        .map(|(k, _)| *k)
+        .unwrap_or((2, 1));
+    let names = store
+        .employee_names(&[employee, manager])
+        .await
+        .map_err(fail)?;
+    let accounts = [
+        (
+            "admin",
+            Role::Administrator,
+            "Администратор региона".to_string(),
+            None,
+        ),
+        (
+            "manager",
+            Role::Manager,
+            names
+                .get(&manager)
+                .cloned()
+                .unwrap_or_else(|| "Руководитель".into()),
+            Some(manager),
+        ),
+        (
+            "employee",
+            Role::Employee,
+            names
+                .get(&employee)
+                .cloned()
+                .unwrap_or_else(|| "Специалист".into()),
+            Some(employee),
+        ),
+        ("auditor", Role::Auditor, "Аудитор".to_string(), None),
+    ];
+    let mut out = Vec::new();
+    for (login, role, full_name, employee_id) in accounts {
+        if store.user_by_login(login).await.map_err(fail)?.is_none() {
+            store
+                .add_user(
+                    &NewUser {
+                        login: login.into(),
+                        full_name,
+                        role,
+                        employee_id,
+                        password_hash: None,
+                    },
+                    "demo",
+                )
+                .await
+                .map_err(fail)?;
+        }
+        let link = super::users::sign_in_link(store, login, base).await?;
+        out.push((login.to_string(), role.name(), link));
+    }
+    Ok(out)
 }
 
 /// The demo vendor's signing key. Derived from a public phrase, so it signs nothing but the

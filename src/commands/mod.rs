@@ -16,6 +16,8 @@ pub mod serve;
 pub mod tasks;
 mod transfer;
 pub mod trust;
+pub mod users;
+pub mod web;
 
 use std::path::Path;
 
@@ -54,13 +56,21 @@ impl DatabaseArgs {
     }
 }
 
-/// A runtime with the on-disk artifact cache.
+/// A runtime with the on-disk artifact cache. `ZEMSTVO_MAX_COMPONENT_BYTES` raises or lowers
+/// the largest component it loads.
 pub(crate) fn runtime() -> Result<Runtime, CliError> {
-    Runtime::new(RuntimeSettings {
+    let mut settings = RuntimeSettings {
         cache_dir: Some(default_cache_dir()),
         ..RuntimeSettings::default()
-    })
-    .map_err(|e| CliError::Input(e.to_string()))
+    };
+    if let Ok(value) = std::env::var("ZEMSTVO_MAX_COMPONENT_BYTES") {
+        settings.max_component_bytes = value.trim().parse().map_err(|_| {
+            CliError::Input(format!(
+                "ZEMSTVO_MAX_COMPONENT_BYTES is `{value}`; give a number of bytes"
+            ))
+        })?;
+    }
+    Runtime::new(settings).map_err(|e| CliError::Input(e.to_string()))
 }
 
 /// Reads and loads a plugin file, naming the file in any error.

@@ -26,6 +26,10 @@ pub struct ServeArgs {
     #[arg(long)]
     pub once: bool,
 
+    /// Where the HTTP API listens.
+    #[arg(long, value_name = "ADDRESS", default_value = super::web::DEFAULT_LISTEN)]
+    pub listen: String,
+
     /// Seconds a claimed run stays this host's before others may take it over (overrides
     /// `[leases] run_secs`).
     #[arg(long, value_name = "SECONDS")]
@@ -65,39 +69,10 @@ pub async fn serve(args: ServeArgs) -> Result<ExitCode, CliError> {
         }
         return Ok(ExitCode::SUCCESS);
     }
-    eprintln!(
-        "serving {} as {}; Ctrl-C or SIGTERM stops (claims are released for other hosts)",
-        host.store().url(),
-        host.settings().host_id
-    );
-    host.serve(shutdown_signal())
-        .await
-        .map_err(|e| CliError::Input(e.to_string()))?;
+    let listener = super::web::bind(&args.listen).await?;
+    super::web::serve_region(Arc::new(host), listener).await?;
     eprintln!("stopped");
     Ok(ExitCode::SUCCESS)
-}
-
-/// Ctrl-C, or SIGTERM (what service managers send) on Unix.
-async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
 }
 
 /// What one round did, a line per kind of work that happened.

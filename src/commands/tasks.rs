@@ -74,6 +74,7 @@ pub async fn tasks(args: TasksArgs) -> Result<ExitCode, CliError> {
                     .transpose()
                     .map_err(input)?,
                 limit: Some(limit),
+                ..TaskFilter::default()
             };
             let tasks = store.tasks(&filter).await.map_err(input)?;
             if json {

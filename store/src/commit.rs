@@ -126,8 +126,8 @@ impl Store {
             for n in &c.notifications {
                 let id: Option<(i64,)> = sqlx::query_as(
                     "INSERT INTO notifications (plugin, key, citizen_id, channel, template, params, recipient, subject, body, \
-                     idempotency_id, status, attempts, next_attempt_at, run_id, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'queued', 0, $11, $12, $11) \
+                     idempotency_id, status, attempts, next_attempt_at, run_id, created_at, last_error) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $13, 0, $11, $12, $11, $14) \
                      ON CONFLICT (plugin, key) DO NOTHING RETURNING id",
                 )
                 .bind(plugin.to_string())
@@ -142,6 +142,12 @@ impl Store {
                 .bind(crate::notifications::idempotency_id(plugin, &n.key))
                 .bind(at)
                 .bind(run_id.to_string())
+                .bind(if n.undeliverable.is_some() {
+                    "failed"
+                } else {
+                    "queued"
+                })
+                .bind(n.undeliverable.clone())
                 .fetch_optional(&mut *tx)
                 .await?;
                 match id {

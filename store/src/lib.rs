@@ -17,6 +17,7 @@
 // Rows are decoded as tuples in the order of their SELECT lists, next to the query.
 #![allow(clippy::type_complexity)]
 
+pub mod accounts;
 pub mod audit;
 mod commit;
 pub mod counters;

@@ -31,6 +31,9 @@ pub struct NewNotification {
     pub recipient: String,
     pub subject: Option<String>,
     pub body: String,
+    /// Why the message cannot be delivered (the citizen has no contact for the channel): it
+    /// is kept as failed with this reason, never sent.
+    pub undeliverable: Option<String>,
 }
 
 /// A message template the region keeps (minijinja syntax: `{{ name }}`).

@@ -314,6 +314,11 @@ impl Store {
     ) -> Result<(), StoreError> {
         self.require_installed(name).await?;
         let mut tx = self.pool().begin().await?;
+        // As in `set_config`: concurrent grants of one plugin take turns.
+        sqlx::query("UPDATE plugin_installations SET name = name WHERE name = $1")
+            .bind(name.to_string())
+            .execute(&mut *tx)
+            .await?;
         sqlx::query("DELETE FROM grants WHERE plugin = $1")
             .bind(name.to_string())
             .execute(&mut *tx)
@@ -365,6 +370,19 @@ impl Store {
     ) -> Result<(), StoreError> {
         self.require_installed(name).await?;
         let mut tx = self.pool().begin().await?;
+        // Concurrent configurations of one plugin take turns: each replaces the whole set, and
+        // the audit log's "before" is what the previous one left. The first statement writes,
+        // so that it locks the row on PostgreSQL and takes SQLite's write lock at once (a read
+        // first would have to upgrade, which SQLite refuses under contention).
+        sqlx::query("UPDATE plugin_installations SET name = name WHERE name = $1")
+            .bind(name.to_string())
+            .execute(&mut *tx)
+            .await?;
+        let before: Vec<(String, String)> =
+            sqlx::query_as("SELECT key, value FROM plugin_config WHERE plugin = $1 ORDER BY key")
+                .bind(name.to_string())
+                .fetch_all(&mut *tx)
+                .await?;
         sqlx::query("DELETE FROM plugin_config WHERE plugin = $1")
             .bind(name.to_string())
             .execute(&mut *tx)
@@ -377,16 +395,20 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
-        let details: serde_json::Map<String, serde_json::Value> = settings
-            .iter()
-            .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
-            .collect();
+        let map = |pairs: &[(String, String)]| {
+            serde_json::Value::Object(
+                pairs
+                    .iter()
+                    .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+                    .collect(),
+            )
+        };
         audit::record(
             &mut *tx,
             actor,
             "configure",
             name,
-            serde_json::Value::Object(details),
+            serde_json::json!({ "before": map(&before), "after": map(settings) }),
         )
         .await?;
         self.notify_change(&mut tx, name).await?;

@@ -136,8 +136,9 @@ impl Store {
         )
         .bind(plugin.to_string())
         .bind(MANUAL_CAUSE)
-        // Due at once, even when its logical time moved on past `at` to stay unique.
-        .bind(at.min(logical_time))
+        // Due at once even when the logical time moved on past `at`: a run asked for now must
+        // not wait for the clock to reach the second its key was moved to.
+        .bind(at)
         .bind(logical_time)
         .bind(now())
         .fetch_one(&mut *tx)
@@ -366,5 +367,109 @@ impl Store {
                 .await?,
             assignments: count("SELECT COUNT(*) FROM assignments").await?,
         })
+    }
+}
+
+/// Which runs to list.
+#[derive(Debug, Clone, Default)]
+pub struct RunFilter {
+    pub plugin: Option<String>,
+    /// `succeeded` or `failed`.
+    pub status: Option<String>,
+    /// Runs finished at or after this time.
+    pub since: Option<i64>,
+    /// Runs finished before this time (paging: the last `finished_at` of the previous page).
+    pub until: Option<i64>,
+    pub limit: u32,
+}
+
+impl Store {
+    /// Runs matching the filter, latest first.
+    pub async fn runs(&self, filter: &RunFilter) -> Result<Vec<RunRow>, StoreError> {
+        let mut conditions = Vec::new();
+        let mut n = 0;
+        let mut next = || {
+            n += 1;
+            format!("${n}")
+        };
+        if filter.plugin.is_some() {
+            conditions.push(format!("plugin = {}", next()));
+        }
+        if filter.status.is_some() {
+            conditions.push(format!("status = {}", next()));
+        }
+        if filter.since.is_some() {
+            conditions.push(format!("finished_at >= {}", next()));
+        }
+        if filter.until.is_some() {
+            conditions.push(format!("finished_at < {}", next()));
+        }
+        let limit = next();
+        let sql = format!(
+            "SELECT id, plugin, status, logical_time, finished_at, tasks_created, tasks_existing, failure \
+             FROM runs{} ORDER BY finished_at DESC, id DESC LIMIT {limit}",
+            if conditions.is_empty() {
+                String::new()
+            } else {
+                format!(" WHERE {}", conditions.join(" AND "))
+            }
+        );
+        let mut q =
+            sqlx::query_as::<_, (String, String, String, i64, i64, i64, i64, Option<String>)>(&sql);
+        if let Some(p) = &filter.plugin {
+            q = q.bind(p.clone());
+        }
+        if let Some(s) = &filter.status {
+            q = q.bind(s.clone());
+        }
+        if let Some(s) = filter.since {
+            q = q.bind(s);
+        }
+        if let Some(u) = filter.until {
+            q = q.bind(u);
+        }
+        let rows = q.bind(filter.limit as i64).fetch_all(self.pool()).await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| RunRow {
+                id: r.0,
+                plugin: r.1,
+                status: r.2,
+                logical_time: r.3,
+                finished_at: r.4,
+                tasks_created: r.5 as u64,
+                tasks_existing: r.6 as u64,
+                failure: r.7,
+            })
+            .collect())
+    }
+
+    /// One run's stored record (`RunReport` as JSON), if the run exists.
+    pub async fn run_report(&self, id: &str) -> Result<Option<serde_json::Value>, StoreError> {
+        let row: Option<(String,)> = sqlx::query_as("SELECT report FROM runs WHERE id = $1")
+            .bind(id.to_string())
+            .fetch_optional(self.pool())
+            .await?;
+        row.map(|(r,)| serde_json::from_str(&r).map_err(StoreError::from))
+            .transpose()
+    }
+}
+
+impl Store {
+    /// The version and the configuration (as JSON) each run of `plugin` ran with, oldest
+    /// first: what a run in flight used, whatever changed meanwhile.
+    pub async fn run_configs(
+        &self,
+        plugin: &str,
+    ) -> Result<Vec<(String, String, serde_json::Value)>, StoreError> {
+        let rows: Vec<(String, String, String)> = sqlx::query_as(
+            "SELECT id, version, config FROM runs WHERE plugin = $1 ORDER BY finished_at, id",
+        )
+        .bind(plugin.to_string())
+        .fetch_all(self.pool())
+        .await?;
+        rows.into_iter()
+            .map(|(id, version, config)| Ok((id, version, serde_json::from_str(&config)?)))
+            .collect()
     }
 }

@@ -107,6 +107,10 @@ pub struct TaskFilter {
     /// Tasks of the manager's staff (the manager oversees them).
     pub overseer: Option<u64>,
     pub status: Option<TaskStatus>,
+    /// Tasks of any of these assignees (a manager's unit); an empty list matches none.
+    pub assignees: Option<Vec<u64>>,
+    /// Tasks older than this id, for paging (ids only grow).
+    pub before_id: Option<i64>,
     pub limit: Option<u32>,
 }
 
@@ -159,6 +163,18 @@ impl Store {
         if filter.status.is_some() {
             conditions.push(format!("status = {}", next()));
         }
+        if filter.before_id.is_some() {
+            conditions.push(format!("id < {}", next()));
+        }
+        if let Some(assignees) = &filter.assignees {
+            // Ids are numbers: inlined, so that a unit of any size is one statement.
+            let list: Vec<String> = assignees.iter().map(|a| a.to_string()).collect();
+            conditions.push(if list.is_empty() {
+                "1 = 0".to_string()
+            } else {
+                format!("assignee IN ({})", list.join(", "))
+            });
+        }
         let limit = next();
         let sql = format!(
             "SELECT {TASK_COLUMNS} FROM tasks{} ORDER BY id DESC LIMIT {limit}",
@@ -180,6 +196,9 @@ impl Store {
         }
         if let Some(s) = filter.status {
             q = q.bind(s.name());
+        }
+        if let Some(b) = filter.before_id {
+            q = q.bind(b);
         }
         q = q.bind(filter.limit.unwrap_or(1_000) as i64);
         q.fetch_all(self.pool())
@@ -315,5 +334,37 @@ mod tests {
         assert!(!Done.may_become(InProgress));
         assert!(!Rejected.may_become(Done));
         assert!(!InProgress.may_become(New));
+    }
+}
+
+/// How many tasks one plugin has in one status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TaskCount {
+    pub plugin: String,
+    pub status: String,
+    pub tasks: u64,
+    /// Distinct employees the tasks went to.
+    pub employees: u64,
+}
+
+impl Store {
+    /// Tasks per plugin and status created at or after `since`.
+    pub async fn task_counts(&self, since: i64) -> Result<Vec<TaskCount>, StoreError> {
+        let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(
+            "SELECT plugin, status, COUNT(*), COUNT(DISTINCT assignee) FROM tasks \
+             WHERE created_at >= $1 GROUP BY plugin, status ORDER BY plugin, status",
+        )
+        .bind(since)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(plugin, status, tasks, employees)| TaskCount {
+                plugin,
+                status,
+                tasks: tasks as u64,
+                employees: employees as u64,
+            })
+            .collect())
     }
 }

@@ -271,6 +271,37 @@ on_both_databases!(
     run_queue_scenario
 );
 
+/// A second "run now" within the same second gets the next logical time (runs are keyed by
+/// it) but is still due at once: a host's next round picks it up without waiting for the clock.
+async fn triggered_runs_are_due_at_once_scenario(db: TestDatabase) {
+    let (store, _) = demo_store(&db).await;
+    let at = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let first = store.trigger_run("p", "admin", at).await.unwrap();
+    let claimed = store
+        .claim_run("host-a", Duration::from_secs(60))
+        .await
+        .unwrap()
+        .expect("the first trigger is due");
+    assert_eq!(claimed.id, first.queue_id);
+    store.abandon_run(&claimed, "host-a", "test").await.unwrap();
+    let second = store.trigger_run("p", "admin", at).await.unwrap();
+    assert!(!second.already_queued);
+    assert_eq!(second.logical_time, first.logical_time + 1);
+    let claimed = store
+        .claim_run("host-a", Duration::from_secs(60))
+        .await
+        .unwrap()
+        .expect("the second trigger is due at once, not a second later");
+    assert_eq!(claimed.id, second.queue_id);
+}
+on_both_databases!(
+    a_second_trigger_in_one_second_is_due_at_once,
+    triggered_runs_are_due_at_once_scenario
+);
+
 async fn sqlx_expire_claims(store: &Store) {
     zemstvo_store_test_support::expire_claims(store).await;
 }

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::capabilities::Capability;
 use crate::capabilities::data::{DataError, Entity};
 use crate::runtime::RunState;
+use crate::runtime::state::within_budget;
 use crate::runtime::wit::latest::zemstvo::platform::assessments as wit;
 
 /// All categories a run recorded, in columns. Category and factor names are interned.
@@ -92,6 +93,11 @@ impl Assessments {
     }
 }
 
+/// Distinct category names one run may use across its batches.
+const MAX_RUN_CATEGORIES: usize = 256;
+/// Distinct factor names one run may use across its batches.
+const MAX_RUN_FACTORS: usize = 4_096;
+
 fn intern(names: &mut Vec<String>, name: &str) -> u16 {
     match names.iter().position(|n| n == name) {
         Some(i) => i as u16,
@@ -171,10 +177,13 @@ impl wit::Host for RunState {
         if let Err(why) = validate(&batch) {
             return Ok(Err(wit::AssessmentError::Invalid(why)));
         }
-        match self
-            .region
-            .first_missing(Entity::InspectedObjects, &batch.objects)
-            .await
+        match within_budget(
+            self.deadline(),
+            self.limits.cpu_budget,
+            self.region
+                .first_missing(Entity::InspectedObjects, &batch.objects),
+        )
+        .await?
         {
             Ok(None) => {}
             Ok(Some(id)) => return Ok(Err(wit::AssessmentError::UnknownObject(id))),
@@ -184,8 +193,31 @@ impl wit::Host for RunState {
                 )));
             }
         }
+        // Names are interned across the run's batches and referred to by 16-bit codes: the
+        // run's distinct names are capped so that the codes stay valid and interning cheap.
+        let held = &self.outputs.assessments;
+        let new_names = |names: &[String], known: &[String]| {
+            names.iter().filter(|n| !known.contains(n)).count()
+        };
+        if held.category_names.len() + new_names(&batch.category_names, &held.category_names)
+            > MAX_RUN_CATEGORIES
+            || held.factor_names.len() + new_names(&batch.factor_names, &held.factor_names)
+                > MAX_RUN_FACTORS
+        {
+            return Ok(Err(wit::AssessmentError::Invalid(format!(
+                "a run names at most {MAX_RUN_CATEGORIES} categories and {MAX_RUN_FACTORS} \
+                 factors in all its batches; reuse the names"
+            ))));
+        }
         let rows = batch.objects.len();
-        let weight = rows * 16 + batch.factor_rows.len() * 10;
+        let names: usize = batch
+            .category_names
+            .iter()
+            .chain(&batch.factor_names)
+            .map(|n| crate::capabilities::held_str(n))
+            .sum();
+        // object (8) + category (2) + score (4); factor row (4) + code (2) + weight (4).
+        let weight = rows * 14 + batch.factor_rows.len() * 10 + names;
         let after = self.outputs.assessments.len() + rows;
         self.count_output("assessments", after, self.limits.max_assessments, weight)?;
         self.outputs.assessments.append(batch);

@@ -1,4 +1,8 @@
 //! `log`: diagnostics from the plugin into the host's log and the run's record.
+//!
+//! The cap is applied before anything reaches the host's log: past `max_log_lines` lines or
+//! `max_log_bytes` bytes a run's lines are counted, not kept or forwarded, and the run's end
+//! adds one line saying how many were dropped. A chatty plugin cannot flood the host's log.
 
 use serde::{Deserialize, Serialize};
 
@@ -27,6 +31,13 @@ pub struct LogLine {
 
 impl wit::Host for RunState {
     async fn log(&mut self, level: wit::Level, message: String) -> wasmtime::Result<()> {
+        self.check_budget()?;
+        if self.outputs.logs.len() >= self.limits.max_log_lines
+            || self.log_bytes >= self.limits.max_log_bytes
+        {
+            self.outputs.logs_dropped += 1;
+            return Ok(());
+        }
         let level = match level {
             wit::Level::Trace => Level::Trace,
             wit::Level::Debug => Level::Debug,
@@ -39,6 +50,9 @@ impl wit::Host for RunState {
         } else {
             message
         };
+        let held = std::mem::size_of::<LogLine>() + message.len();
+        self.log_bytes += message.len();
+        self.hold(held)?;
         let plugin = self.plugin.as_str();
         let run = self.run_id.as_str();
         match level {
@@ -48,11 +62,7 @@ impl wit::Host for RunState {
             Level::Warn => tracing::warn!(target: "zemstvo::plugin", plugin, run, "{message}"),
             Level::Error => tracing::error!(target: "zemstvo::plugin", plugin, run, "{message}"),
         }
-        if self.outputs.logs.len() < self.limits.max_log_lines {
-            self.outputs.logs.push(LogLine { level, message });
-        } else {
-            self.outputs.logs_dropped += 1;
-        }
+        self.outputs.logs.push(LogLine { level, message });
         Ok(())
     }
 }

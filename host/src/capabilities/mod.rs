@@ -17,6 +17,21 @@ pub mod smev;
 pub mod tasks;
 pub mod visit_checks;
 
+/// What a string costs the host while a run's output holds it: its buffer, not its length (a
+/// plugin cannot make the host hold more than it is charged for).
+pub(crate) fn held_str(s: &str) -> usize {
+    std::mem::size_of::<String>() + s.len()
+}
+
+/// What a list of name-value pairs costs the host.
+pub(crate) fn held_pairs(pairs: &[(String, String)]) -> usize {
+    std::mem::size_of::<Vec<(String, String)>>()
+        + pairs
+            .iter()
+            .map(|(k, v)| held_str(k) + held_str(v))
+            .sum::<usize>()
+}
+
 use std::collections::BTreeSet;
 use std::fmt;
 use std::str::FromStr;

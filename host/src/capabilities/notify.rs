@@ -1,14 +1,18 @@
 //! `notify`: messages to citizens by SMS, voice, e-mail or the portal.
 //!
 //! A run's messages enter the outbox with the run's record. A message to a citizen who has not
-//! consented to proactive informing is refused here, at the source.
+//! consented to proactive informing is refused here, at the source. Nothing else about the
+//! citizen decides the answer: a citizen without the channel's contact is the outbox's to
+//! record as undeliverable, so that a plugin without `data.citizens.personal` cannot probe
+//! who has a phone or an e-mail address.
 
 use serde::{Deserialize, Serialize};
 
-use crate::capabilities::Capability;
 use crate::capabilities::data::DataError;
 use crate::capabilities::tasks::{check_key, check_text};
+use crate::capabilities::{Capability, held_pairs, held_str};
 use crate::runtime::RunState;
+use crate::runtime::state::within_budget;
 use crate::runtime::wit::latest::zemstvo::platform::notify as wit;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -43,15 +47,14 @@ pub struct Notification {
 }
 
 impl Notification {
+    /// Bytes the host holds for the message: the struct, what it owns, and its key once more
+    /// in the run's set of keys.
     pub(crate) fn weight(&self) -> usize {
-        self.key.len()
+        std::mem::size_of::<Self>()
+            + self.key.len()
+            + held_str(&self.key)
             + self.template.len()
-            + self
-                .params
-                .iter()
-                .map(|(k, v)| k.len() + v.len())
-                .sum::<usize>()
-            + 48
+            + held_pairs(&self.params)
     }
 }
 
@@ -100,18 +103,19 @@ impl wit::Host for RunState {
             Ok(m) => m,
             Err(why) => return Ok(Err(wit::NotifyError::Invalid(why))),
         };
-        if self
-            .outputs
-            .notifications
-            .iter()
-            .any(|n| n.key == message.key)
-        {
+        if self.notification_keys.contains(&message.key) {
             return Ok(Err(wit::NotifyError::Invalid(format!(
                 "key `{}` was already used by another message of this run",
                 message.key
             ))));
         }
-        match self.region.has_template(&message.template).await {
+        match within_budget(
+            self.deadline(),
+            self.limits.cpu_budget,
+            self.region.has_template(&message.template),
+        )
+        .await?
+        {
             Ok(Some(false)) => {
                 return Ok(Err(wit::NotifyError::Invalid(format!(
                     "the region has no template `{}`; ask the administrator which templates exist",
@@ -125,25 +129,20 @@ impl wit::Host for RunState {
                 )));
             }
         }
-        match self.region.citizen_reach(message.citizen).await {
+        match within_budget(
+            self.deadline(),
+            self.limits.cpu_budget,
+            self.region.citizen_reach(message.citizen),
+        )
+        .await?
+        {
             Ok(Some(reach)) if !reach.consent => {
                 return Ok(Err(wit::NotifyError::NoConsent(message.citizen)));
             }
-            // Refused here rather than at delivery, where it would fail the whole run.
-            Ok(Some(reach)) => {
-                let (has, what) = match message.channel {
-                    Channel::Sms | Channel::Voice => (reach.phone, "phone number"),
-                    Channel::Email => (reach.email, "e-mail address"),
-                    Channel::Portal => (true, ""),
-                };
-                if !has {
-                    return Ok(Err(wit::NotifyError::Invalid(format!(
-                        "citizen {} has no {what} for the {} channel; skip them or choose another channel",
-                        message.citizen,
-                        message.channel.name()
-                    ))));
-                }
-            }
+            // Whether the citizen has a phone or an e-mail address is personal data the plugin
+            // may not be granted: the answer must not depend on it. A message that cannot be
+            // delivered is recorded as undeliverable by the outbox, for the administrator.
+            Ok(Some(_)) => {}
             Ok(None) => return Ok(Err(wit::NotifyError::UnknownCitizen(message.citizen))),
             Err(DataError::Unavailable(why)) => {
                 return Err(wasmtime::Error::msg(format!(
@@ -157,6 +156,7 @@ impl wit::Host for RunState {
             self.limits.max_notifications,
             message.weight(),
         )?;
+        self.notification_keys.insert(message.key.clone());
         self.outputs.notifications.push(message);
         Ok(Ok(()))
     }

@@ -47,15 +47,13 @@ impl SmevQuery {
         self == other
     }
 
+    /// Bytes the host holds for the query (and the request id it is given, when queued).
     pub(crate) fn weight(&self) -> usize {
-        self.agency.len()
+        std::mem::size_of::<OutgoingRequest>()
+            + self.agency.len()
             + self.kind.len()
-            + self
-                .params
-                .iter()
-                .map(|(k, v)| k.len() + v.len())
-                .sum::<usize>()
-            + 32
+            + super::held_pairs(&self.params)
+            + 64
     }
 }
 

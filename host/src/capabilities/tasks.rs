@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::capabilities::Capability;
 use crate::capabilities::data::{DataError, Entity};
 use crate::runtime::RunState;
+use crate::runtime::state::within_budget;
 use crate::runtime::wit::latest::zemstvo::platform::{tasks as wit, types as wit_types};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -43,14 +44,16 @@ pub struct Task {
 }
 
 impl Task {
-    /// Approximate bytes the task holds, for the run's output budget.
+    /// Bytes the host holds for the task: the struct, what it owns, and its key once more in
+    /// the run's set of keys.
     pub(crate) fn weight(&self) -> usize {
-        self.key.len()
+        std::mem::size_of::<Self>()
+            + self.key.len()
+            + super::held_str(&self.key)
             + self.title.len()
             + self.description.len()
-            + self.records.len() * 16
-            + self.steps.iter().map(|s| s.len() + 8).sum::<usize>()
-            + 64
+            + self.records.len() * std::mem::size_of::<RecordRef>()
+            + self.steps.iter().map(|s| super::held_str(s)).sum::<usize>()
     }
 }
 
@@ -169,14 +172,20 @@ impl wit::Host for RunState {
             Ok(task) => task,
             Err(why) => return Ok(Err(wit::TaskError::Invalid(why))),
         };
-        if self.outputs.tasks.iter().any(|t| t.key == task.key) {
+        if self.task_keys.contains(&task.key) {
             return Ok(Err(wit::TaskError::Invalid(format!(
                 "key `{}` was already used by another task of this run; keys identify tasks",
                 task.key
             ))));
         }
         for id in std::iter::once(task.assignee).chain(task.subject) {
-            match self.region.first_missing(Entity::Employees, &[id]).await {
+            match within_budget(
+                self.deadline(),
+                self.limits.cpu_budget,
+                self.region.first_missing(Entity::Employees, &[id]),
+            )
+            .await?
+            {
                 Ok(None) => {}
                 Ok(Some(missing)) => return Ok(Err(wit::TaskError::UnknownEmployee(missing))),
                 Err(DataError::Unavailable(why)) => {
@@ -192,6 +201,7 @@ impl wit::Host for RunState {
             self.limits.max_tasks,
             task.weight(),
         )?;
+        self.task_keys.insert(task.key.clone());
         self.outputs.tasks.push(task);
         Ok(Ok(()))
     }

@@ -6,6 +6,7 @@ use crate::capabilities::Capability;
 use crate::capabilities::data::{DataError, Entity};
 use crate::capabilities::tasks::check_text;
 use crate::runtime::RunState;
+use crate::runtime::state::within_budget;
 use crate::runtime::wit::latest::zemstvo::platform::visit_checks as wit;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,7 +70,13 @@ impl wit::Host for RunState {
             Err(why) => return Ok(Err(wit::VisitCheckError::Invalid(why))),
         };
         let ids: Vec<u64> = exceptions.iter().map(|e| e.visit).collect();
-        match self.region.first_missing(Entity::Visits, &ids).await {
+        match within_budget(
+            self.deadline(),
+            self.limits.cpu_budget,
+            self.region.first_missing(Entity::Visits, &ids),
+        )
+        .await?
+        {
             Ok(None) => {}
             Ok(Some(id)) => return Ok(Err(wit::VisitCheckError::UnknownVisit(id))),
             Err(DataError::Unavailable(why)) => {
@@ -79,7 +86,7 @@ impl wit::Host for RunState {
             }
         }
         for e in exceptions {
-            let weight = e.reason.len() + 48;
+            let weight = std::mem::size_of::<VisitException>() + e.reason.len();
             self.count_output(
                 "visit exceptions",
                 self.outputs.visit_exceptions.len() + 1,

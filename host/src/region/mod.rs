@@ -99,6 +99,9 @@ impl RegionData for InMemoryRegion {
     }
 }
 
+/// Rows a filtered read walks between two yields.
+const SLICE_ROWS: usize = 4_096;
+
 /// A read over one in-memory table. Unfiltered reads cut batches as slices; filtered reads
 /// walk the rows (or, for keys asked by `any-of`, only the rows holding them).
 struct MemoryCursor {
@@ -141,12 +144,19 @@ impl RowCursor for MemoryCursor {
             return Ok(Some(batch));
         }
         let mut rows = Vec::with_capacity(limit.min(4096));
+        let mut walked = 0usize;
         while self.next < total && rows.len() < limit {
             let row = self.candidates.as_ref().map_or(self.next, |c| c[self.next]);
             if table.matches(&self.filters, row) {
                 rows.push(row);
             }
             self.next += 1;
+            walked += 1;
+            // A filter that matches little walks the whole table in one call: yield between
+            // slices so that the run's deadline can stop the walk.
+            if walked.is_multiple_of(SLICE_ROWS) {
+                tokio::task::yield_now().await;
+            }
         }
         if rows.is_empty() {
             return Ok(None);

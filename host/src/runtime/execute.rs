@@ -10,7 +10,10 @@ use std::time::{Duration, Instant};
 use wasmtime::component::{InstancePre, ResourceTable};
 use wasmtime::{Store, Trap, UpdateDeadline};
 
-use super::limits::{LimitExceeded, RunLimiter, RunLimits};
+use super::limits::{
+    BUDGET_MARGIN, LimitExceeded, MAX_INSTANCES, MAX_MEMORIES, MAX_TABLES, Refusal, RunLimiter,
+    RunLimits,
+};
 use super::loaded::{Entry, LoadError};
 use super::sandbox::{CapturedOutput, wasi_context};
 use super::state::{CalledDuringMetadata, Phase, RunState};
@@ -58,12 +61,13 @@ enum Ended {
 impl Runtime {
     /// Runs a loaded plugin once. Never fails: a failure is a report with the reason.
     pub async fn run(&self, plugin: &LoadedPlugin, request: RunRequest) -> RunReport {
-        let started = Instant::now();
         let _slot = self
             .slots
             .acquire()
             .await
             .expect("the run semaphore is never closed");
+        // The budget counts from here: waiting for a slot spends none of it.
+        let started = Instant::now();
         let stdout = CapturedOutput::default();
         let stderr = CapturedOutput::default();
         let mut limits = request.limits.clone();
@@ -82,6 +86,9 @@ impl Runtime {
             now: request.now,
             outputs: RunOutputs::default(),
             output_bytes: 0,
+            log_bytes: 0,
+            task_keys: Default::default(),
+            notification_keys: Default::default(),
             open_cursors: 0,
             started,
         };
@@ -91,8 +98,9 @@ impl Runtime {
             region: request.region.region().to_string(),
             now: request.now,
         };
-        // The epoch stops a guest that computes; this stops one stuck in a host call too.
-        let deadline = limits.cpu_budget + Duration::from_secs(1);
+        // The epoch stops a guest that computes and host calls check the budget; this stops
+        // one stuck in host work that does not yield, a little later.
+        let deadline = limits.cpu_budget + BUDGET_MARGIN;
         let ended = match tokio::time::timeout(
             deadline,
             call_entry(&mut store, &plugin.pre, &plugin.entry, &ctx, &request.input),
@@ -107,6 +115,35 @@ impl Runtime {
         let (err_text, err_dropped) = stderr.take();
         forward_stdio(&plugin.metadata.name, &request.run_id, &out_text, &err_text);
         let mut outputs = state.outputs;
+        if outputs.logs_dropped > 0 {
+            tracing::warn!(
+                target: "zemstvo::plugin",
+                plugin = plugin.metadata.name.as_str(),
+                run = request.run_id.as_str(),
+                "{} more log lines of this run were dropped (caps: {} lines, {} bytes)",
+                outputs.logs_dropped,
+                limits.max_log_lines,
+                limits.max_log_bytes
+            );
+        }
+        // An eligibility outcome is an output too: capped and counted at its real size.
+        let ended = match ended {
+            Ended::Eligibility(outcome) => {
+                let steps = outcome.explanation_steps();
+                if steps > limits.max_explanation_steps {
+                    Ended::Trap(wasmtime::Error::new(LimitExceeded::ExplanationSteps {
+                        cap: limits.max_explanation_steps,
+                    }))
+                } else if state.output_bytes + outcome.weight() > limits.max_output_bytes {
+                    Ended::Trap(wasmtime::Error::new(LimitExceeded::OutputBytes {
+                        cap: limits.max_output_bytes,
+                    }))
+                } else {
+                    Ended::Eligibility(outcome)
+                }
+            }
+            other => other,
+        };
         let status = match ended {
             Ended::Summary(s) => RunStatus::Succeeded {
                 summary: Summary {
@@ -269,7 +306,7 @@ impl Runtime {
                 }
             }
         };
-        let result = tokio::time::timeout(limits.cpu_budget + Duration::from_secs(1), call).await;
+        let result = tokio::time::timeout(limits.cpu_budget + BUDGET_MARGIN, call).await;
         let (_, err_text) = (stdout.take(), stderr.take().0);
         match result {
             Ok(Ok(metadata)) => Ok(metadata),
@@ -302,6 +339,9 @@ fn idle_state(limits: &RunLimits, stdout: &CapturedOutput, stderr: &CapturedOutp
         now: 0,
         outputs: RunOutputs::default(),
         output_bytes: 0,
+        log_bytes: 0,
+        task_keys: Default::default(),
+        notification_keys: Default::default(),
         open_cursors: 0,
         started: Instant::now(),
     }
@@ -397,6 +437,14 @@ pub(crate) fn classify(
             },
             LimitExceeded::OutputBytes { cap } => FailureReason::OutputBytesExceeded { cap: *cap },
             LimitExceeded::OpenCursors { cap } => FailureReason::TooManyCursors { cap: *cap },
+            LimitExceeded::ExplanationSteps { cap } => {
+                FailureReason::ExplanationTooLong { cap: *cap }
+            }
+        };
+    }
+    if let Some(e) = error.downcast_ref::<wasmtime::component::ResourceTableError>() {
+        return FailureReason::HandleMisuse {
+            message: e.to_string(),
         };
     }
     if let Some(e) = error.downcast_ref::<CalledDuringMetadata>() {
@@ -417,22 +465,58 @@ pub(crate) fn classify(
             budget_ms: limits.cpu_budget.as_millis() as u64,
         };
     }
-    if limiter.refused_memory {
-        return FailureReason::MemoryLimitExceeded {
-            limit_bytes: limits.memory_bytes,
-        };
+    match limiter.refused {
+        Some(Refusal::MemoryCap) => {
+            return FailureReason::MemoryLimitExceeded {
+                limit_bytes: limits.memory_bytes,
+            };
+        }
+        Some(Refusal::TableElements) => {
+            return FailureReason::TooManyResources {
+                what: "table elements".into(),
+                cap: 1_000_000,
+                message: format!("{error:#}"),
+            };
+        }
+        None => {}
     }
     if let Some(message) = panic_message(stderr) {
         return FailureReason::Panicked { message };
     }
-    match trap {
-        Some(trap) => FailureReason::Trapped {
+    if let Some(trap) = trap {
+        return FailureReason::Trapped {
             message: format!("{trap}{}", first_frame(error)),
-        },
-        None => FailureReason::Host {
-            message: format!("{error:#}"),
-        },
+        };
     }
+    // What wasmtime says in words: the store's counts, handles, and values lifted from the
+    // guest's memory. Anything else is the host's own failure.
+    let message = format!("{error:#}");
+    for (what, cap) in [
+        ("memory", MAX_MEMORIES),
+        ("table", MAX_TABLES),
+        ("instance", MAX_INSTANCES),
+    ] {
+        if message.contains(&format!("{what} count too high")) {
+            return FailureReason::TooManyResources {
+                what: format!("{what}s"),
+                cap,
+                message,
+            };
+        }
+    }
+    if message.contains("handle index")
+        || message.contains("resource") && message.contains("borrow")
+    {
+        return FailureReason::HandleMisuse { message };
+    }
+    if message.contains("out of bounds of memory")
+        || message.contains("too large to copy")
+        || message.contains("not aligned")
+        || message.contains("byte length too large")
+    {
+        return FailureReason::InvalidHostCall { message };
+    }
+    FailureReason::Host { message }
 }
 
 /// Whether a trap happened deep in a recursion: wasmtime keeps the innermost frames of a

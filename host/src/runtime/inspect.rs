@@ -14,8 +14,19 @@ use crate::runtime::wit::SUPPORTED_WIT_VERSIONS;
 /// The custom section in which the SDK stamps the WIT version it targets.
 pub const SDK_STAMP_SECTION: &str = "zemstvo:sdk";
 
-/// Checks the header and reads the SDK stamp (if the SDK built the component).
-pub(crate) fn header(bytes: &[u8]) -> Result<Option<String>, LoadError> {
+/// What the parser saw before anything is compiled.
+#[derive(Debug, Default)]
+pub(crate) struct Header {
+    /// What the SDK stamped into the component, if the SDK built it.
+    pub(crate) stamp: Option<String>,
+    /// Functions with bodies in all core modules of the component.
+    pub(crate) functions: u64,
+    /// The largest function body, in bytes.
+    pub(crate) largest_function: usize,
+}
+
+/// Checks the header, reads the SDK stamp and counts what compiling will cost.
+pub(crate) fn header(bytes: &[u8]) -> Result<Header, LoadError> {
     if bytes.len() < 8 || &bytes[..4] != b"\0asm" {
         let start = &bytes[..bytes.len().min(8)];
         return Err(LoadError::NotWasm {
@@ -35,20 +46,26 @@ pub(crate) fn header(bytes: &[u8]) -> Result<Option<String>, LoadError> {
             ));
         }
     }
-    let mut stamp = None;
+    let mut header = Header::default();
     for payload in wasmparser::Parser::new(0).parse_all(bytes) {
         match payload {
             Ok(wasmparser::Payload::CustomSection(section))
                 if section.name() == SDK_STAMP_SECTION =>
             {
-                stamp = Some(String::from_utf8_lossy(section.data()).into_owned());
+                header.stamp = Some(String::from_utf8_lossy(section.data()).into_owned());
+            }
+            Ok(wasmparser::Payload::CodeSectionStart { count, .. }) => {
+                header.functions += u64::from(count);
+            }
+            Ok(wasmparser::Payload::CodeSectionEntry(body)) => {
+                header.largest_function = header.largest_function.max(body.range().len());
             }
             Ok(_) => {}
             // Malformed bytes: wasmtime's compiler reports them precisely.
             Err(_) => break,
         }
     }
-    Ok(stamp)
+    Ok(header)
 }
 
 /// The plugin kind and WIT version a component exports.

@@ -2,9 +2,10 @@
 //!
 //! A breach ends the run with a trap whose reason names the limit; it never reaches the host
 //! or the other plugins. The memory cap is enforced twice: by the pooling allocator's slot
-//! size (the hard ceiling for every run) and by [`RunLimiter`] (the run's own cap, which also
-//! remembers that it said no, so the failure can be reported as "memory cap" rather than as
-//! whatever the guest did after its allocation failed).
+//! size and per-component counts (the hard ceiling for every run, checked when a component is
+//! compiled) and by [`RunLimiter`]: one budget for all linear memories and tables of the run
+//! together, which also remembers what it refused, so the failure is reported as the limit
+//! that was hit rather than as whatever the guest did after its allocation failed.
 
 use std::time::Duration;
 
@@ -14,10 +15,13 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RunLimits {
-    /// Wall-clock time the plugin may spend in a run (epoch deadline).
+    /// Wall-clock time a run may take, counted from the moment it has its instance slot (a run
+    /// that waited for a slot has spent none of it). Guest code is stopped by the epoch
+    /// deadline, host calls check it on entry and long host work checks it between slices;
+    /// a run ends at most [`BUDGET_MARGIN`] past it.
     #[serde(with = "duration_ms", rename = "cpu_budget_ms")]
     pub cpu_budget: Duration,
-    /// Linear memory the plugin may grow to, in bytes.
+    /// Bytes of all the run's linear memories and tables together.
     pub memory_bytes: usize,
     pub max_tasks: usize,
     pub max_notifications: usize,
@@ -25,10 +29,17 @@ pub struct RunLimits {
     /// Objects assessed by a risk-scoring run.
     pub max_assessments: usize,
     pub max_visit_exceptions: usize,
-    /// Log lines kept in the run's record; further lines are counted, not kept.
+    /// Log lines kept in the run's record and passed to the host's log; further lines are
+    /// counted, not kept, and summarised in one line at the end of the run.
     pub max_log_lines: usize,
-    /// Bytes of all outputs together (tasks, messages, requests, exceptions), so that a plugin
-    /// cannot make the host hold gigabytes within the count caps.
+    /// Bytes of log lines kept and passed on, with the same summary past it.
+    pub max_log_bytes: usize,
+    /// Steps in an eligibility rule's explanation.
+    pub max_explanation_steps: usize,
+    /// Bytes the host holds on the run's behalf: every output at its real size in memory
+    /// (tasks, messages, requests, assessments, exceptions, an eligibility outcome) and the
+    /// log lines kept, so that a plugin cannot make the host hold gigabytes within the count
+    /// caps.
     pub max_output_bytes: usize,
     /// Cursors open at once.
     pub max_open_cursors: usize,
@@ -45,6 +56,8 @@ impl Default for RunLimits {
             max_assessments: 5_000_000,
             max_visit_exceptions: 100_000,
             max_log_lines: 1_000,
+            max_log_bytes: 256 << 10,
+            max_explanation_steps: 1_000,
             max_output_bytes: 64 << 20,
             max_open_cursors: 16,
         }
@@ -62,15 +75,47 @@ pub enum LimitExceeded {
     OutputBytes { cap: usize },
     #[error("the run opened more than {cap} cursors at once; drop cursors it no longer reads")]
     OpenCursors { cap: usize },
+    #[error("the run's eligibility explanation has more than {cap} steps")]
+    ExplanationSteps { cap: usize },
 }
 
-/// The run's memory cap, as a wasmtime resource limiter that remembers refusing.
+/// How far past its budget a run may end: the epoch tick, the slice of host work between two
+/// deadline checks, and the time to drop what the run held. Measured by
+/// `cargo bench --bench sandbox`.
+pub const BUDGET_MARGIN: Duration = Duration::from_millis(250);
+
+/// Linear memories one run may have (all core instances of its component together). A Rust
+/// plugin has one; the second leaves room for a language runtime that keeps its own.
+pub const MAX_MEMORIES: usize = 2;
+/// Tables one run may have.
+pub const MAX_TABLES: usize = 16;
+/// Core instances one run may have (a Rust plugin has a handful: its module and the shims
+/// the component tooling adds).
+pub const MAX_INSTANCES: usize = 32;
+/// Elements of one table.
+const MAX_TABLE_ELEMENTS: usize = 1_000_000;
+/// What one table element costs the host, for the run's memory budget.
+const TABLE_ELEMENT_BYTES: usize = 16;
+
+/// What the limiter refused, so the run's record names the limit that was hit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    /// The run's memories and tables together would pass its memory cap.
+    MemoryCap,
+    /// One table would pass [`MAX_TABLE_ELEMENTS`].
+    TableElements,
+}
+
+/// The run's memory budget, as a wasmtime resource limiter: one sum over every linear memory
+/// and table of the run, since a component may hold several.
 #[derive(Debug)]
 pub struct RunLimiter {
     memory_bytes: usize,
-    /// Set when a growth was refused, so a later trap can be reported as the memory cap.
-    pub(crate) refused_memory: bool,
-    /// The largest linear memory the run reached, for the run's record.
+    /// Bytes held now by all memories and tables of the run.
+    held: usize,
+    /// The first growth that was refused, so a later trap can be reported as what it was.
+    pub(crate) refused: Option<Refusal>,
+    /// The most the run's memories and tables held at once, for the run's record.
     pub(crate) peak_memory: usize,
 }
 
@@ -78,9 +123,22 @@ impl RunLimiter {
     pub fn new(memory_bytes: usize) -> Self {
         RunLimiter {
             memory_bytes,
-            refused_memory: false,
+            held: 0,
+            refused: None,
             peak_memory: 0,
         }
+    }
+
+    /// Grows the sum by `desired - current` if it stays within the cap.
+    fn grow(&mut self, current: usize, desired: usize) -> bool {
+        let after = self.held.saturating_sub(current).saturating_add(desired);
+        if after > self.memory_bytes {
+            self.refused.get_or_insert(Refusal::MemoryCap);
+            return false;
+        }
+        self.held = after;
+        self.peak_memory = self.peak_memory.max(after);
+        true
     }
 }
 
@@ -91,23 +149,41 @@ impl wasmtime::ResourceLimiter for RunLimiter {
         desired: usize,
         maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        let allowed = desired <= self.memory_bytes && maximum.is_none_or(|max| desired <= max);
-        if allowed {
-            self.peak_memory = self.peak_memory.max(desired);
-        } else {
-            self.refused_memory = true;
-            self.peak_memory = self.peak_memory.max(current);
+        if maximum.is_some_and(|max| desired > max) {
+            return Ok(false);
         }
-        Ok(allowed)
+        Ok(self.grow(current, desired))
     }
 
     fn table_growing(
         &mut self,
-        _current: usize,
+        current: usize,
         desired: usize,
         maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        Ok(desired <= 1_000_000 && maximum.is_none_or(|max| desired <= max))
+        if maximum.is_some_and(|max| desired > max) {
+            return Ok(false);
+        }
+        if desired > MAX_TABLE_ELEMENTS {
+            self.refused.get_or_insert(Refusal::TableElements);
+            return Ok(false);
+        }
+        Ok(self.grow(
+            current.saturating_mul(TABLE_ELEMENT_BYTES),
+            desired.saturating_mul(TABLE_ELEMENT_BYTES),
+        ))
+    }
+
+    fn instances(&self) -> usize {
+        MAX_INSTANCES
+    }
+
+    fn tables(&self) -> usize {
+        MAX_TABLES
+    }
+
+    fn memories(&self) -> usize {
+        MAX_MEMORIES
     }
 }
 
@@ -122,5 +198,39 @@ mod duration_ms {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
         Ok(Duration::from_millis(u64::deserialize(d)?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use wasmtime::ResourceLimiter;
+
+    use super::*;
+
+    #[test]
+    fn the_memory_cap_is_one_sum_over_all_memories_and_tables() {
+        let mut limiter = RunLimiter::new(100 << 20);
+        // Two memories of 40 MiB each fit; a third of 40 MiB does not, though each alone would.
+        assert!(limiter.memory_growing(0, 40 << 20, None).unwrap());
+        assert!(limiter.memory_growing(0, 40 << 20, None).unwrap());
+        assert!(!limiter.memory_growing(0, 40 << 20, None).unwrap());
+        assert_eq!(limiter.refused, Some(Refusal::MemoryCap));
+        assert_eq!(limiter.peak_memory, 80 << 20);
+        // Growing one of them counts only the difference.
+        assert!(limiter.memory_growing(40 << 20, 50 << 20, None).unwrap());
+        assert_eq!(limiter.peak_memory, 90 << 20);
+        // Tables count too.
+        assert!(!limiter.table_growing(0, 1 << 20, None).unwrap());
+    }
+
+    #[test]
+    fn a_table_past_its_element_cap_is_named() {
+        let mut limiter = RunLimiter::new(1 << 30);
+        assert!(
+            !limiter
+                .table_growing(0, MAX_TABLE_ELEMENTS + 1, None)
+                .unwrap()
+        );
+        assert_eq!(limiter.refused, Some(Refusal::TableElements));
     }
 }

@@ -49,6 +49,27 @@ pub enum LoadError {
     MetadataCall(FailureReason),
     #[error("the plugin's metadata is invalid: {0}")]
     Metadata(#[from] MetadataError),
+    #[error(
+        "the component is {bytes} bytes; this host loads plugins of at most {cap} bytes \
+         (`max_component_bytes`; `ZEMSTVO_MAX_COMPONENT_BYTES` for the command line); a plugin that large is almost certainly not built in release \
+         mode — build it with `zemstvo plugin build`"
+    )]
+    TooLarge { bytes: usize, cap: usize },
+    #[error(
+        "the component has {count} {what}; this host compiles plugins with at most {cap} \
+         (compiling more would hold the host for long); split the plugin or ask the region \
+         to raise the limit"
+    )]
+    TooComplex {
+        what: &'static str,
+        count: u64,
+        cap: u64,
+    },
+    #[error(
+        "compiling the component took longer than {secs} s and was abandoned; this host \
+         compiles a plugin in at most {secs} s (`compile_timeout`)"
+    )]
+    CompileTimeout { secs: u64 },
     #[error("the host could not load the plugin: {0}")]
     Host(String),
 }

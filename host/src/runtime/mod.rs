@@ -13,7 +13,7 @@ mod inspect;
 pub mod limits;
 mod loaded;
 mod sandbox;
-mod state;
+pub(crate) mod state;
 pub mod wit;
 
 use std::path::PathBuf;
@@ -45,7 +45,19 @@ pub struct RuntimeSettings {
     pub max_memory_bytes: usize,
     /// How often the epoch advances: the granularity of CPU budgets.
     pub epoch_tick: Duration,
+    /// The largest component the host loads, in bytes (the registry refuses larger uploads).
+    pub max_component_bytes: usize,
+    /// Functions (all core modules together) a component may have.
+    pub max_functions: u64,
+    /// The largest function body, in bytes.
+    pub max_function_bytes: usize,
+    /// How long compiling one component may take before the load is refused.
+    pub compile_timeout: Duration,
 }
+
+/// The largest component a host loads by default, and the registry's cap on a package's
+/// component: a release build of a plugin is well under 2 MiB.
+pub const DEFAULT_MAX_COMPONENT_BYTES: usize = 16 << 20;
 
 impl Default for RuntimeSettings {
     fn default() -> Self {
@@ -54,6 +66,10 @@ impl Default for RuntimeSettings {
             max_concurrent_runs: 16,
             max_memory_bytes: 1 << 30,
             epoch_tick: Duration::from_millis(10),
+            max_component_bytes: DEFAULT_MAX_COMPONENT_BYTES,
+            max_functions: 50_000,
+            max_function_bytes: 1 << 20,
+            compile_timeout: Duration::from_secs(60),
         }
     }
 }
@@ -78,6 +94,8 @@ pub struct Runtime {
     settings: RuntimeSettings,
     /// Bounds concurrent runs to the pooling allocator's capacity.
     slots: Semaphore,
+    /// One compilation at a time: a flood of installs cannot take every core.
+    compiles: Arc<Semaphore>,
     /// Stops the epoch thread when the runtime is dropped.
     _ticker: EpochTicker,
 }
@@ -92,7 +110,11 @@ impl Runtime {
             .total_memories((runs + 1) * 2)
             .total_tables((runs + 1) * 16)
             .total_stacks(runs + 1)
-            .max_memory_size(settings.max_memory_bytes);
+            .max_memory_size(settings.max_memory_bytes)
+            // Checked when a component is compiled: one with more is refused at load.
+            .max_memories_per_component(limits::MAX_MEMORIES as u32)
+            .max_tables_per_component(limits::MAX_TABLES as u32)
+            .max_core_instances_per_component(limits::MAX_INSTANCES as u32);
         let mut config = Config::new();
         config
             .wasm_component_model(true)
@@ -122,6 +144,7 @@ impl Runtime {
             linker,
             cache,
             slots: Semaphore::new(runs as usize),
+            compiles: Arc::new(Semaphore::new(1)),
             settings,
             _ticker: ticker,
         })
@@ -143,22 +166,59 @@ impl Runtime {
         &self,
         bytes: &[u8],
     ) -> Result<(LoadedPlugin, CacheOutcome, Duration), LoadError> {
-        let sdk_stamp = inspect::header(bytes)?;
+        if bytes.len() > self.settings.max_component_bytes {
+            return Err(LoadError::TooLarge {
+                bytes: bytes.len(),
+                cap: self.settings.max_component_bytes,
+            });
+        }
+        let header = inspect::header(bytes)?;
+        if header.functions > self.settings.max_functions {
+            return Err(LoadError::TooComplex {
+                what: "functions",
+                count: header.functions,
+                cap: self.settings.max_functions,
+            });
+        }
+        if header.largest_function > self.settings.max_function_bytes {
+            return Err(LoadError::TooComplex {
+                what: "bytes in its largest function",
+                count: header.largest_function as u64,
+                cap: self.settings.max_function_bytes as u64,
+            });
+        }
+        let sdk_stamp = header.stamp;
         let sha256 = hex::encode(Sha256::digest(bytes));
+        let permit = self
+            .compiles
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("the compile semaphore is never closed");
         let started = Instant::now();
         let (component, outcome) = {
             let engine = self.engine.clone();
             let cache = self.cache.clone();
             let bytes = bytes.to_vec();
             let sha = sha256.clone();
-            tokio::task::spawn_blocking(move || match cache {
-                Some(cache) => cache.load_or_compile(&engine, &bytes, &sha),
-                None => wasmtime::component::Component::new(&engine, &bytes)
-                    .map(|c| (c, CacheOutcome::Compiled)),
-            })
-            .await
-            .map_err(|e| LoadError::Host(format!("compilation task failed: {e}")))?
-            .map_err(|e| LoadError::Invalid(format!("{e:#}")))?
+            // The permit goes with the compilation: a compilation abandoned at the timeout
+            // still holds it until it ends, so abandoned ones never pile up.
+            let compile = tokio::task::spawn_blocking(move || {
+                let _permit = permit;
+                match cache {
+                    Some(cache) => cache.load_or_compile(&engine, &bytes, &sha),
+                    None => wasmtime::component::Component::new(&engine, &bytes)
+                        .map(|c| (c, CacheOutcome::Compiled)),
+                }
+            });
+            let timeout = self.settings.compile_timeout;
+            tokio::time::timeout(timeout, compile)
+                .await
+                .map_err(|_| LoadError::CompileTimeout {
+                    secs: timeout.as_secs(),
+                })?
+                .map_err(|e| LoadError::Host(format!("compilation task failed: {e}")))?
+                .map_err(compile_error)?
         };
         let compile_time = started.elapsed();
         let (kind, wit_version) = inspect::world(&component, &self.engine)?;
@@ -180,6 +240,36 @@ impl Runtime {
         };
         Ok((plugin, outcome, compile_time))
     }
+}
+
+/// Names the pooling allocator's per-component refusals as the limits they are; anything else
+/// is an invalid component.
+fn compile_error(e: wasmtime::Error) -> LoadError {
+    let message = format!("{e:#}");
+    let limits = [
+        ("core module instances", limits::MAX_INSTANCES),
+        ("Wasm linear memories", limits::MAX_MEMORIES),
+        ("tables", limits::MAX_TABLES),
+    ];
+    for (what, cap) in limits {
+        if message.contains(&format!(" {what}, which exceeds")) {
+            let count = message
+                .split("contains ")
+                .nth(1)
+                .and_then(|rest| rest.split(' ').next())
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0);
+            return LoadError::TooComplex {
+                what: match what {
+                    "Wasm linear memories" => "linear memories",
+                    other => other,
+                },
+                count,
+                cap: cap as u64,
+            };
+        }
+    }
+    LoadError::Invalid(message)
 }
 
 /// Advances the engine's epoch on a fixed tick so that CPU budgets can be enforced.

@@ -1,6 +1,7 @@
 //! The store data of one run: the sandbox's WASI context, the plugin's grants, its
 //! configuration, the backend it reads, and the outputs it has emitted so far.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use wasmtime::component::ResourceTable;
@@ -42,20 +43,55 @@ pub struct RunState {
     /// The run's logical time: what "now" means for due dates and WASI clocks.
     pub(crate) now: i64,
     pub(crate) outputs: RunOutputs,
-    /// Bytes of everything emitted so far, against `limits.max_output_bytes`.
+    /// Bytes the host holds for the run so far (outputs, log lines kept), against
+    /// `limits.max_output_bytes`.
     pub(crate) output_bytes: usize,
+    /// Bytes of log lines kept and passed to the host's log, against `limits.max_log_bytes`.
+    pub(crate) log_bytes: usize,
+    /// Keys of the run's tasks and messages: a repeated key is found in constant time, so
+    /// reaching a count cap costs the host linear, not quadratic, work.
+    pub(crate) task_keys: HashSet<String>,
+    pub(crate) notification_keys: HashSet<String>,
     pub(crate) open_cursors: usize,
-    /// When the run started, for the CPU budget.
+    /// When the run got its instance slot, for the CPU budget.
     pub(crate) started: std::time::Instant,
 }
 
 impl RunState {
-    /// Traps when a host interface is used outside a run.
+    /// Traps when a host interface is used outside a run, or once the run's budget is spent:
+    /// every host call starts here, so a plugin that lives in host calls (which the epoch
+    /// deadline cannot interrupt) is stopped at the next one.
     pub(crate) fn ensure_running(&self, interface: &'static str) -> wasmtime::Result<()> {
         match self.phase {
-            Phase::Run => Ok(()),
+            Phase::Run => self.check_budget(),
             Phase::Metadata => Err(wasmtime::Error::new(CalledDuringMetadata(interface))),
         }
+    }
+
+    /// Traps when the run's CPU budget is spent.
+    pub(crate) fn check_budget(&self) -> wasmtime::Result<()> {
+        if self.started.elapsed() >= self.limits.cpu_budget {
+            return Err(wasmtime::Error::new(LimitExceeded::CpuBudget {
+                budget: self.limits.cpu_budget,
+            }));
+        }
+        Ok(())
+    }
+
+    /// When the run's budget ends, for host work cut into slices.
+    pub(crate) fn deadline(&self) -> std::time::Instant {
+        self.started + self.limits.cpu_budget
+    }
+
+    /// Accounts for bytes the host holds for the run besides its outputs (log lines kept).
+    pub(crate) fn hold(&mut self, bytes: usize) -> wasmtime::Result<()> {
+        self.output_bytes += bytes;
+        if self.output_bytes > self.limits.max_output_bytes {
+            return Err(wasmtime::Error::new(LimitExceeded::OutputBytes {
+                cap: self.limits.max_output_bytes,
+            }));
+        }
+        Ok(())
     }
 
     /// Checks a grant; an ungranted capability is recorded in the run's outputs and its
@@ -85,14 +121,22 @@ impl RunState {
                 cap,
             }));
         }
-        self.output_bytes += bytes;
-        if self.output_bytes > self.limits.max_output_bytes {
-            return Err(wasmtime::Error::new(LimitExceeded::OutputBytes {
-                cap: self.limits.max_output_bytes,
-            }));
-        }
-        Ok(())
+        self.hold(bytes)
     }
+}
+
+/// Runs host work on the run's behalf (a query, a lookup) until the run's deadline: past it
+/// the work is dropped and the run ends on its CPU budget. Backends cut long work into slices
+/// that yield (the in-memory cursor every few thousand rows, SQL at every row fetched), so the
+/// deadline is met within [`super::limits::BUDGET_MARGIN`].
+pub(crate) async fn within_budget<F: std::future::Future>(
+    deadline: std::time::Instant,
+    budget: std::time::Duration,
+    work: F,
+) -> wasmtime::Result<F::Output> {
+    tokio::time::timeout_at(deadline.into(), work)
+        .await
+        .map_err(|_| wasmtime::Error::new(LimitExceeded::CpuBudget { budget }))
 }
 
 impl WasiView for RunState {

@@ -181,6 +181,19 @@ pub async fn publish(
         })?;
 
     let package = Package::read(&bytes)?;
+    // What no region would load is refused here, with the limit named.
+    let cap = zemstvo_host::runtime::DEFAULT_MAX_COMPONENT_BYTES;
+    if package.component().len() > cap {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "component_too_large",
+            format!(
+                "the package's component is {} bytes; regions load plugins of at most {cap} \
+                 bytes by default; build the plugin in release mode (`zemstvo plugin build`)",
+                package.component().len()
+            ),
+        ));
+    }
     let manifest = package.manifest();
     if manifest.vendor != key.vendor {
         return Err(ApiError::forbidden(

@@ -10,6 +10,7 @@ use super::{
 use crate::capabilities::Capability;
 use crate::runtime::RunState;
 use crate::runtime::limits::LimitExceeded;
+use crate::runtime::state::within_budget;
 use crate::runtime::wit::latest::zemstvo::platform::data as wit;
 
 /// A plugin's open cursor, held in the run's resource table.
@@ -25,7 +26,16 @@ pub(crate) enum QueryRejection {
     Invalid(String),
 }
 
-/// Resolves a plugin's query against the schema and checks its grants.
+/// Filters one query may have: each is evaluated for every row a backend walks.
+pub(crate) const MAX_FILTERS: usize = 64;
+/// Values one `any-of` may list.
+pub(crate) const MAX_ANY_OF: usize = 10_000;
+/// Bytes of a query's names and literals together.
+pub(crate) const MAX_QUERY_BYTES: usize = 256 << 10;
+
+/// Resolves a plugin's query against the schema and checks its grants. The grants are
+/// checked before anything about a column is said (its type included), and the query's size
+/// before any of its values is looked at.
 pub(crate) fn validate_query(
     q: wit::Query,
     grants: &crate::capabilities::Grants,
@@ -34,6 +44,29 @@ pub(crate) fn validate_query(
     let schema = entity.schema();
     if !grants.is_granted(schema.capability) {
         return Err(QueryRejection::Denied(schema.capability));
+    }
+    if q.filters.len() > MAX_FILTERS {
+        return Err(QueryRejection::Invalid(format!(
+            "the query has {} filters; at most {MAX_FILTERS}",
+            q.filters.len()
+        )));
+    }
+    let size: usize = q.columns.iter().map(String::len).sum::<usize>()
+        + q.filters
+            .iter()
+            .map(|f| {
+                f.column.len()
+                    + match &f.condition {
+                        wit::Condition::Compare((_, v)) => scalar_bytes(v),
+                        wit::Condition::AnyOf(values) => values.iter().map(scalar_bytes).sum(),
+                        wit::Condition::IsAbsent | wit::Condition::IsPresent => 0,
+                    }
+            })
+            .sum::<usize>();
+    if size > MAX_QUERY_BYTES {
+        return Err(QueryRejection::Invalid(format!(
+            "the query's names and values take {size} bytes; at most {MAX_QUERY_BYTES}"
+        )));
     }
     let resolve = |name: &str| {
         schema.position(name).ok_or_else(|| {
@@ -58,18 +91,29 @@ pub(crate) fn validate_query(
         }
         columns.push(pos);
     }
+    let filter_columns = q
+        .filters
+        .iter()
+        .map(|f| resolve(&f.column))
+        .collect::<Result<Vec<_>, _>>()?;
+    let personal = columns
+        .iter()
+        .chain(&filter_columns)
+        .any(|&c| schema.columns[c].personal);
+    if personal && !grants.is_granted(Capability::DataCitizensPersonal) {
+        return Err(QueryRejection::Denied(Capability::DataCitizensPersonal));
+    }
     let mut filters = Vec::with_capacity(q.filters.len());
-    for f in q.filters {
-        let column = resolve(&f.column)?;
+    for (f, column) in q.filters.into_iter().zip(filter_columns) {
         let spec = &schema.columns[column];
         let condition = match f.condition {
             wit::Condition::Compare((op, value)) => {
                 Condition::Compare(op.into(), literal(spec.name, spec.ty, value)?)
             }
             wit::Condition::AnyOf(values) => {
-                if values.len() > 10_000 {
+                if values.len() > MAX_ANY_OF {
                     return Err(QueryRejection::Invalid(format!(
-                        "any-of on `{}` lists {} values; at most 10000",
+                        "any-of on `{}` lists {} values; at most {MAX_ANY_OF}",
                         spec.name,
                         values.len()
                     )));
@@ -86,13 +130,6 @@ pub(crate) fn validate_query(
         };
         filters.push(Filter { column, condition });
     }
-    let personal = columns
-        .iter()
-        .chain(filters.iter().map(|f| &f.column))
-        .any(|&c| schema.columns[c].personal);
-    if personal && !grants.is_granted(Capability::DataCitizensPersonal) {
-        return Err(QueryRejection::Denied(Capability::DataCitizensPersonal));
-    }
     let batch_rows = q.batch_rows.unwrap_or(DEFAULT_BATCH_ROWS);
     if batch_rows == 0 || batch_rows > MAX_BATCH_ROWS {
         return Err(QueryRejection::Invalid(format!(
@@ -105,6 +142,13 @@ pub(crate) fn validate_query(
         filters,
         batch_rows,
     })
+}
+
+fn scalar_bytes(v: &wit::Scalar) -> usize {
+    match v {
+        wit::Scalar::Text(t) => t.len() + 8,
+        _ => 8,
+    }
 }
 
 /// Checks a literal against its column's type; integers may be compared with decimals.
@@ -197,7 +241,13 @@ impl wit::Host for RunState {
                 cap: self.limits.max_open_cursors,
             }));
         }
-        match self.region.open(query).await {
+        match within_budget(
+            self.deadline(),
+            self.limits.cpu_budget,
+            self.region.open(query),
+        )
+        .await?
+        {
             Ok(cursor) => {
                 let handle = self.table.push(CursorHandle { cursor })?;
                 self.open_cursors += 1;
@@ -214,8 +264,9 @@ impl wit::HostCursor for RunState {
         cursor: Resource<CursorHandle>,
     ) -> wasmtime::Result<Result<Option<wit::Batch>, wit::DataError>> {
         self.ensure_running("data")?;
+        let (deadline, budget) = (self.deadline(), self.limits.cpu_budget);
         let handle = self.table.get_mut(&cursor)?;
-        match handle.cursor.next_batch().await {
+        match within_budget(deadline, budget, handle.cursor.next_batch()).await? {
             Ok(Some(batch)) => {
                 self.outputs.rows_read += batch.rows as u64;
                 Ok(Ok(Some(batch.into())))
@@ -272,6 +323,52 @@ mod tests {
         assert_eq!(
             validate_query(q, &grants),
             Err(QueryRejection::Denied(Capability::DataCitizensPersonal))
+        );
+    }
+
+    #[test]
+    fn a_personal_column_type_is_not_revealed_without_the_grant() {
+        let grants: Grants = [Capability::DataCitizens].into_iter().collect();
+        let q = query(
+            WitEntity::Citizens,
+            &["id"],
+            vec![wit::Filter {
+                column: "phone".into(),
+                condition: wit::Condition::Compare((wit::Comparison::Eq, wit::Scalar::Flag(true))),
+            }],
+        );
+        assert_eq!(
+            validate_query(q, &grants),
+            Err(QueryRejection::Denied(Capability::DataCitizensPersonal))
+        );
+    }
+
+    #[test]
+    fn filters_and_query_size_are_capped() {
+        let grants: Grants = [Capability::DataSmev].into_iter().collect();
+        let filter = || wit::Filter {
+            column: "id".into(),
+            condition: wit::Condition::IsPresent,
+        };
+        let q = query(
+            WitEntity::SmevRequests,
+            &["id"],
+            (0..MAX_FILTERS + 1).map(|_| filter()).collect(),
+        );
+        assert!(
+            matches!(validate_query(q, &grants), Err(QueryRejection::Invalid(m)) if m.contains("at most 64"))
+        );
+        let big = wit::Filter {
+            column: "agency".into(),
+            condition: wit::Condition::AnyOf(
+                (0..100)
+                    .map(|_| wit::Scalar::Text("x".repeat(4096)))
+                    .collect(),
+            ),
+        };
+        let q = query(WitEntity::SmevRequests, &["id"], vec![big]);
+        assert!(
+            matches!(validate_query(q, &grants), Err(QueryRejection::Invalid(m)) if m.contains("bytes"))
         );
     }
 

@@ -1,0 +1,290 @@
+//! Tasks: an employee sees and works on their own, a manager on their unit's (sub-units
+//! included), an administrator on all; an auditor reads all. A task outside the caller's
+//! scope answers 404, as if it did not exist.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::State;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use zemstvo_store::accounts::Role;
+use zemstvo_store::tasks::{StoredTask, TaskFilter, TaskStatus};
+
+use super::{JsonBody, PathParam, QueryParams, page_size};
+use crate::auth::Principal;
+use crate::policy::Action;
+use crate::problem::Problem;
+use crate::state::WebState;
+
+/// A record behind a task.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecordView {
+    pub entity: String,
+    pub id: u64,
+}
+
+/// A task with the deviation, the records behind it and the steps to fix it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TaskView {
+    pub id: i64,
+    pub plugin: String,
+    pub assignee: u64,
+    pub assignee_name: Option<String>,
+    /// The assignee's manager.
+    pub overseer: Option<u64>,
+    /// The employee the deviation is about, when it is someone else.
+    pub subject: Option<u64>,
+    pub title: String,
+    pub description: String,
+    pub records: Vec<RecordView>,
+    pub steps: Vec<String>,
+    pub priority: String,
+    pub due: Option<i64>,
+    /// new, in_progress, done or rejected.
+    pub status: String,
+    /// Why it was rejected.
+    pub reason: Option<String>,
+    pub run_id: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// One change of a task's status.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TaskChangeView {
+    pub status: String,
+    pub reason: Option<String>,
+    pub actor: String,
+    pub at: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TaskDetail {
+    pub task: TaskView,
+    pub history: Vec<TaskChangeView>,
+}
+
+fn task_view(t: StoredTask, name: Option<String>) -> TaskView {
+    TaskView {
+        id: t.id,
+        plugin: t.plugin,
+        assignee: t.assignee,
+        assignee_name: name,
+        overseer: t.overseer,
+        subject: t.subject,
+        title: t.title,
+        description: t.description,
+        records: t
+            .records
+            .into_iter()
+            .map(|r| RecordView {
+                entity: r.entity.to_string(),
+                id: r.id,
+            })
+            .collect(),
+        steps: t.steps,
+        priority: t.priority,
+        due: t.due,
+        status: t.status.name().to_string(),
+        reason: t.reason,
+        run_id: t.run_id,
+        created_at: t.created_at,
+        updated_at: t.updated_at,
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct TaskQuery {
+    /// mine, unit (managers) or all (administrators, auditors); by default the widest the
+    /// role has.
+    pub scope: Option<String>,
+    /// new, in_progress, done or rejected.
+    pub status: Option<String>,
+    pub plugin: Option<String>,
+    /// Tasks with ids below this: pass the last id of a page for the next.
+    pub before: Option<i64>,
+    /// 1 to 500; 50 by default.
+    pub limit: Option<u32>,
+}
+
+fn employee(principal: &Principal) -> Result<u64, Problem> {
+    principal.user.employee_id.ok_or_else(|| {
+        Problem::unprocessable(
+            "your account is not tied to an employee, so it has no tasks of its own; ask the \
+             administrator to tie it (`zemstvo users add … --employee ID`)",
+        )
+    })
+}
+
+/// Whose tasks the caller may see: `None` for everyone's.
+async fn visible_assignees(
+    state: &WebState,
+    principal: &Principal,
+    scope: Option<&str>,
+) -> Result<Option<Vec<u64>>, Problem> {
+    let role = principal.user.role;
+    let scope = scope.unwrap_or(match role {
+        Role::Employee => "mine",
+        Role::Manager => "unit",
+        Role::Administrator | Role::Auditor => "all",
+    });
+    match (scope, role) {
+        ("mine", _) => Ok(Some(vec![employee(principal)?])),
+        ("unit", Role::Manager | Role::Administrator | Role::Auditor) => {
+            Ok(Some(state.store().unit_staff(employee(principal)?).await?))
+        }
+        ("all", Role::Administrator | Role::Auditor) => Ok(None),
+        ("unit" | "all", _) => Err(Problem::forbidden(format!(
+            "your role ({}) may not see the tasks of scope `{scope}`",
+            role.name()
+        ))
+        .field("scope")),
+        (other, _) => Err(Problem::bad_request(format!(
+            "scope is `{other}`; give mine, unit or all"
+        ))
+        .field("scope")),
+    }
+}
+
+/// Tasks in the caller's scope, newest first.
+#[utoipa::path(get, path = "/api/v1/tasks", tag = "tasks", params(TaskQuery),
+    responses((status = 200, body = [TaskView]), (status = 400, body = Problem), (status = 403, body = Problem)))]
+pub async fn list(
+    State(state): State<Arc<WebState>>,
+    principal: Principal,
+    QueryParams(q): QueryParams<TaskQuery>,
+) -> Result<Json<Vec<TaskView>>, Problem> {
+    principal.require(Action::ReadTasks)?;
+    let assignees = visible_assignees(&state, &principal, q.scope.as_deref()).await?;
+    let status = q
+        .status
+        .as_deref()
+        .map(TaskStatus::parse)
+        .transpose()
+        .map_err(|e| Problem::bad_request(e.to_string()).field("status"))?;
+    let filter = TaskFilter {
+        plugin: q.plugin,
+        status,
+        assignees,
+        before_id: q.before,
+        limit: Some(page_size(q.limit)?),
+        ..TaskFilter::default()
+    };
+    let tasks = state.store().tasks(&filter).await?;
+    let mut ids: Vec<u64> = tasks.iter().map(|t| t.assignee).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let names = state.store().employee_names(&ids).await?;
+    Ok(Json(
+        tasks
+            .into_iter()
+            .map(|t| {
+                let name = names.get(&t.assignee).cloned();
+                task_view(t, name)
+            })
+            .collect(),
+    ))
+}
+
+/// The task if the caller may see it; 404 otherwise, whether or not it exists.
+async fn visible_task(
+    state: &WebState,
+    principal: &Principal,
+    id: i64,
+) -> Result<StoredTask, Problem> {
+    let missing = || Problem::not_found(format!("there is no task {id} you can see"));
+    let task = match state.store().task(id).await {
+        Ok(task) => task,
+        Err(zemstvo_store::StoreError::NotFound(_)) => return Err(missing()),
+        Err(e) => return Err(e.into()),
+    };
+    let visible = match principal.user.role {
+        Role::Administrator | Role::Auditor => true,
+        Role::Employee => principal.user.employee_id == Some(task.assignee),
+        Role::Manager => match principal.user.employee_id {
+            Some(me) => state.store().unit_staff(me).await?.contains(&task.assignee),
+            None => false,
+        },
+    };
+    if visible { Ok(task) } else { Err(missing()) }
+}
+
+/// One task with its history.
+#[utoipa::path(get, path = "/api/v1/tasks/{id}", tag = "tasks",
+    params(("id" = i64, Path, description = "The task's id")),
+    responses((status = 200, body = TaskDetail), (status = 404, body = Problem)))]
+pub async fn show(
+    State(state): State<Arc<WebState>>,
+    principal: Principal,
+    PathParam(id): PathParam<i64>,
+) -> Result<Json<TaskDetail>, Problem> {
+    principal.require(Action::ReadTasks)?;
+    let task = visible_task(&state, &principal, id).await?;
+    let history = state
+        .store()
+        .task_history(id)
+        .await?
+        .into_iter()
+        .map(|c| TaskChangeView {
+            status: c.status,
+            reason: c.reason,
+            actor: c.actor,
+            at: c.at,
+        })
+        .collect();
+    let name = state
+        .store()
+        .employee_names(&[task.assignee])
+        .await?
+        .remove(&task.assignee);
+    Ok(Json(TaskDetail {
+        task: task_view(task, name),
+        history,
+    }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StatusChange {
+    /// in_progress (take into work), done, or rejected (with a reason).
+    pub status: String,
+    /// Why the task is rejected: required for rejected.
+    pub reason: Option<String>,
+}
+
+/// Takes a task into work, marks it done, or rejects it with a reason.
+#[utoipa::path(post, path = "/api/v1/tasks/{id}/status", tag = "tasks", request_body = StatusChange,
+    params(("id" = i64, Path, description = "The task's id")),
+    responses((status = 200, body = TaskView), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn change_status(
+    State(state): State<Arc<WebState>>,
+    principal: Principal,
+    PathParam(id): PathParam<i64>,
+    JsonBody(change): JsonBody<StatusChange>,
+) -> Result<Json<TaskView>, Problem> {
+    principal.require(Action::WorkOnTasks)?;
+    visible_task(&state, &principal, id).await?;
+    let to = TaskStatus::parse(&change.status)
+        .map_err(|e| Problem::unprocessable(e.to_string()).field("status"))?;
+    if let Some(reason) = &change.reason
+        && reason.chars().count() > 2_000
+    {
+        return Err(Problem::unprocessable("a reason has at most 2000 characters").field("reason"));
+    }
+    let task = state
+        .store()
+        .update_task(id, to, change.reason.as_deref(), &principal.actor())
+        .await
+        .map_err(|e| match e {
+            zemstvo_store::StoreError::Invalid(m) => Problem::unprocessable(m).field("status"),
+            other => other.into(),
+        })?;
+    let name = state
+        .store()
+        .employee_names(&[task.assignee])
+        .await?
+        .remove(&task.assignee);
+    Ok(Json(task_view(task, name)))
+}

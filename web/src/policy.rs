@@ -1,0 +1,72 @@
+//! Which role may do what: one table, read by every handler through
+//! [`crate::auth::Principal::require`], and by the role-matrix test.
+//!
+//! Scopes narrow further inside the handlers: an employee's tasks are their own, a manager's
+//! are their unit's (sub-units included); citizens' personal data reaches no role through
+//! this API.
+
+use zemstvo_store::accounts::Role;
+
+/// Something a caller may ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Plugins, their configuration, grants, schedules and history.
+    ReadPlugins,
+    /// Enable, disable, configure, grant, schedule, roll back.
+    ChangePlugins,
+    ReadRuns,
+    TriggerRuns,
+    /// Own tasks (employees), the unit's (managers), all (administrators, auditors).
+    ReadTasks,
+    /// Take into work, mark done, reject.
+    WorkOnTasks,
+    ReadAnalytics,
+    ReadAudit,
+    ManageUsers,
+}
+
+impl Action {
+    pub const ALL: [Action; 9] = [
+        Action::ReadPlugins,
+        Action::ChangePlugins,
+        Action::ReadRuns,
+        Action::TriggerRuns,
+        Action::ReadTasks,
+        Action::WorkOnTasks,
+        Action::ReadAnalytics,
+        Action::ReadAudit,
+        Action::ManageUsers,
+    ];
+
+    /// For refusals: "your role may not …".
+    pub fn describe(self) -> &'static str {
+        match self {
+            Action::ReadPlugins => "read the plugins",
+            Action::ChangePlugins => "change plugins",
+            Action::ReadRuns => "read the runs",
+            Action::TriggerRuns => "start runs",
+            Action::ReadTasks => "read tasks",
+            Action::WorkOnTasks => "work on tasks",
+            Action::ReadAnalytics => "read the analytics",
+            Action::ReadAudit => "read the audit log",
+            Action::ManageUsers => "manage users and tokens",
+        }
+    }
+}
+
+/// The policy table.
+pub fn allows(role: Role, action: Action) -> bool {
+    use Action::*;
+    match role {
+        Role::Administrator => true,
+        Role::Auditor => matches!(
+            action,
+            ReadPlugins | ReadRuns | ReadTasks | ReadAnalytics | ReadAudit
+        ),
+        Role::Manager => matches!(
+            action,
+            ReadPlugins | ReadRuns | ReadTasks | WorkOnTasks | ReadAnalytics
+        ),
+        Role::Employee => matches!(action, ReadTasks | WorkOnTasks),
+    }
+}
