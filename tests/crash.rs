@@ -206,7 +206,15 @@ async fn terminated_mid_run(db: TestDatabase) {
     store.enqueue_run(PLUGIN, "manual-1", NOW, 0).await.unwrap();
     store.enqueue_run(PLUGIN, "manual-2", NOW, 0).await.unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_zemstvo"))
-        .args(["serve", "--run-lease", "600", "--database", &db.url])
+        .args([
+            "serve",
+            "--run-lease",
+            "600",
+            "--listen",
+            "127.0.0.1:0",
+            "--database",
+            &db.url,
+        ])
         .env("ZEMSTVO_LOG", "info")
         .env("ZEMSTVO_CACHE_DIR", cache.path())
         .stdout(Stdio::null())

@@ -127,6 +127,7 @@ async fn region_with_outbox(db: &TestDatabase) -> Store {
             recipient: email,
             subject: Some("Уведомление".into()),
             body: format!("{}, ваше заявление рассмотрено.", c.full_name),
+            undeliverable: None,
         });
     }
     assert_eq!(notifications.len(), MESSAGES);

@@ -76,7 +76,12 @@ async fn a_panic_fails_the_run_with_its_message_and_keeps_nothing() {
 async fn ten_million_deviations_stop_at_the_task_cap() {
     let rt = runtime();
     let plugin = fixture(&rt, "fixture-task-flood").await;
-    let report = run(&rt, &plugin, tight_limits()).await;
+    // The count cap is what is tested: a budget no loaded machine reaches first.
+    let limits = zemstvo_host::runtime::limits::RunLimits {
+        cpu_budget: Duration::from_secs(60),
+        ..tight_limits()
+    };
+    let report = run(&rt, &plugin, limits).await;
     assert_eq!(
         report.failure(),
         Some(&FailureReason::OutputCapExceeded {

@@ -400,6 +400,8 @@ async fn hostile_runs_taken_at_once_end_on_their_own_and_the_good_one_commits() 
         limits: zemstvo_host::runtime::limits::RunLimits {
             cpu_budget: Duration::from_secs(2),
             memory_bytes: 64 << 20,
+            // Reached in a fraction of the budget even on a loaded machine.
+            max_tasks: 1_000,
             ..Default::default()
         },
         ..HostSettings::default()
@@ -451,11 +453,12 @@ async fn hostile_runs_taken_at_once_end_on_their_own_and_the_good_one_commits() 
             limit_bytes: 64 << 20
         }))
     );
-    assert!(
-        matches!(
-            ended.get("fixture-task-flood"),
-            Some(Some(FailureReason::OutputCapExceeded { .. }))
-        ),
+    assert_eq!(
+        ended.get("fixture-task-flood"),
+        Some(&Some(FailureReason::OutputCapExceeded {
+            output: "tasks".into(),
+            cap: 1_000
+        })),
         "{ended:?}"
     );
     assert_eq!(ended.get(REFERENCE), Some(&None), "{ended:?}");
