@@ -356,6 +356,15 @@ impl RegionHost {
                 .await,
         )?;
         tracing::info!(plugin = %queued.plugin, run = %queued.run_id(), succeeded = report.succeeded(), "run committed");
+        let status = if report.succeeded() {
+            "succeeded"
+        } else {
+            "failed"
+        };
+        metrics::counter!("zemstvo_runs_total", "plugin" => queued.plugin.clone(), "status" => status)
+            .increment(1);
+        metrics::histogram!("zemstvo_run_seconds", "plugin" => queued.plugin.clone())
+            .record(report.duration.as_secs_f64());
         Ok(Some(RunOutcome {
             queued,
             report,

@@ -90,6 +90,10 @@ const DEMO_CONFIG: &[(&str, &[(&str, &str)])] =
     &[("moscow-risk-categories", &[("inspection-head-id", "1")])];
 
 pub async fn demo(args: DemoArgs) -> Result<ExitCode, CliError> {
+    if !args.once {
+        // Counted from the demo's first runs on, for `/metrics`.
+        let _ = zemstvo_web::metrics_handle();
+    }
     let now = match &args.now {
         Some(text) => print::parse_time(text, "--now")?,
         None => {

@@ -37,6 +37,8 @@ pub struct ServeArgs {
 }
 
 pub async fn serve(args: ServeArgs) -> Result<ExitCode, CliError> {
+    // Counted from the first run on, for `/metrics`.
+    let _ = zemstvo_web::metrics_handle();
     let mut settings = match &args.config {
         Some(path) => HostSettings::load(path).map_err(|e| CliError::Input(e.to_string()))?,
         None => HostSettings::default(),

@@ -159,7 +159,11 @@ impl utoipa::Modify for ProblemResponses {
 pub fn metrics_handle() -> Option<PrometheusHandle> {
     static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
     HANDLE
-        .get_or_init(|| PrometheusBuilder::new().install_recorder().ok())
+        .get_or_init(|| {
+            let handle = PrometheusBuilder::new().install_recorder().ok()?;
+            zemstvo_store::counters::describe();
+            Some(handle)
+        })
         .clone()
 }
 
@@ -297,6 +301,12 @@ async fn metrics(State(state): State<Arc<WebState>>) -> Response {
     };
     if let Ok(pending) = state.store().pending_runs().await {
         metrics::gauge!("zemstvo_run_queue_depth").set(pending as f64);
+    }
+    // SMEV requests waiting for an answer, per agency.
+    if let Ok(agencies) = state.store().agency_stats(0).await {
+        for a in agencies {
+            metrics::gauge!("zemstvo_smev_waiting", "agency" => a.agency).set(a.pending as f64);
+        }
     }
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],

@@ -2,87 +2,33 @@
 //! reference plugin run once, one user per role, and what each of them sees and may change;
 //! bad input of every kind answered with a problem document and nothing changed.
 
-use std::sync::Arc;
+mod common;
 
+use common::{PASSWORD, PLUGIN, add_user, region_with_plugin, serve_api, token};
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{Value, json};
-use zemstvo_host::region::demo::{DemoScale, demo_region};
-use zemstvo_host::{Runtime, RuntimeSettings};
-use zemstvo_registry::{NamePattern, SecretKey, VendorId};
-use zemstvo_service::{HostSettings, InstallOptions, RegionHost, SmevSettings};
-use zemstvo_store::accounts::{NewUser, Role};
-use zemstvo_store::load::RegionInfo;
+use zemstvo_store::accounts::Role;
 use zemstvo_store::on_both_databases;
 use zemstvo_store::testing::TestDatabase;
-use zemstvo_web::WebState;
-use zemstvo_web::auth::{hash_password, hash_secret};
-
-const NOW: i64 = 1_795_413_600;
-/// The daily briefing gives every specialist a task, so employees and managers have some.
-const PLUGIN: &str = "isu-daily-briefing";
 
 /// A region served on an ephemeral port, with a token per role.
 struct Served {
     base: String,
     client: Client,
     db: TestDatabase,
-    /// The employee's and the manager's employee ids.
+    /// The employee's employee id.
     employee: u64,
-    manager: u64,
     _stop: tokio::sync::oneshot::Sender<()>,
 }
 
-fn token(role: &str) -> String {
-    format!("token-of-the-{role}")
-}
-
 async fn serve(db: TestDatabase) -> Served {
-    let store = db.store().await;
+    // The recorder first, as `zemstvo serve` does, so that the run below is counted.
+    let _ = zemstvo_web::metrics_handle();
+    let (store, host) = region_with_plugin(&db).await;
     store
-        .create_region(&RegionInfo {
-            id: "lipetsk-demo".into(),
-            name: "demo".into(),
-            timezone: "Europe/Moscow".into(),
-        })
+        .enqueue_run(PLUGIN, "manual", common::NOW, 0)
         .await
         .unwrap();
-    store
-        .load_region(&demo_region(DemoScale::SMALL, 11, NOW), &|_, _| {})
-        .await
-        .unwrap();
-    let settings = HostSettings {
-        host_id: "host-a".into(),
-        smev: SmevSettings::None,
-        ..HostSettings::default()
-    };
-    let runtime = Arc::new(Runtime::new(RuntimeSettings::default()).unwrap());
-    let host = Arc::new(
-        RegionHost::open(store.clone(), runtime, settings)
-            .await
-            .unwrap(),
-    );
-    let key = SecretKey::from_seed(&[7; 32]);
-    let vendor = VendorId::new("test-vendor").unwrap();
-    host.update_trust("test", "trust-add", json!({}), |t| {
-        t.trust(key.public_key(), vendor.clone(), vec![NamePattern::any()])
-    })
-    .await
-    .unwrap();
-    let options = InstallOptions {
-        enable: true,
-        grant_declared: true,
-        actor: "test".into(),
-        ..InstallOptions::default()
-    };
-    host.install_signed_by(
-        zemstvo_plugin_artifacts::reference(PLUGIN).unwrap().bytes,
-        &vendor,
-        &key,
-        &options,
-    )
-    .await
-    .unwrap();
-    store.enqueue_run(PLUGIN, "manual", NOW, 0).await.unwrap();
     let outcome = host.run_next().await.unwrap().unwrap();
     assert!(outcome.report.succeeded(), "{:?}", outcome.report.failure());
     let tasks = store.tasks(&Default::default()).await.unwrap();
@@ -91,43 +37,16 @@ async fn serve(db: TestDatabase) -> Served {
         .find(|t| t.overseer.is_some())
         .expect("a task with an overseer");
     let (employee, manager) = (task.assignee, task.overseer.unwrap());
-    for (login, role, employee_id) in [
-        ("admin", Role::Administrator, None),
-        ("manager", Role::Manager, Some(manager)),
-        ("employee", Role::Employee, Some(employee)),
-        ("auditor", Role::Auditor, None),
-    ] {
-        store
-            .add_user(
-                &NewUser {
-                    login: login.into(),
-                    full_name: format!("{login} user"),
-                    role,
-                    employee_id,
-                    password_hash: Some(hash_password("a long enough password").unwrap()),
-                },
-                "test",
-            )
-            .await
-            .unwrap();
-        store
-            .add_token(login, "test", &hash_secret(&token(login)), NOW * 2, "test")
-            .await
-            .unwrap();
-    }
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let state = Arc::new(WebState::new(host));
-    tokio::spawn(zemstvo_web::serve(listener, state, async {
-        let _ = stopped.await;
-    }));
+    add_user(&store, "admin", Role::Administrator, None).await;
+    add_user(&store, "manager", Role::Manager, Some(manager)).await;
+    add_user(&store, "employee", Role::Employee, Some(employee)).await;
+    add_user(&store, "auditor", Role::Auditor, None).await;
+    let (base, stop) = serve_api(host).await;
     Served {
         base,
         client: Client::new(),
         db,
         employee,
-        manager,
         _stop: stop,
     }
 }
@@ -357,7 +276,6 @@ async fn role_matrix(db: TestDatabase) {
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
     assert_eq!(problem["field"], "status");
-    let _ = s.manager;
 }
 on_both_databases!(
     every_endpoint_answers_each_role_as_the_policy_says,
@@ -561,7 +479,7 @@ async fn sessions(db: TestDatabase) {
             .json(&json!({"login": "admin", "password": password}))
             .send()
     };
-    let response = sign_in("a long enough password").await.unwrap();
+    let response = sign_in(PASSWORD).await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     let cookie = response
         .headers()
@@ -615,7 +533,7 @@ async fn sessions(db: TestDatabase) {
             StatusCode::UNAUTHORIZED
         );
     }
-    let throttled = sign_in("a long enough password").await.unwrap();
+    let throttled = sign_in(PASSWORD).await.unwrap();
     assert_eq!(throttled.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(throttled.headers().get("retry-after").is_some());
 }
@@ -674,6 +592,11 @@ async fn the_openapi_document_describes_every_route_and_the_reference_page_ships
         .await
         .unwrap();
     assert!(metrics.contains("zemstvo_http_requests_total"), "{metrics}");
+    // The region's run was counted by the host beside the API.
+    assert!(
+        metrics.contains("zemstvo_runs_total{plugin=\"isu-daily-briefing\",status=\"succeeded\"}"),
+        "{metrics}"
+    );
     assert_eq!(
         s.client
             .get(format!("{}/readyz", s.base))

@@ -2,105 +2,24 @@
 //! while its runs execute: every change lands whole (no run sees half of one configuration),
 //! every run completes on one consistent configuration, and no task is duplicated.
 
+mod common;
+
 use std::sync::Arc;
 
+use common::{PLUGIN, add_user, region_with_plugin, serve_api};
 use reqwest::Client;
 use serde_json::json;
-use zemstvo_host::region::demo::{DemoScale, demo_region};
-use zemstvo_host::{Runtime, RuntimeSettings};
-use zemstvo_registry::{NamePattern, SecretKey, VendorId};
-use zemstvo_service::{HostSettings, InstallOptions, RegionHost, SmevSettings};
-use zemstvo_store::accounts::{NewUser, Role};
-use zemstvo_store::load::RegionInfo;
+use zemstvo_store::accounts::Role;
 use zemstvo_store::on_both_databases;
 use zemstvo_store::testing::TestDatabase;
-use zemstvo_web::WebState;
-use zemstvo_web::auth::hash_secret;
 
-const NOW: i64 = 1_795_413_600;
-const PLUGIN: &str = "isu-daily-briefing";
 const CLIENTS: usize = 4;
 const CHANGES_PER_CLIENT: usize = 50;
 
 async fn hammer(db: TestDatabase) {
-    let store = db.store().await;
-    store
-        .create_region(&RegionInfo {
-            id: "lipetsk-demo".into(),
-            name: "demo".into(),
-            timezone: "Europe/Moscow".into(),
-        })
-        .await
-        .unwrap();
-    store
-        .load_region(&demo_region(DemoScale::SMALL, 11, NOW), &|_, _| {})
-        .await
-        .unwrap();
-    let settings = HostSettings {
-        host_id: "host-a".into(),
-        smev: SmevSettings::None,
-        ..HostSettings::default()
-    };
-    let runtime = Arc::new(Runtime::new(RuntimeSettings::default()).unwrap());
-    let host = Arc::new(
-        RegionHost::open(store.clone(), runtime, settings)
-            .await
-            .unwrap(),
-    );
-    let key = SecretKey::from_seed(&[7; 32]);
-    let vendor = VendorId::new("test-vendor").unwrap();
-    host.update_trust("test", "trust-add", json!({}), |t| {
-        t.trust(key.public_key(), vendor.clone(), vec![NamePattern::any()])
-    })
-    .await
-    .unwrap();
-    let options = InstallOptions {
-        enable: true,
-        grant_declared: true,
-        actor: "test".into(),
-        ..InstallOptions::default()
-    };
-    host.install_signed_by(
-        zemstvo_plugin_artifacts::reference(PLUGIN).unwrap().bytes,
-        &vendor,
-        &key,
-        &options,
-    )
-    .await
-    .unwrap();
-    store
-        .add_user(
-            &NewUser {
-                login: "admin".into(),
-                full_name: "Admin".into(),
-                role: Role::Administrator,
-                employee_id: None,
-                password_hash: None,
-            },
-            "test",
-        )
-        .await
-        .unwrap();
-    store
-        .add_token(
-            "admin",
-            "hammer",
-            &hash_secret("hammer-token"),
-            NOW * 2,
-            "test",
-        )
-        .await
-        .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let (_stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(zemstvo_web::serve(
-        listener,
-        Arc::new(WebState::new(host.clone())),
-        async {
-            let _ = stopped.await;
-        },
-    ));
+    let (store, host) = region_with_plugin(&db).await;
+    add_user(&store, "admin", Role::Administrator, None).await;
+    let (base, _stop) = serve_api(host.clone()).await;
 
     // Runs execute while the clients change the plugin: each asks for a run and takes it.
     let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -149,7 +68,7 @@ async fn hammer(db: TestDatabase) {
                         }}))
                     }
                 }
-                .bearer_auth("hammer-token")
+                .bearer_auth(common::token("admin"))
                 .send()
                 .await
                 .unwrap();
