@@ -65,15 +65,19 @@ fn the_demo_serves_its_region_and_a_sign_in_link_opens_the_employees_tasks() {
         });
     }
     let mut employee_link = None;
+    let mut admin_link = None;
     let mut address = None;
     let mut seen = Vec::new();
     // Links (stdout) and the serving line (stderr) come on two streams, in any order.
-    while address.is_none() || employee_link.is_none() {
+    while address.is_none() || employee_link.is_none() || admin_link.is_none() {
         let line = rx
             .recv_timeout(Duration::from_secs(300))
             .unwrap_or_else(|_| panic!("the demo says where it serves: {seen:#?}"));
         if line.trim_start().starts_with("employee") {
             employee_link = line.split_whitespace().last().map(str::to_string);
+        }
+        if line.trim_start().starts_with("administrator") {
+            admin_link = line.split_whitespace().last().map(str::to_string);
         }
         if let Some(rest) = line.split("API on http://").nth(1) {
             address = rest.split('/').next().map(str::to_string);
@@ -120,6 +124,44 @@ fn the_demo_serves_its_region_and_a_sign_in_link_opens_the_employees_tasks() {
         &format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
     );
     assert_eq!(code, 401);
+
+    // The administrator sees the applications the demo's rule decided without an official,
+    // each with its verdict and the trace of what it was decided on.
+    let admin_path = admin_link
+        .unwrap()
+        .split(&address)
+        .nth(1)
+        .unwrap()
+        .to_string();
+    let (_, head, _) = http(
+        &address,
+        &format!("GET {admin_path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
+    );
+    let admin_cookie = head
+        .lines()
+        .find_map(|l| l.strip_prefix("set-cookie: "))
+        .and_then(|c| c.split(';').next())
+        .expect("a session cookie")
+        .to_string();
+    let get = |path: &str| {
+        http(
+            &address,
+            &format!(
+                "GET {path} HTTP/1.1\r\nHost: x\r\nCookie: {admin_cookie}\r\nConnection: close\r\n\r\n"
+            ),
+        )
+    };
+    let (code, _, body) = get("/api/v1/cases?status=decided&limit=1");
+    assert_eq!(code, 200, "{body}");
+    let id = body
+        .split("\"application_id\":")
+        .nth(1)
+        .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+        .unwrap_or_else(|| panic!("a decided case: {body}"))
+        .to_string();
+    let (code, _, body) = get(&format!("/api/v1/cases/{id}"));
+    assert_eq!(code, 200, "{body}");
+    assert!(body.contains("\"trace\""), "{body}");
 
     // SIGTERM: the service finishes what is in flight and exits cleanly.
     // SAFETY: sending a signal to our own child process.

@@ -45,6 +45,8 @@ pub const MAX_BODY_BYTES: usize = 256 << 10;
         api::runs::list, api::runs::show,
         api::tasks::list, api::tasks::show, api::tasks::change_status,
         api::analytics::tasks, api::analytics::smev,
+        api::cases::list, api::cases::show, api::cases::retry,
+        api::plugins::pin, api::plugins::unpin,
         api::admin::users, api::admin::add_user, api::admin::change_user,
         api::admin::tokens, api::admin::add_token, api::admin::revoke_token, api::admin::audit,
         api::health::healthz, api::health::readyz,
@@ -206,6 +208,11 @@ pub fn router(state: Arc<WebState>) -> Router {
         .route("/tasks/{id}/status", post(tasks::change_status))
         .route("/analytics/tasks", get(analytics::tasks))
         .route("/analytics/smev", get(analytics::smev))
+        .route("/cases", get(cases::list))
+        .route("/cases/{application}", get(cases::show))
+        .route("/cases/{application}/retry", post(cases::retry))
+        .route("/plugins/{name}/pin", post(plugins::pin))
+        .route("/plugins/{name}/unpin", post(plugins::unpin))
         .route("/users", get(admin::users).post(admin::add_user))
         .route("/users/{login}", patch(admin::change_user))
         .route("/users/{login}/tokens", post(admin::add_token))

@@ -23,10 +23,14 @@ pub enum Action {
     ReadAnalytics,
     ReadAudit,
     ManageUsers,
+    /// Eligibility cases, their decisions and assignments (citizens' applications).
+    ReadCases,
+    /// Send a failed case back to its rule.
+    RetryCases,
 }
 
 impl Action {
-    pub const ALL: [Action; 9] = [
+    pub const ALL: [Action; 11] = [
         Action::ReadPlugins,
         Action::ChangePlugins,
         Action::ReadRuns,
@@ -36,6 +40,8 @@ impl Action {
         Action::ReadAnalytics,
         Action::ReadAudit,
         Action::ManageUsers,
+        Action::ReadCases,
+        Action::RetryCases,
     ];
 
     /// For refusals: "your role may not …".
@@ -50,6 +56,8 @@ impl Action {
             Action::ReadAnalytics => "read the analytics",
             Action::ReadAudit => "read the audit log",
             Action::ManageUsers => "manage users and tokens",
+            Action::ReadCases => "read eligibility cases",
+            Action::RetryCases => "retry eligibility cases",
         }
     }
 }
@@ -61,11 +69,17 @@ pub fn allows(role: Role, action: Action) -> bool {
         Role::Administrator => true,
         Role::Auditor => matches!(
             action,
-            ReadPlugins | ReadRuns | ReadTasks | ReadAnalytics | ReadAudit
+            ReadPlugins | ReadRuns | ReadTasks | ReadAnalytics | ReadAudit | ReadCases
         ),
         Role::Manager => matches!(
             action,
-            ReadPlugins | ReadRuns | ReadTasks | WorkOnTasks | ReadAnalytics
+            ReadPlugins
+                | ReadRuns
+                | ReadTasks
+                | WorkOnTasks
+                | ReadAnalytics
+                | ReadCases
+                | RetryCases
         ),
         Role::Employee => matches!(action, ReadTasks | WorkOnTasks),
     }

@@ -113,6 +113,7 @@ async fn role_matrix(db: TestDatabase) {
         ("/api/v1/users", &["admin"]),
         ("/api/v1/tokens", &["admin"]),
         ("/api/v1/audit", &["admin", "auditor"]),
+        ("/api/v1/cases", &["admin", "manager", "auditor"]),
         ("/api/v1/session", &all),
     ];
     for (path, allowed) in reads {
@@ -164,6 +165,12 @@ async fn role_matrix(db: TestDatabase) {
             Method::POST,
             "/api/v1/users/auditor/tokens".into(),
             Some(json!({"name": "portal"})),
+        ),
+        (Method::POST, format!("/api/v1/plugins/{PLUGIN}/pin"), None),
+        (
+            Method::POST,
+            format!("/api/v1/plugins/{PLUGIN}/unpin"),
+            None,
         ),
     ];
     for role in ["manager", "employee", "auditor"] {

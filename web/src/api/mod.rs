@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod analytics;
+pub mod cases;
 pub mod health;
 pub mod plugins;
 pub mod runs;

@@ -341,6 +341,48 @@ pub async fn schedule(
     answer(&state, &name).await
 }
 
+async fn set_pinned(
+    state: Arc<WebState>,
+    principal: Principal,
+    name: String,
+    headers: HeaderMap,
+    pinned: bool,
+) -> Result<Response, Problem> {
+    principal.require(Action::ChangePlugins)?;
+    check_if_match(&state, &name, &headers).await?;
+    state
+        .store()
+        .set_pinned(&name, pinned, &principal.actor())
+        .await?;
+    answer(&state, &name).await
+}
+
+/// Pins a plugin at its installed version: upgrades and rollbacks are refused until unpinned.
+#[utoipa::path(post, path = "/api/v1/plugins/{name}/pin", tag = "plugins",
+    params(("name" = String, Path, description = "The plugin's name")),
+    responses((status = 200, body = PluginView)))]
+pub async fn pin(
+    State(state): State<Arc<WebState>>,
+    principal: Principal,
+    PathParam(name): PathParam<String>,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    set_pinned(state, principal, name, headers, true).await
+}
+
+/// Unpins a plugin.
+#[utoipa::path(post, path = "/api/v1/plugins/{name}/unpin", tag = "plugins",
+    params(("name" = String, Path, description = "The plugin's name")),
+    responses((status = 200, body = PluginView)))]
+pub async fn unpin(
+    State(state): State<Arc<WebState>>,
+    principal: Principal,
+    PathParam(name): PathParam<String>,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    set_pinned(state, principal, name, headers, false).await
+}
+
 /// Goes back to the version installed before the current one.
 #[utoipa::path(post, path = "/api/v1/plugins/{name}/rollback", tag = "plugins",
     params(("name" = String, Path, description = "The plugin's name")),
