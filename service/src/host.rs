@@ -70,6 +70,8 @@ pub struct RegionHost {
     runtime: Arc<Runtime>,
     settings: HostSettings,
     region: Arc<dyn RegionData>,
+    /// The region's time zone: what its schedules mean.
+    pub(crate) time_zone: chrono_tz::Tz,
     /// Loaded plugins by component hash: a hash names exactly one component, so entries
     /// never go stale.
     loaded: Mutex<HashMap<String, LoadedPlugin>>,
@@ -107,6 +109,8 @@ impl RegionHost {
         settings: HostSettings,
     ) -> Result<Self, ServiceError> {
         let region = store.region().await?.ok_or(ServiceError::NoRegion)?;
+        let time_zone =
+            crate::schedule::parse_time_zone(&region.timezone).map_err(ServiceError::Settings)?;
         let host = settings.host_id.clone();
         let stopping = Arc::new(AtomicBool::new(false));
         let mut notifications =
@@ -147,6 +151,7 @@ impl RegionHost {
         }
         Ok(RegionHost {
             region: Arc::new(SqlRegion::new(store.clone(), region.id)),
+            time_zone,
             store,
             runtime,
             settings,
@@ -289,7 +294,7 @@ impl RegionHost {
             let Some(schedule) = &i.schedule else {
                 continue;
             };
-            match due_occurrence(schedule, now) {
+            match due_occurrence(schedule, now, self.time_zone) {
                 Ok(Some(at)) => {
                     queued += self.store.enqueue_run(&i.name, "schedule", at, at).await? as usize
                 }

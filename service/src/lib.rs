@@ -22,7 +22,9 @@ pub use host::{RegionHost, Released, RunOutcome, ServiceError};
 pub use install::{InstallAction, InstallError, InstallOptions, InstallOutcome};
 pub use parameters::{ParameterError, ParameterHistory};
 pub use round::{IdleReason, RoundReport};
-pub use schedule::{DEFAULT_SCHEDULE, check_schedule, due_occurrence, next_occurrence};
+pub use schedule::{
+    DEFAULT_SCHEDULE, check_schedule, due_occurrence, next_occurrence, parse_time_zone,
+};
 pub use settings::{HostSettings, SmevSettings};
 /// What a round of SMEV sending and answering did (returned by [`RegionHost::smev_once`]).
 pub use zemstvo_outbox::smev::SmevStats;

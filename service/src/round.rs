@@ -80,10 +80,11 @@ impl RegionHost {
                          with `zemstvo plugin schedule {0} CRON`",
                         i.name
                     ),
-                    Some(cron) => match next_occurrence(cron, at) {
+                    Some(cron) => match next_occurrence(cron, at, self.time_zone) {
                         Ok(Some(next)) => format!(
-                            "runs on `{cron}` (UTC), next at {}; run it now with `zemstvo runs \
+                            "runs on `{cron}` ({}), next at {}; run it now with `zemstvo runs \
                              trigger {}`",
+                            self.time_zone,
                             rfc3339(next),
                             i.name
                         ),

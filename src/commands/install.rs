@@ -102,7 +102,7 @@ pub enum RegionPluginCommand {
         settings: Vec<String>,
     },
     /// Run a batch plugin on a cron schedule (UTC: minute hour day month weekday, e.g.
-    /// "0 6 * * 1-5"), or `none` to run it only when queued.
+    /// "0 9 * * 1-5", in the region's time zone), or `none` to run it only when queued.
     Schedule {
         #[command(flatten)]
         database: DatabaseArgs,

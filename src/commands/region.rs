@@ -126,12 +126,14 @@ pub struct RegionInitArgs {
     /// The region's name, e.g. "Липецкая область".
     #[arg(long)]
     pub name: String,
+    /// The region's IANA time zone: what its schedules mean (e.g. `Asia/Yekaterinburg`).
     #[arg(long, default_value = "Europe/Moscow")]
     pub timezone: String,
 }
 
 /// Creates the region a database holds (its records come from the region's systems).
 pub async fn init(args: RegionInitArgs) -> Result<ExitCode, CliError> {
+    zemstvo_service::parse_time_zone(&args.timezone).map_err(CliError::Input)?;
     let store = args.database.open().await?;
     store
         .create_region(&zemstvo_store::load::RegionInfo {
