@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 use zemstvo_store::accounts::{NewUser, Role};
 use zemstvo_web::auth::{hash_password, hash_secret, new_secret};
+use zemstvo_web::unix_now as now;
 
 use super::DatabaseArgs;
 use crate::cli::CliError;
@@ -60,13 +61,6 @@ pub enum UsersCommand {
 
 fn input(e: impl std::fmt::Display) -> CliError {
     CliError::Input(e.to_string())
-}
-
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
 }
 
 const ACTOR: &str = "cli";

@@ -30,6 +30,14 @@ use zemstvo_service::RegionHost;
 use crate::problem::Problem;
 pub use crate::state::WebState;
 
+/// Seconds since the epoch: the time sessions, tokens and periods are measured in.
+pub fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
 /// The largest request body the API reads.
 pub const MAX_BODY_BYTES: usize = 256 << 10;
 

@@ -11,8 +11,8 @@ use wasmtime::component::{InstancePre, ResourceTable};
 use wasmtime::{Store, Trap, UpdateDeadline};
 
 use super::limits::{
-    BUDGET_MARGIN, LimitExceeded, MAX_INSTANCES, MAX_MEMORIES, MAX_TABLES, Refusal, RunLimiter,
-    RunLimits,
+    BUDGET_MARGIN, LimitExceeded, MAX_INSTANCES, MAX_MEMORIES, MAX_TABLE_ELEMENTS, MAX_TABLES,
+    Refusal, RunLimiter, RunLimits,
 };
 use super::loaded::{Entry, LoadError};
 use super::sandbox::{CapturedOutput, wasi_context};
@@ -474,7 +474,7 @@ pub(crate) fn classify(
         Some(Refusal::TableElements) => {
             return FailureReason::TooManyResources {
                 what: "table elements".into(),
-                cap: 1_000_000,
+                cap: MAX_TABLE_ELEMENTS,
                 message: format!("{error:#}"),
             };
         }

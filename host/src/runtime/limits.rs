@@ -93,7 +93,7 @@ pub const MAX_TABLES: usize = 16;
 /// the component tooling adds).
 pub const MAX_INSTANCES: usize = 32;
 /// Elements of one table.
-const MAX_TABLE_ELEMENTS: usize = 1_000_000;
+pub(crate) const MAX_TABLE_ELEMENTS: usize = 1_000_000;
 /// What one table element costs the host, for the run's memory budget.
 const TABLE_ELEMENT_BYTES: usize = 16;
 

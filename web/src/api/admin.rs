@@ -208,11 +208,7 @@ pub async fn add_token(
         return Err(Problem::unprocessable(format!("days is {days}; give 1 to 730")).field("days"));
     }
     let token = new_secret()?;
-    let expires_at = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
-        + i64::from(days) * 86_400;
+    let expires_at = crate::unix_now() + i64::from(days) * 86_400;
     let record = state
         .store()
         .add_token(

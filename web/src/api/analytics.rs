@@ -22,10 +22,7 @@ pub struct Period {
 }
 
 fn since(p: &Period) -> Result<i64, Problem> {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
+    let now = crate::unix_now();
     match p.since {
         None => Ok(now - 30 * 86_400),
         Some(s) if (0..=now).contains(&s) => Ok(s),

@@ -62,7 +62,15 @@ pub struct PluginDetail {
     pub history: Vec<HistoryView>,
 }
 
-async fn view(state: &WebState, i: Installation) -> Result<PluginView, Problem> {
+/// What a plugin is set up with, and the revision that names that set-up.
+struct SetUp {
+    grants: Vec<String>,
+    config: BTreeMap<String, String>,
+    revision: String,
+}
+
+/// Reads the set-up of `i`: what `If-Match` compares, without verifying the package.
+async fn set_up(state: &WebState, i: &Installation) -> Result<SetUp, Problem> {
     let store = state.store();
     let grants: Vec<String> = store
         .grants(&i.name)
@@ -71,37 +79,49 @@ async fn view(state: &WebState, i: Installation) -> Result<PluginView, Problem> 
         .map(|c| c.to_string())
         .collect();
     let config: BTreeMap<String, String> = store.config(&i.name).await?.into_iter().collect();
+    let mut h = Sha256::new();
+    for part in [
+        i.version.as_str(),
+        i.sha256.as_str(),
+        if i.enabled { "enabled" } else { "disabled" },
+        if i.pinned { "pinned" } else { "floating" },
+        i.schedule.as_deref().unwrap_or("-"),
+    ] {
+        h.update(part.as_bytes());
+        h.update([0]);
+    }
+    for g in &grants {
+        h.update(g.as_bytes());
+        h.update([0]);
+    }
+    for (k, v) in &config {
+        h.update(k.as_bytes());
+        h.update([1]);
+        h.update(v.as_bytes());
+        h.update([0]);
+    }
+    let revision = format!("\"{}\"", &hex::encode(h.finalize())[..16]);
+    Ok(SetUp {
+        grants,
+        config,
+        revision,
+    })
+}
+
+async fn view(state: &WebState, i: Installation) -> Result<PluginView, Problem> {
+    let SetUp {
+        grants,
+        config,
+        revision,
+    } = set_up(state, &i).await?;
     let refused = state.host.refusal(&i.name).await?;
-    let last_run = store
+    let last_run = state
+        .store()
         .recent_runs(Some(&i.name), 1)
         .await?
         .into_iter()
         .next()
         .map(RunView::from);
-    let revision = {
-        let mut h = Sha256::new();
-        for part in [
-            i.version.as_str(),
-            i.sha256.as_str(),
-            if i.enabled { "enabled" } else { "disabled" },
-            if i.pinned { "pinned" } else { "floating" },
-            i.schedule.as_deref().unwrap_or("-"),
-        ] {
-            h.update(part.as_bytes());
-            h.update([0]);
-        }
-        for g in &grants {
-            h.update(g.as_bytes());
-            h.update([0]);
-        }
-        for (k, v) in &config {
-            h.update(k.as_bytes());
-            h.update([1]);
-            h.update(v.as_bytes());
-            h.update([0]);
-        }
-        format!("\"{}\"", &hex::encode(h.finalize())[..16])
-    };
     Ok(PluginView {
         name: i.name,
         version: i.version,
@@ -133,7 +153,7 @@ async fn check_if_match(state: &WebState, name: &str, headers: &HeaderMap) -> Re
         return Ok(());
     };
     let expected = expected.to_str().unwrap_or("");
-    let current = view(state, installed(state, name).await?).await?;
+    let current = set_up(state, &installed(state, name).await?).await?;
     if expected != "*" && expected.trim() != current.revision {
         return Err(Problem::new(
             StatusCode::PRECONDITION_FAILED,

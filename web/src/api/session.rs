@@ -18,6 +18,7 @@ use crate::auth::{
 };
 use crate::problem::Problem;
 use crate::state::WebState;
+use crate::unix_now as now;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -55,13 +56,6 @@ impl From<&User> for UserView {
 pub struct SessionView {
     pub user: UserView,
     pub csrf: Option<String>,
-}
-
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
 }
 
 fn session_cookie(value: &str, max_age: i64, secure: bool) -> HeaderValue {
