@@ -148,7 +148,7 @@ impl Store {
                 "give the user's full name (1 to 200 characters)".into(),
             ));
         }
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         if let Some(employee) = new.employee_id {
             let found: Option<(i64,)> = sqlx::query_as("SELECT id FROM employees WHERE id = $1")
                 .bind(employee as i64)
@@ -238,7 +238,7 @@ impl Store {
         let before = self.existing_user(login).await?;
         let role = role.unwrap_or(before.role);
         let disabled = disabled.unwrap_or(before.disabled);
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "UPDATE users SET role = $1, disabled = $2, password_hash = COALESCE($3, password_hash) \
              WHERE id = $4",
@@ -352,7 +352,7 @@ impl Store {
                 "name the token after the system that uses it (1 to 100 characters)".into(),
             ));
         }
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let (id,): (i64,) = sqlx::query_as(
             "INSERT INTO api_tokens (user_id, name, token_hash, created_at, expires_at) \
              VALUES ($1, $2, $3, $4, $5) RETURNING id",
@@ -419,7 +419,7 @@ impl Store {
     }
 
     pub async fn revoke_token(&self, id: i64, actor: &str) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let changed = sqlx::query(
             "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
         )

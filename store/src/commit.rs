@@ -66,7 +66,7 @@ impl Store {
         let run_id = report.run_id.as_str();
         let at = now();
         let mut summary = CommitSummary::default();
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         if let Some(q) = c.queued {
             let status = if report.succeeded() { "done" } else { "failed" };
             let claimed = sqlx::query(

@@ -194,7 +194,7 @@ impl Store {
         &self,
         forms: &[(u64, Vec<(String, String)>)],
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         for (application, fields) in forms {
             for (name, value) in fields {
                 sqlx::query(
@@ -342,7 +342,7 @@ impl Store {
                 plugin: case.plugin.clone(),
             }));
         }
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         // Fewer answers seen than any case has makes it a candidate again.
         sqlx::query(
             "UPDATE eligibility_cases SET status = 'waiting', answers_seen = -1, updated_at = $1 \

@@ -419,6 +419,19 @@ impl Store {
         &self.pool
     }
 
+    /// Begins a transaction that will write. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`), so a busy database is waited for (the busy timeout) rather than
+    /// refused: a transaction that read first and then wrote would have to upgrade its lock,
+    /// which SQLite refuses outright while another writer holds it.
+    pub(crate) async fn begin_write(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Any>, StoreError> {
+        Ok(match self.dialect {
+            Dialect::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Dialect::Postgres => self.pool.begin().await?,
+        })
+    }
+
     /// On PostgreSQL, a listener for the changes other hosts make to plugins (enable, disable,
     /// grants, configuration); `None` on SQLite, where one host owns the file.
     pub async fn listen_changes(&self) -> Result<Option<sqlx::postgres::PgListener>, StoreError> {

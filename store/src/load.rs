@@ -91,7 +91,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let schema = table.entity().schema();
         let columns: Vec<&str> = schema.columns.iter().map(|c| c.name).collect();
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut start = 0;
         while start < table.len() {
             let end = (start + ROWS_PER_STATEMENT).min(table.len());

@@ -106,7 +106,7 @@ pub fn idempotency_id(plugin: &str, key: &str) -> String {
 impl Store {
     /// Adds or replaces a template.
     pub async fn put_template(&self, t: &Template, actor: &str) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO templates (name, subject, body) VALUES ($1, $2, $3) \
              ON CONFLICT (name) DO UPDATE SET subject = excluded.subject, body = excluded.body",

@@ -67,7 +67,7 @@ impl Store {
         value: &ParameterValue,
         actor: &str,
     ) -> Result<EntryChange, StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let previous: Option<(f64, String, String)> = sqlx::query_as(
             "SELECT value, unit, legal_basis FROM parameter_entries \
              WHERE plugin = $1 AND name = $2 AND effective_from = $3",
@@ -123,7 +123,7 @@ impl Store {
         effective_from: i64,
         actor: &str,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let removed = sqlx::query(
             "DELETE FROM parameter_entries WHERE plugin = $1 AND name = $2 AND effective_from = $3",
         )

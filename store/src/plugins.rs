@@ -175,7 +175,7 @@ impl Store {
         action: &str,
         actor: &str,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let at = now();
         sqlx::query(
             "INSERT INTO plugin_installations (name, version, sha256, enabled, pinned, schedule, installed_at, updated_at) \
@@ -262,7 +262,7 @@ impl Store {
         actor: &str,
     ) -> Result<(), StoreError> {
         self.require_installed(name).await?;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "UPDATE plugin_installations SET enabled = $1, updated_at = $2 WHERE name = $3",
         )
@@ -286,7 +286,7 @@ impl Store {
         actor: &str,
     ) -> Result<(), StoreError> {
         self.require_installed(name).await?;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("UPDATE plugin_installations SET pinned = $1, updated_at = $2 WHERE name = $3")
             .bind(pinned as i64)
             .bind(now())
@@ -313,7 +313,7 @@ impl Store {
         actor: &str,
     ) -> Result<(), StoreError> {
         self.require_installed(name).await?;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         // As in `set_config`: concurrent grants of one plugin take turns.
         sqlx::query("UPDATE plugin_installations SET name = name WHERE name = $1")
             .bind(name.to_string())
@@ -369,11 +369,10 @@ impl Store {
         actor: &str,
     ) -> Result<(), StoreError> {
         self.require_installed(name).await?;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         // Concurrent configurations of one plugin take turns: each replaces the whole set, and
-        // the audit log's "before" is what the previous one left. The first statement writes,
-        // so that it locks the row on PostgreSQL and takes SQLite's write lock at once (a read
-        // first would have to upgrade, which SQLite refuses under contention).
+        // the audit log's "before" is what the previous one left. On PostgreSQL the row lock
+        // makes them queue; SQLite's write transaction already does.
         sqlx::query("UPDATE plugin_installations SET name = name WHERE name = $1")
             .bind(name.to_string())
             .execute(&mut *tx)
@@ -452,7 +451,7 @@ impl Store {
         actor: &str,
     ) -> Result<(), StoreError> {
         self.require_installed(name).await?;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "UPDATE plugin_installations SET schedule = $1, updated_at = $2 WHERE name = $3",
         )
@@ -520,7 +519,7 @@ impl Store {
         action: &str,
         details: serde_json::Value,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO region_trust (id, document, updated_at) VALUES (1, $1, $2) \
              ON CONFLICT (id) DO UPDATE SET document = excluded.document, updated_at = excluded.updated_at",

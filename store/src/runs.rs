@@ -103,7 +103,7 @@ impl Store {
         actor: &str,
         at: i64,
     ) -> Result<TriggeredRun, StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let waiting: Option<(i64, i64)> = sqlx::query_as(
             "SELECT id, logical_time FROM run_queue WHERE plugin = $1 AND cause = $2 \
              AND status IN ('queued', 'running') ORDER BY id LIMIT 1",
@@ -223,7 +223,7 @@ impl Store {
         host: &str,
         reason: &str,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("UPDATE run_queue SET status = 'abandoned' WHERE id = $1 AND claimed_by = $2")
             .bind(queued.id)
             .bind(host.to_string())

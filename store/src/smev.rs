@@ -199,7 +199,7 @@ impl Store {
         message_id: &str,
         sent_at: i64,
     ) -> Result<i64, StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let q = &outgoing.query;
         // The id comes from the table's sequence (PostgreSQL identity, SQLite rowid): two
         // hosts never race for it.
@@ -279,7 +279,7 @@ impl Store {
 
     /// Takes one delivery: recorded once, applied to its request once.
     pub async fn record_delivery(&self, d: &SmevDelivery) -> Result<DeliveryResult, StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let kind = match &d.outcome {
             DeliveryOutcome::Answered { .. } => "answer",
             DeliveryOutcome::Rejected { .. } => "rejection",

@@ -257,7 +257,7 @@ impl Store {
             )));
         }
         let at = now();
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let changed = sqlx::query("UPDATE tasks SET status = $1, reason = $2, updated_at = $3 WHERE id = $4 AND status = $5")
             .bind(to.name())
             .bind(reason.map(str::to_string))
