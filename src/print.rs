@@ -44,20 +44,14 @@ pub fn parse_time(text: &str, flag: &str) -> Result<i64, crate::cli::CliError> {
 
 /// Parses a calendar date `YYYY-MM-DD` given for `flag`, as its UTC midnight.
 pub fn parse_date(text: &str, flag: &str) -> Result<i64, crate::cli::CliError> {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    time::Date::parse(text, &format)
-        .map(|d| d.midnight().assume_utc().unix_timestamp())
-        .map_err(|_| {
-            crate::cli::CliError::Input(format!("{flag} `{text}` is not a date such as 2027-01-01"))
-        })
+    zemstvo_service::parameters::parse_day(text).ok_or_else(|| {
+        crate::cli::CliError::Input(format!("{flag} `{text}` is not a date such as 2027-01-01"))
+    })
 }
 
 /// `2027-01-01`.
 pub fn date(ts: i64) -> String {
-    match time::OffsetDateTime::from_unix_timestamp(ts) {
-        Ok(t) => format!("{}-{:02}-{:02}", t.year(), u8::from(t.month()), t.day()),
-        Err(_) => ts.to_string(),
-    }
+    zemstvo_service::parameters::format_day(ts)
 }
 
 /// A run's record with only its first `tasks` tasks in full, for the demo.

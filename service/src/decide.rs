@@ -158,3 +158,37 @@ fn now() -> i64 {
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0)
 }
+
+impl RegionHost {
+    /// The enabled eligibility rules that decide applications of `measure` (by their
+    /// configured `measures`): none means an official decides it.
+    pub async fn rules_for_measure(&self, measure: &str) -> Result<Vec<String>, ServiceError> {
+        let rule = PluginKind::EligibilityRule.name();
+        let mut out = Vec::new();
+        for installation in self
+            .store()
+            .installations()
+            .await?
+            .into_iter()
+            .filter(|i| i.enabled && i.kind == rule)
+        {
+            let Ok(plugin) = self.installed_plugin(&installation.name).await else {
+                continue;
+            };
+            let settings = self.store().config(&installation.name).await?;
+            let Ok(resolved) = plugin
+                .metadata
+                .config
+                .resolve(settings.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            else {
+                continue;
+            };
+            if let Some(ConfigValue::Text(list)) = resolved.get(MEASURES_KEY)
+                && list.split(',').any(|m| m.trim() == measure)
+            {
+                out.push(installation.name);
+            }
+        }
+        Ok(out)
+    }
+}

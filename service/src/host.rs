@@ -174,6 +174,11 @@ impl RegionHost {
         &self.settings
     }
 
+    /// The limits the host loads and runs components under.
+    pub fn runtime_settings(&self) -> &zemstvo_host::runtime::RuntimeSettings {
+        self.runtime().settings()
+    }
+
     pub(crate) fn runtime(&self) -> &Runtime {
         &self.runtime
     }

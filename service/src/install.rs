@@ -12,15 +12,15 @@ use std::fmt;
 
 use semver::Version;
 use serde::Serialize;
-use zemstvo_host::PluginKind;
 use zemstvo_host::capabilities::{Capability, Grants};
+use zemstvo_host::{LoadedPlugin, PluginKind};
 use zemstvo_registry::manifest::current_host_version;
 use zemstvo_registry::{
     Manifest, Package, PackageSource, PackageSpec, Progress, SecretKey, TrustError, TrustStore,
     VendorId, Verified,
 };
 use zemstvo_store::StoreError;
-use zemstvo_store::plugins::StoredPackage;
+use zemstvo_store::plugins::{Edit, StoredPackage};
 
 use crate::host::RegionHost;
 
@@ -36,6 +36,8 @@ pub struct InstallOptions {
     pub grant_declared: bool,
     /// Who does it, for the history and the audit log.
     pub actor: String,
+    /// Change only if the plugin is still at this revision (`If-Match`).
+    pub if_revision: Option<i64>,
 }
 
 impl Default for InstallOptions {
@@ -45,6 +47,7 @@ impl Default for InstallOptions {
             enable: false,
             grant_declared: false,
             actor: "admin".into(),
+            if_revision: None,
         }
     }
 }
@@ -141,7 +144,10 @@ impl RegionHost {
     }
 
     /// Changes the trust store through `change`, saving it (with an audit entry) only if
-    /// `change` succeeds.
+    /// `change` succeeds; concurrent changes take turns (one transaction each).
+    // The closure answers the same `InstallError` every install answers; boxing it here alone
+    // would buy nothing.
+    #[allow(clippy::result_large_err)]
     pub async fn update_trust<T>(
         &self,
         actor: &str,
@@ -149,13 +155,20 @@ impl RegionHost {
         details: serde_json::Value,
         change: impl FnOnce(&mut TrustStore) -> Result<T, TrustError>,
     ) -> Result<T, InstallError> {
-        let mut trust = self.trust_store().await?;
-        let out = change(&mut trust)?;
-        let doc = serde_json::to_string(&trust).map_err(|e| StoreError::Database(e.to_string()))?;
         self.store()
-            .save_trust_document(&doc, actor, action, details)
-            .await?;
-        Ok(out)
+            .change_trust_document(actor, action, details, |doc| {
+                let mut trust = match doc {
+                    Some(doc) => serde_json::from_str(&doc).map_err(|e| {
+                        StoreError::Database(format!("the stored trust store is unreadable: {e}"))
+                    })?,
+                    None => TrustStore::new(),
+                };
+                let out = change(&mut trust)?;
+                let doc = serde_json::to_string(&trust)
+                    .map_err(|e| StoreError::Database(e.to_string()))?;
+                Ok::<_, InstallError>((doc, out))
+            })
+            .await
     }
 
     /// Learns the source's revocations and rotations (a registry publishes them).
@@ -410,7 +423,7 @@ impl RegionHost {
                 &version,
                 &plugin.sha256,
                 history_action,
-                &options.actor,
+                Edit::if_revision(&options.actor, options.if_revision),
             )
             .await?;
         let mut grants = self.store().grants(&name).await?;
@@ -486,7 +499,7 @@ impl RegionHost {
         &self,
         name: &str,
         schedule: Option<&str>,
-        actor: &str,
+        edit: impl Into<Edit<'_>>,
     ) -> Result<(), InstallError> {
         let installation = self.store().installation(name).await?.ok_or_else(|| {
             StoreError::NotFound(format!(
@@ -501,8 +514,33 @@ impl RegionHost {
         if let Some(s) = schedule {
             crate::schedule::check_schedule(s).map_err(InstallError::Schedule)?;
         }
-        self.store().set_schedule(name, schedule, actor).await?;
+        self.store().set_schedule(name, schedule, edit).await?;
         Ok(())
+    }
+
+    /// The installed version of `name`, loaded: its declarations (configuration schema,
+    /// parameters, capabilities). Compiled once per component, not per request.
+    pub async fn installed_plugin(&self, name: &str) -> Result<LoadedPlugin, InstallError> {
+        let installation = self.store().installation(name).await?.ok_or_else(|| {
+            StoreError::NotFound(format!(
+                "plugin `{name}` is not installed; see `zemstvo plugin list`"
+            ))
+        })?;
+        if let Some(plugin) = self.cached(&installation.sha256).await {
+            return Ok(plugin);
+        }
+        let package = self
+            .store()
+            .package(&installation.sha256)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("the package of `{name}` is missing")))?;
+        let plugin = self
+            .runtime()
+            .load(&package.component)
+            .await
+            .map_err(|e| InstallError::Load(e.to_string()))?;
+        self.remember(plugin.clone()).await;
+        Ok(plugin)
     }
 
     /// Sets a plugin's configuration after checking it against the installed version's
@@ -511,37 +549,15 @@ impl RegionHost {
         &self,
         name: &str,
         settings: &[(String, String)],
-        actor: &str,
+        edit: impl Into<Edit<'_>>,
     ) -> Result<(), InstallError> {
-        let installation = self
-            .store()
-            .installation(name)
-            .await?
-            .ok_or_else(|| StoreError::NotFound(format!("plugin `{name}` is not installed")))?;
-        let package = self
-            .store()
-            .package(&installation.sha256)
-            .await?
-            .ok_or_else(|| StoreError::NotFound(format!("the package of `{name}` is missing")))?;
-        // The schema is the loaded plugin's: compiled once per component, not per change.
-        let plugin = match self.cached(&installation.sha256).await {
-            Some(plugin) => plugin,
-            None => {
-                let plugin = self
-                    .runtime()
-                    .load(&package.component)
-                    .await
-                    .map_err(|e| InstallError::Load(e.to_string()))?;
-                self.remember(plugin.clone()).await;
-                plugin
-            }
-        };
+        let plugin = self.installed_plugin(name).await?;
         plugin
             .metadata
             .config
             .resolve(settings.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .map_err(|e| InstallError::Manifest(format!("{name}: {e}")))?;
-        self.store().set_config(name, settings, actor).await?;
+        self.store().set_config(name, settings, edit).await?;
         Ok(())
     }
 }

@@ -8,8 +8,25 @@ use zemstvo_store::StoreError;
 use zemstvo_store::parameters::{EntryChange, ParameterEntry};
 
 use crate::host::RegionHost;
+use crate::install::InstallError;
 
 const DAY: i64 = 86_400;
+
+/// A calendar day `YYYY-MM-DD` as its UTC midnight: how entries are dated.
+pub fn parse_day(text: &str) -> Option<i64> {
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc().timestamp())
+}
+
+/// The UTC day of `ts` as `YYYY-MM-DD`.
+pub fn format_day(ts: i64) -> String {
+    match chrono::DateTime::from_timestamp(ts, 0) {
+        Some(t) => t.format("%Y-%m-%d").to_string(),
+        None => ts.to_string(),
+    }
+}
 
 /// Why a parameter entry was refused. Nothing was changed.
 #[derive(Debug, thiserror::Error)]
@@ -79,29 +96,22 @@ impl ParameterHistory {
 
 impl RegionHost {
     /// The installed version of `name`, loaded (for its declarations).
-    async fn installed_plugin(&self, name: &str) -> Result<LoadedPlugin, ParameterError> {
-        let installation = self
-            .store()
-            .installation(name)
-            .await?
-            .ok_or_else(|| ParameterError::NotInstalled(name.into()))?;
-        let package = self
-            .store()
-            .package(&installation.sha256)
-            .await?
-            .ok_or_else(|| ParameterError::NotInstalled(name.into()))?;
-        self.runtime()
-            .load(&package.component)
-            .await
-            .map_err(|e| ParameterError::Load {
+    async fn declaring_plugin(&self, name: &str) -> Result<LoadedPlugin, ParameterError> {
+        self.installed_plugin(name).await.map_err(|e| match e {
+            InstallError::Store(StoreError::NotFound(_)) => {
+                ParameterError::NotInstalled(name.into())
+            }
+            InstallError::Store(e) => ParameterError::Store(e),
+            other => ParameterError::Load {
                 plugin: name.into(),
-                why: e.to_string(),
-            })
+                why: other.to_string(),
+            },
+        })
     }
 
     /// The effective-dated parameters of `plugin` with their merged histories.
     pub async fn parameters(&self, plugin: &str) -> Result<Vec<ParameterHistory>, ParameterError> {
-        let loaded = self.installed_plugin(plugin).await?;
+        let loaded = self.declaring_plugin(plugin).await?;
         let entries = self.store().parameter_entries(plugin).await?;
         Ok(loaded
             .metadata
@@ -120,7 +130,7 @@ impl RegionHost {
         value: ParameterValue,
         actor: &str,
     ) -> Result<EntryChange, ParameterError> {
-        let loaded = self.installed_plugin(plugin).await?;
+        let loaded = self.declaring_plugin(plugin).await?;
         let spec = declared(&loaded, plugin, name)?;
         if !value.value.is_finite() {
             return Err(ParameterError::NotFinite(value.value));
@@ -155,7 +165,7 @@ impl RegionHost {
         effective_from: i64,
         actor: &str,
     ) -> Result<(), ParameterError> {
-        let loaded = self.installed_plugin(plugin).await?;
+        let loaded = self.declaring_plugin(plugin).await?;
         declared(&loaded, plugin, name)?;
         if self
             .store()

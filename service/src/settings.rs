@@ -2,6 +2,8 @@
 //!
 //! ```toml
 //! host_id = "uszn-host-1"
+//! registry = "https://registry.example.ru"  # or a mirror directory; where the web
+//!                                           # service installs and upgrades from
 //!
 //! [limits]               # per run; see RunLimits
 //! cpu_budget_ms = 30000
@@ -54,6 +56,9 @@ pub struct HostSettings {
     /// Run unsigned packages (development only; a region runs only what a trusted vendor
     /// signed).
     pub allow_unsigned: bool,
+    /// The registry URL or mirror directory the web service installs and upgrades from. Only
+    /// this source is used: an API caller names a package, never a place to fetch it from.
+    pub registry: Option<String>,
 }
 
 impl Default for HostSettings {
@@ -70,6 +75,7 @@ impl Default for HostSettings {
             retry: RetryPolicy::default(),
             smev: SmevSettings::default(),
             allow_unsigned: false,
+            registry: None,
         }
     }
 }

@@ -209,6 +209,7 @@ pub async fn run(command: RegionPluginCommand) -> Result<ExitCode, CliError> {
         grant_declared,
         allow_downgrade,
         actor: actor.clone(),
+        if_revision: None,
     };
     match command {
         RegionPluginCommand::Install {

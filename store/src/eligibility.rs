@@ -45,6 +45,30 @@ pub struct CaseFilter {
     pub limit: Option<u32>,
 }
 
+/// A citizen's application as the portal, the MFC or a specialist registers it (checked by
+/// the caller: known measure and channel, bounded fields).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewApplication {
+    pub citizen: u64,
+    pub measure: String,
+    /// portal, mfc or office.
+    pub channel: String,
+    /// The registering system's number; `З-<id>` when none.
+    pub number: Option<String>,
+    /// Days until the decision is due.
+    pub term_days: u32,
+    pub fields: Vec<(String, String)>,
+}
+
+/// A registered application.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SubmittedApplication {
+    pub id: u64,
+    pub number: String,
+    pub submitted_at: i64,
+    pub deadline_at: i64,
+}
+
 /// Why a case cannot be retried.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RetryRefused {
@@ -173,6 +197,85 @@ impl Store {
             }
         }
         Ok(out)
+    }
+
+    /// Registers a citizen's application (the portal, the MFC, a specialist): status
+    /// `registered`, so the eligibility rules for its measure decide it on their next round.
+    /// Everything — the application, its first event, its form — is one transaction.
+    pub async fn submit_application(
+        &self,
+        new: &NewApplication,
+        actor: &str,
+    ) -> Result<SubmittedApplication, StoreError> {
+        let citizen: Option<(i64,)> = sqlx::query_as("SELECT id FROM citizens WHERE id = $1")
+            .bind(new.citizen as i64)
+            .fetch_optional(self.pool())
+            .await?;
+        if citizen.is_none() {
+            return Err(StoreError::NotFound(format!(
+                "there is no citizen {} in the region's register",
+                new.citizen
+            )));
+        }
+        self.insert_application(new, actor).await
+    }
+
+    async fn insert_application(
+        &self,
+        new: &NewApplication,
+        actor: &str,
+    ) -> Result<SubmittedApplication, StoreError> {
+        let at = crate::now();
+        let mut tx = self.begin_write().await?;
+        let id = next_id(&mut tx, "applications").await?;
+        let number = new.number.clone().unwrap_or_else(|| format!("З-{id}"));
+        let deadline = at + i64::from(new.term_days) * 86_400;
+        sqlx::query(
+            "INSERT INTO applications (id, number, citizen_id, measure, channel, status, assignee_id, \
+             submitted_at, assigned_at, taken_at, deadline_at, decided_at, returns, off_standard) \
+             VALUES ($1, $2, $3, $4, $5, 'registered', NULL, $6, NULL, NULL, $7, NULL, 0, 0)",
+        )
+        .bind(id)
+        .bind(number.clone())
+        .bind(new.citizen as i64)
+        .bind(new.measure.clone())
+        .bind(new.channel.clone())
+        .bind(at)
+        .bind(deadline)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO application_events (application_id, status, at, employee_id) VALUES ($1, 'registered', $2, NULL)",
+        )
+        .bind(id)
+        .bind(at)
+        .execute(&mut *tx)
+        .await?;
+        for (name, value) in &new.fields {
+            sqlx::query(
+                "INSERT INTO application_fields (application_id, name, value) VALUES ($1, $2, $3)",
+            )
+            .bind(id)
+            .bind(name.clone())
+            .bind(value.clone())
+            .execute(&mut *tx)
+            .await?;
+        }
+        crate::audit::record(
+            &mut *tx,
+            actor,
+            "application-submit",
+            &format!("application:{id}"),
+            serde_json::json!({ "measure": new.measure, "channel": new.channel, "number": number }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(SubmittedApplication {
+            id: id as u64,
+            number,
+            submitted_at: at,
+            deadline_at: deadline,
+        })
     }
 
     /// The application form's fields.
@@ -402,4 +505,29 @@ impl Store {
             )
             .collect())
     }
+}
+
+/// The next id of `table` from `id_sequences`, under that row's lock in `tx`: concurrent
+/// registrations take turns instead of colliding, and the sequence never falls below the ids
+/// the region's imports brought (`table` is one of ours, never input).
+async fn next_id(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    table: &'static str,
+) -> Result<i64, StoreError> {
+    sqlx::query(
+        "INSERT INTO id_sequences (name, next) VALUES ($1, 1) ON CONFLICT (name) DO NOTHING",
+    )
+    .bind(table)
+    .execute(&mut **tx)
+    .await?;
+    let (next,): (i64,) = sqlx::query_as(&format!(
+        "UPDATE id_sequences SET next = 1 + CASE \
+             WHEN next > (SELECT COALESCE(MAX(id), 0) FROM {table}) THEN next \
+             ELSE (SELECT COALESCE(MAX(id), 0) + 1 FROM {table}) END \
+         WHERE name = $1 RETURNING next"
+    ))
+    .bind(table)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(next - 1)
 }

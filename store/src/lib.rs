@@ -106,6 +106,10 @@ pub enum StoreError {
     /// callers handle it for the one item and go on.
     #[error("{0}")]
     Conflict(String),
+    /// The editor named a revision (`If-Match`) that is no longer the current one; nothing
+    /// was changed.
+    #[error("{0}")]
+    Stale(String),
 }
 
 impl StoreError {

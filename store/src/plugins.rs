@@ -44,6 +44,43 @@ pub struct Installation {
     pub updated_at: i64,
     /// The installed package's plugin kind (`deviation-check`, `eligibility-rule`, …).
     pub kind: String,
+    /// Bumped by every change of the set-up (version, state, pin, schedule, grants,
+    /// configuration): what `If-Match` names.
+    pub revision: i64,
+}
+
+/// Who changes a plugin's set-up and, when they say so, the revision they last saw: the
+/// change is then refused with [`StoreError::Stale`] if anyone changed the plugin since. The
+/// check and the change are one transaction, so two editors can never both win.
+#[derive(Debug, Clone, Copy)]
+pub struct Edit<'a> {
+    pub actor: &'a str,
+    pub if_revision: Option<i64>,
+}
+
+impl<'a> Edit<'a> {
+    /// A change made only if the plugin is still at `revision`.
+    pub fn if_revision(actor: &'a str, revision: Option<i64>) -> Self {
+        Edit {
+            actor,
+            if_revision: revision,
+        }
+    }
+}
+
+impl<'a> From<&'a str> for Edit<'a> {
+    fn from(actor: &'a str) -> Self {
+        Edit {
+            actor,
+            if_revision: None,
+        }
+    }
+}
+
+impl<'a> From<&'a String> for Edit<'a> {
+    fn from(actor: &'a String) -> Self {
+        Edit::from(actor.as_str())
+    }
 }
 
 /// One step of a plugin's installation history.
@@ -66,10 +103,11 @@ type InstallationRow = (
     i64,
     i64,
     String,
+    i64,
 );
 
 fn installation(
-    (name, version, sha256, enabled, pinned, schedule, installed_at, updated_at, kind): InstallationRow,
+    (name, version, sha256, enabled, pinned, schedule, installed_at, updated_at, kind, revision): InstallationRow,
 ) -> Installation {
     Installation {
         name,
@@ -81,11 +119,12 @@ fn installation(
         installed_at,
         updated_at,
         kind,
+        revision,
     }
 }
 
 /// Installations with their package's kind (every installation's package is kept).
-const INSTALLATION_COLUMNS: &str = "i.name, i.version, i.sha256, i.enabled, i.pinned, i.schedule, i.installed_at, i.updated_at, p.kind \
+const INSTALLATION_COLUMNS: &str = "i.name, i.version, i.sha256, i.enabled, i.pinned, i.schedule, i.installed_at, i.updated_at, p.kind, i.revision \
      FROM plugin_installations i JOIN packages p ON p.sha256 = i.sha256";
 
 impl Store {
@@ -173,14 +212,20 @@ impl Store {
         version: &str,
         sha256: &str,
         action: &str,
-        actor: &str,
+        edit: impl Into<Edit<'_>>,
     ) -> Result<(), StoreError> {
+        let edit = edit.into();
+        let actor = edit.actor;
         let mut tx = self.begin_write().await?;
+        if edit.if_revision.is_some() {
+            self.check_revision(&mut tx, name, edit, false).await?;
+        }
         let at = now();
         sqlx::query(
             "INSERT INTO plugin_installations (name, version, sha256, enabled, pinned, schedule, installed_at, updated_at) \
              VALUES ($1, $2, $3, 0, 0, NULL, $4, $4) \
-             ON CONFLICT (name) DO UPDATE SET version = excluded.version, sha256 = excluded.sha256, updated_at = excluded.updated_at",
+             ON CONFLICT (name) DO UPDATE SET version = excluded.version, sha256 = excluded.sha256, \
+             updated_at = excluded.updated_at, revision = plugin_installations.revision + 1",
         )
         .bind(name.to_string())
         .bind(version.to_string())
@@ -227,14 +272,6 @@ impl Store {
         Ok(row.map(installation))
     }
 
-    async fn require_installed(&self, name: &str) -> Result<Installation, StoreError> {
-        self.installation(name).await?.ok_or_else(|| {
-            StoreError::NotFound(format!(
-                "plugin `{name}` is not installed in this region; install it first"
-            ))
-        })
-    }
-
     pub async fn history(&self, name: &str) -> Result<Vec<HistoryEntry>, StoreError> {
         let rows: Vec<(String, String, String, String, i64)> = sqlx::query_as(
             "SELECT version, sha256, action, actor, at FROM installation_history WHERE name = $1 ORDER BY seq",
@@ -259,10 +296,12 @@ impl Store {
         &self,
         name: &str,
         enabled: bool,
-        actor: &str,
+        edit: impl Into<Edit<'_>>,
     ) -> Result<(), StoreError> {
-        self.require_installed(name).await?;
+        let edit = edit.into();
+        let actor = edit.actor;
         let mut tx = self.begin_write().await?;
+        self.check_revision(&mut tx, name, edit, true).await?;
         sqlx::query(
             "UPDATE plugin_installations SET enabled = $1, updated_at = $2 WHERE name = $3",
         )
@@ -283,10 +322,12 @@ impl Store {
         &self,
         name: &str,
         pinned: bool,
-        actor: &str,
+        edit: impl Into<Edit<'_>>,
     ) -> Result<(), StoreError> {
-        self.require_installed(name).await?;
+        let edit = edit.into();
+        let actor = edit.actor;
         let mut tx = self.begin_write().await?;
+        self.check_revision(&mut tx, name, edit, true).await?;
         sqlx::query("UPDATE plugin_installations SET pinned = $1, updated_at = $2 WHERE name = $3")
             .bind(pinned as i64)
             .bind(now())
@@ -310,15 +351,13 @@ impl Store {
         &self,
         name: &str,
         grants: &Grants,
-        actor: &str,
+        edit: impl Into<Edit<'_>>,
     ) -> Result<(), StoreError> {
-        self.require_installed(name).await?;
+        let edit = edit.into();
+        let actor = edit.actor;
         let mut tx = self.begin_write().await?;
         // As in `set_config`: concurrent grants of one plugin take turns.
-        sqlx::query("UPDATE plugin_installations SET name = name WHERE name = $1")
-            .bind(name.to_string())
-            .execute(&mut *tx)
-            .await?;
+        self.check_revision(&mut tx, name, edit, true).await?;
         sqlx::query("DELETE FROM grants WHERE plugin = $1")
             .bind(name.to_string())
             .execute(&mut *tx)
@@ -366,17 +405,15 @@ impl Store {
         &self,
         name: &str,
         settings: &[(String, String)],
-        actor: &str,
+        edit: impl Into<Edit<'_>>,
     ) -> Result<(), StoreError> {
-        self.require_installed(name).await?;
+        let edit = edit.into();
+        let actor = edit.actor;
         let mut tx = self.begin_write().await?;
         // Concurrent configurations of one plugin take turns: each replaces the whole set, and
         // the audit log's "before" is what the previous one left. On PostgreSQL the row lock
-        // makes them queue; SQLite's write transaction already does.
-        sqlx::query("UPDATE plugin_installations SET name = name WHERE name = $1")
-            .bind(name.to_string())
-            .execute(&mut *tx)
-            .await?;
+        // the revision's update takes makes them queue; SQLite's write transaction already does.
+        self.check_revision(&mut tx, name, edit, true).await?;
         let before: Vec<(String, String)> =
             sqlx::query_as("SELECT key, value FROM plugin_config WHERE plugin = $1 ORDER BY key")
                 .bind(name.to_string())
@@ -424,6 +461,52 @@ impl Store {
         )
     }
 
+    /// Checks, inside a change's transaction, that `name` is installed and still at the
+    /// revision the editor saw (if they named one), and bumps the revision when `bump`. The
+    /// update also takes the row's lock on PostgreSQL, so concurrent changes take turns.
+    async fn check_revision(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        name: &str,
+        edit: Edit<'_>,
+        bump: bool,
+    ) -> Result<(), StoreError> {
+        let step = if bump { 1 } else { 0 };
+        let changed = match edit.if_revision {
+            Some(expected) => sqlx::query(
+                "UPDATE plugin_installations SET revision = revision + $1 WHERE name = $2 AND revision = $3",
+            )
+            .bind(step)
+            .bind(name.to_string())
+            .bind(expected),
+            None => sqlx::query(
+                "UPDATE plugin_installations SET revision = revision + $1 WHERE name = $2",
+            )
+            .bind(step)
+            .bind(name.to_string()),
+        }
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+        if changed == 1 {
+            return Ok(());
+        }
+        let current: Option<(i64,)> =
+            sqlx::query_as("SELECT revision FROM plugin_installations WHERE name = $1")
+                .bind(name.to_string())
+                .fetch_optional(&mut **tx)
+                .await?;
+        Err(match current {
+            None => StoreError::NotFound(format!(
+                "plugin `{name}` is not installed in this region; install it first"
+            )),
+            Some((now,)) => StoreError::Stale(format!(
+                "{name} was changed meanwhile (it is at revision {now}, you saw {}); reload it and apply your change again",
+                edit.if_revision.unwrap_or_default()
+            )),
+        })
+    }
+
     /// Tells the other hosts sharing a PostgreSQL database that `plugin` changed (or has a
     /// run waiting).
     pub(crate) async fn notify_change(
@@ -448,10 +531,12 @@ impl Store {
         &self,
         name: &str,
         schedule: Option<&str>,
-        actor: &str,
+        edit: impl Into<Edit<'_>>,
     ) -> Result<(), StoreError> {
-        self.require_installed(name).await?;
+        let edit = edit.into();
+        let actor = edit.actor;
         let mut tx = self.begin_write().await?;
+        self.check_revision(&mut tx, name, edit, true).await?;
         sqlx::query(
             "UPDATE plugin_installations SET schedule = $1, updated_at = $2 WHERE name = $3",
         )
@@ -511,25 +596,40 @@ impl Store {
         Ok(row.map(|(d,)| d))
     }
 
-    /// Replaces the trust store, with an audit entry saying what changed.
-    pub async fn save_trust_document(
+    /// Changes the trust store in one write transaction: `change` gets the document as it is
+    /// now (`None` before any key was trusted) and answers the new one, which is saved with an
+    /// audit entry. Two administrators changing it at once take turns; neither change is lost.
+    pub async fn change_trust_document<T, E: From<StoreError>>(
         &self,
-        document: &str,
         actor: &str,
         action: &str,
         details: serde_json::Value,
-    ) -> Result<(), StoreError> {
+        change: impl FnOnce(Option<String>) -> Result<(String, T), E>,
+    ) -> Result<T, E> {
         let mut tx = self.begin_write().await?;
+        let lock = if self.dialect() == Dialect::Postgres {
+            " FOR UPDATE"
+        } else {
+            ""
+        };
+        let row: Option<(String,)> = sqlx::query_as(&format!(
+            "SELECT document FROM region_trust WHERE id = 1{lock}"
+        ))
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(StoreError::from)?;
+        let (document, out) = change(row.map(|(d,)| d))?;
         sqlx::query(
             "INSERT INTO region_trust (id, document, updated_at) VALUES (1, $1, $2) \
              ON CONFLICT (id) DO UPDATE SET document = excluded.document, updated_at = excluded.updated_at",
         )
-        .bind(document.to_string())
+        .bind(document)
         .bind(now())
         .execute(&mut *tx)
-        .await?;
+        .await
+        .map_err(StoreError::from)?;
         audit::record(&mut *tx, actor, action, "trust", details).await?;
-        tx.commit().await?;
-        Ok(())
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(out)
     }
 }

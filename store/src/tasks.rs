@@ -90,14 +90,27 @@ pub struct StoredTask {
     pub updated_at: i64,
 }
 
-/// One change of a task's status.
+/// One change of a task's status, or its reassignment (then `assignee` names the new one).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TaskChange {
     pub status: String,
     pub reason: Option<String>,
+    pub assignee: Option<u64>,
     pub actor: String,
     pub at: i64,
 }
+
+/// What someone wrote on a task.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TaskComment {
+    pub id: i64,
+    pub actor: String,
+    pub body: String,
+    pub at: i64,
+}
+
+/// The longest comment or reason kept, in characters.
+pub const MAX_NOTE_CHARS: usize = 2_000;
 
 /// Which tasks to list.
 #[derive(Debug, Clone, Default)]
@@ -111,6 +124,8 @@ pub struct TaskFilter {
     pub assignees: Option<Vec<u64>>,
     /// Tasks older than this id, for paging (ids only grow).
     pub before_id: Option<i64>,
+    /// Tasks due before this time (seconds since the epoch).
+    pub due_before: Option<i64>,
     pub limit: Option<u32>,
 }
 
@@ -166,6 +181,9 @@ impl Store {
         if filter.before_id.is_some() {
             conditions.push(format!("id < {}", next()));
         }
+        if filter.due_before.is_some() {
+            conditions.push(format!("due < {}", next()));
+        }
         if let Some(assignees) = &filter.assignees {
             // Ids are numbers: inlined, so that a unit of any size is one statement.
             let list: Vec<String> = assignees.iter().map(|a| a.to_string()).collect();
@@ -200,6 +218,9 @@ impl Store {
         if let Some(b) = filter.before_id {
             q = q.bind(b);
         }
+        if let Some(d) = filter.due_before {
+            q = q.bind(d);
+        }
         q = q.bind(filter.limit.unwrap_or(1_000) as i64);
         q.fetch_all(self.pool())
             .await?
@@ -217,17 +238,18 @@ impl Store {
     }
 
     pub async fn task_history(&self, id: i64) -> Result<Vec<TaskChange>, StoreError> {
-        let rows: Vec<(String, Option<String>, String, i64)> = sqlx::query_as(
-            "SELECT status, reason, actor, at FROM task_history WHERE task_id = $1 ORDER BY seq",
+        let rows: Vec<(String, Option<String>, Option<i64>, String, i64)> = sqlx::query_as(
+            "SELECT status, reason, assignee, actor, at FROM task_history WHERE task_id = $1 ORDER BY seq",
         )
         .bind(id)
         .fetch_all(self.pool())
         .await?;
         Ok(rows
             .into_iter()
-            .map(|(status, reason, actor, at)| TaskChange {
+            .map(|(status, reason, assignee, actor, at)| TaskChange {
                 status,
                 reason,
+                assignee: assignee.map(|a| a as u64),
                 actor,
                 at,
             })
@@ -294,6 +316,151 @@ impl Store {
 }
 
 impl Store {
+    /// Adds a comment to a task (at most [`MAX_NOTE_CHARS`] characters, not blank).
+    pub async fn add_task_comment(
+        &self,
+        id: i64,
+        body: &str,
+        actor: &str,
+    ) -> Result<TaskComment, StoreError> {
+        let body = body.trim();
+        if body.is_empty() {
+            return Err(StoreError::Invalid("the comment is empty".into()));
+        }
+        if body.chars().count() > MAX_NOTE_CHARS {
+            return Err(StoreError::Invalid(format!(
+                "a comment has at most {MAX_NOTE_CHARS} characters"
+            )));
+        }
+        self.task(id).await?;
+        let at = now();
+        let mut tx = self.begin_write().await?;
+        let (comment_id,): (i64,) = sqlx::query_as(
+            "INSERT INTO task_comments (task_id, actor, body, at) VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(id)
+        .bind(actor.to_string())
+        .bind(body.to_string())
+        .bind(at)
+        .fetch_one(&mut *tx)
+        .await?;
+        audit::record(
+            &mut *tx,
+            actor,
+            "task-comment",
+            &format!("task:{id}"),
+            serde_json::json!({ "comment": comment_id }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(TaskComment {
+            id: comment_id,
+            actor: actor.to_string(),
+            body: body.to_string(),
+            at,
+        })
+    }
+
+    /// A task's comments, oldest first.
+    pub async fn task_comments(&self, id: i64) -> Result<Vec<TaskComment>, StoreError> {
+        let rows: Vec<(i64, String, String, i64)> = sqlx::query_as(
+            "SELECT id, actor, body, at FROM task_comments WHERE task_id = $1 ORDER BY id",
+        )
+        .bind(id)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, actor, body, at)| TaskComment {
+                id,
+                actor,
+                body,
+                at,
+            })
+            .collect())
+    }
+
+    /// Gives an open task to another active employee; their manager oversees it from now on.
+    /// A done or rejected task stays with whoever finished it.
+    pub async fn reassign_task(
+        &self,
+        id: i64,
+        to: u64,
+        reason: Option<&str>,
+        actor: &str,
+    ) -> Result<StoredTask, StoreError> {
+        let current = self.task(id).await?;
+        if matches!(current.status, TaskStatus::Done | TaskStatus::Rejected) {
+            return Err(StoreError::Invalid(format!(
+                "task {id} is {} and stays with whoever finished it",
+                current.status.name()
+            )));
+        }
+        let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+        if reason.is_some_and(|r| r.chars().count() > MAX_NOTE_CHARS) {
+            return Err(StoreError::Invalid(format!(
+                "a reason has at most {MAX_NOTE_CHARS} characters"
+            )));
+        }
+        let employee: Option<(Option<i64>, i64)> =
+            sqlx::query_as("SELECT manager_id, active FROM employees WHERE id = $1")
+                .bind(to as i64)
+                .fetch_optional(self.pool())
+                .await?;
+        let overseer = match employee {
+            None => {
+                return Err(StoreError::NotFound(format!("there is no employee {to}")));
+            }
+            Some((_, 0)) => {
+                return Err(StoreError::Invalid(format!(
+                    "employee {to} no longer works here; give the task to an active employee"
+                )));
+            }
+            Some((manager, _)) => manager,
+        };
+        let at = now();
+        let mut tx = self.begin_write().await?;
+        let changed = sqlx::query(
+            "UPDATE tasks SET assignee = $1, overseer = $2, updated_at = $3 \
+             WHERE id = $4 AND assignee = $5 AND status = $6",
+        )
+        .bind(to as i64)
+        .bind(overseer)
+        .bind(at)
+        .bind(id)
+        .bind(current.assignee as i64)
+        .bind(current.status.name())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if changed != 1 {
+            return Err(StoreError::Conflict(format!(
+                "task {id} changed meanwhile; reload it and try again"
+            )));
+        }
+        sqlx::query(
+            "INSERT INTO task_history (task_id, status, reason, assignee, actor, at) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(id)
+        .bind(current.status.name())
+        .bind(reason.map(str::to_string))
+        .bind(to as i64)
+        .bind(actor.to_string())
+        .bind(at)
+        .execute(&mut *tx)
+        .await?;
+        audit::record(
+            &mut *tx,
+            actor,
+            "task-reassign",
+            &format!("task:{id}"),
+            serde_json::json!({ "before": current.assignee, "after": to, "reason": reason }),
+        )
+        .await?;
+        tx.commit().await?;
+        self.task(id).await
+    }
+
     /// The full names of these employees, by id (ids with no employee are absent): what the
     /// cabinet and `zemstvo tasks` show instead of bare ids.
     pub async fn employee_names(

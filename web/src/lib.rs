@@ -55,6 +55,11 @@ pub const MAX_BODY_BYTES: usize = 256 << 10;
         api::analytics::tasks, api::analytics::smev,
         api::cases::list, api::cases::show, api::cases::retry,
         api::plugins::pin, api::plugins::unpin,
+        api::packages::install, api::packages::upgrade, api::packages::upload,
+        api::parameters::list, api::parameters::set, api::parameters::remove,
+        api::trust::show, api::trust::add, api::trust::remove, api::trust::revoke, api::trust::rotate,
+        api::tasks::comment, api::tasks::reassign,
+        api::applications::submit,
         api::admin::users, api::admin::add_user, api::admin::change_user,
         api::admin::tokens, api::admin::add_token, api::admin::revoke_token, api::admin::audit,
         api::health::healthz, api::health::readyz,
@@ -193,6 +198,7 @@ impl WebState {
 /// The service's routes.
 pub fn router(state: Arc<WebState>) -> Router {
     use api::*;
+    let package_limit = packages::max_package_bytes(&state);
     let api = Router::new()
         .route(
             "/session",
@@ -200,7 +206,29 @@ pub fn router(state: Arc<WebState>) -> Router {
                 .get(session::whoami)
                 .delete(session::sign_out),
         )
-        .route("/plugins", get(plugins::list))
+        .route("/plugins", get(plugins::list).post(packages::install))
+        .route("/plugins/{name}/upgrade", post(packages::upgrade))
+        .route(
+            "/packages",
+            post(packages::upload).layer(DefaultBodyLimit::max(package_limit)),
+        )
+        .route("/plugins/{name}/parameters", get(parameters::list))
+        .route(
+            "/plugins/{name}/parameters/{parameter}",
+            put(parameters::set),
+        )
+        .route(
+            "/plugins/{name}/parameters/{parameter}/{from}",
+            delete(parameters::remove),
+        )
+        .route("/trust", get(trust::show))
+        .route("/trust/keys", post(trust::add))
+        .route("/trust/keys/{key_id}", delete(trust::remove))
+        .route("/trust/keys/{key_id}/revoke", post(trust::revoke))
+        .route("/trust/rotations", post(trust::rotate))
+        .route("/tasks/{id}/comments", post(tasks::comment))
+        .route("/tasks/{id}/assignee", post(tasks::reassign))
+        .route("/applications", post(applications::submit))
         .route("/plugins/{name}", get(plugins::show))
         .route("/plugins/{name}/enable", post(plugins::enable))
         .route("/plugins/{name}/disable", post(plugins::disable))
@@ -279,7 +307,10 @@ async fn problem_for_plain_errors(request: Request, next: Next) -> Response {
         .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
     if status.is_client_error() && !is_problem {
         let detail = if status == StatusCode::PAYLOAD_TOO_LARGE {
-            format!("the request body is larger than {MAX_BODY_BYTES} bytes")
+            format!(
+                "the request body is larger than this resource accepts ({MAX_BODY_BYTES} bytes; \
+                 package files up to the region's component limit and 1 MiB)"
+            )
         } else {
             let bytes = axum::body::to_bytes(response.into_body(), 4096)
                 .await

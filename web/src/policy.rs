@@ -27,10 +27,18 @@ pub enum Action {
     ReadCases,
     /// Send a failed case back to its rule.
     RetryCases,
+    /// Register a citizen's application (the portal, the MFC, a specialist).
+    SubmitApplications,
+    /// Give a task to another employee (managers, within their unit).
+    ReassignTasks,
+    /// The keys the region trusts and the revoked ones.
+    ReadTrust,
+    /// Trust, remove, revoke and rotate vendor keys.
+    ChangeTrust,
 }
 
 impl Action {
-    pub const ALL: [Action; 11] = [
+    pub const ALL: [Action; 15] = [
         Action::ReadPlugins,
         Action::ChangePlugins,
         Action::ReadRuns,
@@ -42,6 +50,10 @@ impl Action {
         Action::ManageUsers,
         Action::ReadCases,
         Action::RetryCases,
+        Action::SubmitApplications,
+        Action::ReassignTasks,
+        Action::ReadTrust,
+        Action::ChangeTrust,
     ];
 
     /// For refusals: "your role may not …".
@@ -58,6 +70,10 @@ impl Action {
             Action::ManageUsers => "manage users and tokens",
             Action::ReadCases => "read eligibility cases",
             Action::RetryCases => "retry eligibility cases",
+            Action::SubmitApplications => "register applications",
+            Action::ReassignTasks => "reassign tasks",
+            Action::ReadTrust => "read the trust store",
+            Action::ChangeTrust => "change the trust store",
         }
     }
 }
@@ -69,7 +85,7 @@ pub fn allows(role: Role, action: Action) -> bool {
         Role::Administrator => true,
         Role::Auditor => matches!(
             action,
-            ReadPlugins | ReadRuns | ReadTasks | ReadAnalytics | ReadAudit | ReadCases
+            ReadPlugins | ReadRuns | ReadTasks | ReadAnalytics | ReadAudit | ReadCases | ReadTrust
         ),
         Role::Manager => matches!(
             action,
@@ -80,7 +96,9 @@ pub fn allows(role: Role, action: Action) -> bool {
                 | ReadAnalytics
                 | ReadCases
                 | RetryCases
+                | SubmitApplications
+                | ReassignTasks
         ),
-        Role::Employee => matches!(action, ReadTasks | WorkOnTasks),
+        Role::Employee => matches!(action, ReadTasks | WorkOnTasks | SubmitApplications),
     }
 }

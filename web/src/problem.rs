@@ -99,6 +99,10 @@ impl From<StoreError> for Problem {
             StoreError::NotFound(_) => Problem::not_found(e.to_string()),
             StoreError::Invalid(_) => Problem::unprocessable(e.to_string()),
             StoreError::Conflict(_) => Problem::conflict(e.to_string()),
+            StoreError::Stale(_) => {
+                Problem::new(StatusCode::PRECONDITION_FAILED, "stale", e.to_string())
+                    .field("If-Match")
+            }
             StoreError::Busy(_) | StoreError::Unavailable(_) | StoreError::Connect { .. } => {
                 tracing::warn!("the database is unavailable: {e}");
                 Problem::unavailable(format!("{e}; try again in a moment"))

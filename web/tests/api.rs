@@ -115,6 +115,11 @@ async fn role_matrix(db: TestDatabase) {
         ("/api/v1/audit", &["admin", "auditor"]),
         ("/api/v1/cases", &["admin", "manager", "auditor"]),
         ("/api/v1/session", &all),
+        ("/api/v1/trust", &["admin", "auditor"]),
+        (
+            &format!("/api/v1/plugins/{PLUGIN}/parameters"),
+            &["admin", "manager", "auditor"],
+        ),
     ];
     for (path, allowed) in reads {
         for role in all {

@@ -2,12 +2,16 @@
 
 pub mod admin;
 pub mod analytics;
+pub mod applications;
 pub mod cases;
 pub mod health;
+pub mod packages;
+pub mod parameters;
 pub mod plugins;
 pub mod runs;
 pub mod session;
 pub mod tasks;
+pub mod trust;
 
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;

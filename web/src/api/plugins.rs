@@ -11,10 +11,11 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
+use zemstvo_host::LoadedPlugin;
+use zemstvo_host::capabilities::config::ConfigKind;
 use zemstvo_service::{InstallOptions, TriggeredRun};
-use zemstvo_store::plugins::Installation;
+use zemstvo_store::plugins::{Edit, Installation};
 
 use super::runs::RunView;
 use super::{JsonBody, PathParam};
@@ -59,18 +60,73 @@ pub struct HistoryView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PluginDetail {
     pub plugin: PluginView,
+    /// What the installed version declares; none when its component does not load (then
+    /// `plugin.refused` says why).
+    pub declarations: Option<DeclarationsView>,
     pub history: Vec<HistoryView>,
 }
 
-/// What a plugin is set up with, and the revision that names that set-up.
-struct SetUp {
-    grants: Vec<String>,
-    config: BTreeMap<String, String>,
-    revision: String,
+/// What a plugin's installed version declares: shown so that an administrator configures and
+/// grants it without reading its source.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeclarationsView {
+    pub title: String,
+    pub description: String,
+    /// The capabilities it asks for (grant them with `PUT …/grants`).
+    pub capabilities: Vec<String>,
+    /// The settings `PUT …/config` accepts.
+    pub config_schema: Vec<ConfigParamView>,
+    /// Its effective-dated parameters (see `…/parameters`).
+    pub parameters: Vec<String>,
 }
 
-/// Reads the set-up of `i`: what `If-Match` compares, without verifying the package.
-async fn set_up(state: &WebState, i: &Installation) -> Result<SetUp, Problem> {
+/// One setting of a plugin's configuration schema.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConfigParamView {
+    pub key: String,
+    pub description: String,
+    /// text, integer, decimal or flag.
+    pub kind: String,
+    pub default: Option<String>,
+    pub minimum: Option<f64>,
+    pub maximum: Option<f64>,
+    /// The only values allowed, when the schema lists them.
+    pub choices: Vec<String>,
+}
+
+impl From<&LoadedPlugin> for DeclarationsView {
+    fn from(p: &LoadedPlugin) -> Self {
+        let m = &p.metadata;
+        DeclarationsView {
+            title: m.title.clone(),
+            description: m.description.clone(),
+            capabilities: m.capabilities.iter().map(|c| c.to_string()).collect(),
+            config_schema: m
+                .config
+                .params
+                .iter()
+                .map(|c| ConfigParamView {
+                    key: c.key.clone(),
+                    description: c.description.clone(),
+                    kind: match c.kind {
+                        ConfigKind::Text => "text",
+                        ConfigKind::Integer => "integer",
+                        ConfigKind::Decimal => "decimal",
+                        ConfigKind::Flag => "flag",
+                    }
+                    .into(),
+                    default: c.default.as_ref().map(|d| d.to_string()),
+                    minimum: c.minimum,
+                    maximum: c.maximum,
+                    choices: c.choices.clone(),
+                })
+                .collect(),
+            parameters: m.parameters.iter().map(|p| p.name.clone()).collect(),
+        }
+    }
+}
+
+async fn view(state: &WebState, i: Installation) -> Result<PluginView, Problem> {
     let store = state.store();
     let grants: Vec<String> = store
         .grants(&i.name)
@@ -79,50 +135,15 @@ async fn set_up(state: &WebState, i: &Installation) -> Result<SetUp, Problem> {
         .map(|c| c.to_string())
         .collect();
     let config: BTreeMap<String, String> = store.config(&i.name).await?.into_iter().collect();
-    let mut h = Sha256::new();
-    for part in [
-        i.version.as_str(),
-        i.sha256.as_str(),
-        if i.enabled { "enabled" } else { "disabled" },
-        if i.pinned { "pinned" } else { "floating" },
-        i.schedule.as_deref().unwrap_or("-"),
-    ] {
-        h.update(part.as_bytes());
-        h.update([0]);
-    }
-    for g in &grants {
-        h.update(g.as_bytes());
-        h.update([0]);
-    }
-    for (k, v) in &config {
-        h.update(k.as_bytes());
-        h.update([1]);
-        h.update(v.as_bytes());
-        h.update([0]);
-    }
-    let revision = format!("\"{}\"", &hex::encode(h.finalize())[..16]);
-    Ok(SetUp {
-        grants,
-        config,
-        revision,
-    })
-}
-
-async fn view(state: &WebState, i: Installation) -> Result<PluginView, Problem> {
-    let SetUp {
-        grants,
-        config,
-        revision,
-    } = set_up(state, &i).await?;
     let refused = state.host.refusal(&i.name).await?;
-    let last_run = state
-        .store()
+    let last_run = store
         .recent_runs(Some(&i.name), 1)
         .await?
         .into_iter()
         .next()
         .map(RunView::from);
     Ok(PluginView {
+        revision: etag(i.revision),
         name: i.name,
         version: i.version,
         kind: i.kind,
@@ -135,8 +156,12 @@ async fn view(state: &WebState, i: Installation) -> Result<PluginView, Problem> 
         updated_at: i.updated_at,
         refused,
         last_run,
-        revision,
     })
+}
+
+/// The entity tag of a plugin's revision.
+fn etag(revision: i64) -> String {
+    format!("\"{revision}\"")
 }
 
 async fn installed(state: &WebState, name: &str) -> Result<Installation, Problem> {
@@ -147,25 +172,32 @@ async fn installed(state: &WebState, name: &str) -> Result<Installation, Problem
         .ok_or_else(|| Problem::not_found(format!("no plugin `{name}` is installed")))
 }
 
-/// Refuses a change when `If-Match` names another revision than the current one.
-async fn check_if_match(state: &WebState, name: &str, headers: &HeaderMap) -> Result<(), Problem> {
-    let Some(expected) = headers.get(header::IF_MATCH) else {
-        return Ok(());
+/// The revision `If-Match` names: none when absent or `*` (any revision). The comparison
+/// itself happens in the change's transaction ([`Edit`]), so a change made between the read
+/// and the write is always caught.
+pub(crate) fn if_match(headers: &HeaderMap) -> Result<Option<i64>, Problem> {
+    let Some(value) = headers.get(header::IF_MATCH) else {
+        return Ok(None);
     };
-    let expected = expected.to_str().unwrap_or("");
-    let current = set_up(state, &installed(state, name).await?).await?;
-    if expected != "*" && expected.trim() != current.revision {
-        return Err(Problem::new(
-            StatusCode::PRECONDITION_FAILED,
-            "stale",
-            format!(
-                "{name} was changed meanwhile (now revision {}); reload it and apply your change again",
-                current.revision
-            ),
-        )
-        .field("If-Match"));
+    let value = value.to_str().unwrap_or("").trim();
+    if value == "*" {
+        return Ok(None);
     }
-    Ok(())
+    let tag = value.strip_prefix("W/").unwrap_or(value);
+    tag.strip_prefix('"')
+        .and_then(|t| t.strip_suffix('"'))
+        .and_then(|t| t.parse::<i64>().ok())
+        .map(Some)
+        .ok_or_else(|| {
+            Problem::new(
+                StatusCode::PRECONDITION_FAILED,
+                "stale",
+                format!(
+                    "If-Match is `{value}`, which names no revision of this plugin; send the ETag a read of it answered, e.g. \"3\""
+                ),
+            )
+            .field("If-Match")
+        })
 }
 
 fn with_etag(view: PluginView) -> Response {
@@ -220,8 +252,19 @@ pub async fn show(
             at: h.at,
         })
         .collect();
+    let declarations = state
+        .host
+        .installed_plugin(&name)
+        .await
+        .ok()
+        .map(|p| DeclarationsView::from(&p));
     let etag = HeaderValue::from_str(&plugin.revision).ok();
-    let mut response = Json(PluginDetail { plugin, history }).into_response();
+    let mut response = Json(PluginDetail {
+        plugin,
+        declarations,
+        history,
+    })
+    .into_response();
     if let Some(etag) = etag {
         response.headers_mut().insert(header::ETAG, etag);
     }
@@ -236,10 +279,14 @@ async fn set_enabled(
     enabled: bool,
 ) -> Result<Response, Problem> {
     principal.require(Action::ChangePlugins)?;
-    check_if_match(&state, &name, &headers).await?;
+    let actor = principal.actor();
     state
         .store()
-        .set_enabled(&name, enabled, &principal.actor())
+        .set_enabled(
+            &name,
+            enabled,
+            Edit::if_revision(&actor, if_match(&headers)?),
+        )
         .await?;
     answer(&state, &name).await
 }
@@ -290,11 +337,12 @@ pub async fn configure(
     JsonBody(change): JsonBody<ConfigChange>,
 ) -> Result<Response, Problem> {
     principal.require(Action::ChangePlugins)?;
-    check_if_match(&state, &name, &headers).await?;
+    let actor = principal.actor();
+    let edit = Edit::if_revision(&actor, if_match(&headers)?);
     let settings: Vec<(String, String)> = change.settings.into_iter().collect();
     state
         .host
-        .configure(&name, &settings, &principal.actor())
+        .configure(&name, &settings, edit)
         .await
         .map_err(|e| Problem::from(e).field("settings"))?;
     answer(&state, &name).await
@@ -319,13 +367,11 @@ pub async fn grant(
     JsonBody(change): JsonBody<GrantsChange>,
 ) -> Result<Response, Problem> {
     principal.require(Action::ChangePlugins)?;
-    check_if_match(&state, &name, &headers).await?;
+    let actor = principal.actor();
+    let edit = Edit::if_revision(&actor, if_match(&headers)?);
     let grants = zemstvo_service::install::parse_grants(&change.capabilities)
         .map_err(|e| Problem::unprocessable(e).field("capabilities"))?;
-    state
-        .store()
-        .set_grants(&name, &grants, &principal.actor())
-        .await?;
+    state.store().set_grants(&name, &grants, edit).await?;
     answer(&state, &name).await
 }
 
@@ -348,14 +394,15 @@ pub async fn schedule(
     JsonBody(change): JsonBody<ScheduleChange>,
 ) -> Result<Response, Problem> {
     principal.require(Action::ChangePlugins)?;
-    check_if_match(&state, &name, &headers).await?;
+    let actor = principal.actor();
+    let edit = Edit::if_revision(&actor, if_match(&headers)?);
     if let Some(cron) = &change.cron {
         zemstvo_service::check_schedule(cron)
             .map_err(|e| Problem::unprocessable(e).field("cron"))?;
     }
     state
         .host
-        .set_schedule(&name, change.cron.as_deref(), &principal.actor())
+        .set_schedule(&name, change.cron.as_deref(), edit)
         .await
         .map_err(|e| Problem::from(e).field("cron"))?;
     answer(&state, &name).await
@@ -369,10 +416,14 @@ async fn set_pinned(
     pinned: bool,
 ) -> Result<Response, Problem> {
     principal.require(Action::ChangePlugins)?;
-    check_if_match(&state, &name, &headers).await?;
+    let actor = principal.actor();
     state
         .store()
-        .set_pinned(&name, pinned, &principal.actor())
+        .set_pinned(
+            &name,
+            pinned,
+            Edit::if_revision(&actor, if_match(&headers)?),
+        )
         .await?;
     answer(&state, &name).await
 }
@@ -414,9 +465,9 @@ pub async fn rollback(
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
     principal.require(Action::ChangePlugins)?;
-    check_if_match(&state, &name, &headers).await?;
     let options = InstallOptions {
         actor: principal.actor(),
+        if_revision: if_match(&headers)?,
         ..InstallOptions::default()
     };
     state.host.rollback(&name, &options).await?;

@@ -9,7 +9,7 @@ use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use zemstvo_store::accounts::Role;
-use zemstvo_store::tasks::{StoredTask, TaskFilter, TaskStatus};
+use zemstvo_store::tasks::{MAX_NOTE_CHARS, StoredTask, TaskComment, TaskFilter, TaskStatus};
 
 use super::{JsonBody, PathParam, QueryParams, page_size};
 use crate::auth::Principal;
@@ -50,19 +50,41 @@ pub struct TaskView {
     pub updated_at: i64,
 }
 
-/// One change of a task's status.
+/// One change of a task's status, or its reassignment (then `assignee` names the new one).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TaskChangeView {
     pub status: String,
     pub reason: Option<String>,
+    pub assignee: Option<u64>,
     pub actor: String,
     pub at: i64,
+}
+
+/// What someone wrote on a task.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CommentView {
+    pub id: i64,
+    pub actor: String,
+    pub body: String,
+    pub at: i64,
+}
+
+impl From<TaskComment> for CommentView {
+    fn from(c: TaskComment) -> Self {
+        CommentView {
+            id: c.id,
+            actor: c.actor,
+            body: c.body,
+            at: c.at,
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TaskDetail {
     pub task: TaskView,
     pub history: Vec<TaskChangeView>,
+    pub comments: Vec<CommentView>,
 }
 
 fn task_view(t: StoredTask, name: Option<String>) -> TaskView {
@@ -103,6 +125,10 @@ pub struct TaskQuery {
     /// new, in_progress, done or rejected.
     pub status: Option<String>,
     pub plugin: Option<String>,
+    /// One employee's tasks (within the caller's scope).
+    pub assignee: Option<u64>,
+    /// Tasks due before this time (seconds since the epoch): the overdue ones with now.
+    pub due_before: Option<i64>,
     /// Tasks with ids below this: pass the last id of a page for the next.
     pub before: Option<i64>,
     /// 1 to 500; 50 by default.
@@ -157,7 +183,14 @@ pub async fn list(
     QueryParams(q): QueryParams<TaskQuery>,
 ) -> Result<Json<Vec<TaskView>>, Problem> {
     principal.require(Action::ReadTasks)?;
-    let assignees = visible_assignees(&state, &principal, q.scope.as_deref()).await?;
+    let mut assignees = visible_assignees(&state, &principal, q.scope.as_deref()).await?;
+    if let Some(one) = q.assignee {
+        // Narrowed within what the caller may see: someone outside it gives an empty page.
+        assignees = Some(match assignees {
+            None => vec![one],
+            Some(visible) => visible.into_iter().filter(|a| *a == one).collect(),
+        });
+    }
     let status = q
         .status
         .as_deref()
@@ -169,6 +202,7 @@ pub async fn list(
         status,
         assignees,
         before_id: q.before,
+        due_before: q.due_before,
         limit: Some(page_size(q.limit)?),
         ..TaskFilter::default()
     };
@@ -230,9 +264,17 @@ pub async fn show(
         .map(|c| TaskChangeView {
             status: c.status,
             reason: c.reason,
+            assignee: c.assignee,
             actor: c.actor,
             at: c.at,
         })
+        .collect();
+    let comments = state
+        .store()
+        .task_comments(id)
+        .await?
+        .into_iter()
+        .map(CommentView::from)
         .collect();
     let name = state
         .store()
@@ -242,6 +284,7 @@ pub async fn show(
     Ok(Json(TaskDetail {
         task: task_view(task, name),
         history,
+        comments,
     }))
 }
 
@@ -269,9 +312,12 @@ pub async fn change_status(
     let to = TaskStatus::parse(&change.status)
         .map_err(|e| Problem::unprocessable(e.to_string()).field("status"))?;
     if let Some(reason) = &change.reason
-        && reason.chars().count() > 2_000
+        && reason.chars().count() > MAX_NOTE_CHARS
     {
-        return Err(Problem::unprocessable("a reason has at most 2000 characters").field("reason"));
+        return Err(Problem::unprocessable(format!(
+            "a reason has at most {MAX_NOTE_CHARS} characters"
+        ))
+        .field("reason"));
     }
     let task = state
         .store()
@@ -287,4 +333,91 @@ pub async fn change_status(
         .await?
         .remove(&task.assignee);
     Ok(Json(task_view(task, name)))
+}
+
+async fn answer_task(state: &WebState, task: StoredTask) -> Result<Json<TaskView>, Problem> {
+    let name = state
+        .store()
+        .employee_names(&[task.assignee])
+        .await?
+        .remove(&task.assignee);
+    Ok(Json(task_view(task, name)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewComment {
+    /// What to say (at most 2000 characters).
+    pub body: String,
+}
+
+/// Comments on a task the caller may see and work on.
+#[utoipa::path(post, path = "/api/v1/tasks/{id}/comments", tag = "tasks", request_body = NewComment,
+    params(("id" = i64, Path, description = "The task's id")),
+    responses((status = 201, body = CommentView), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn comment(
+    State(state): State<Arc<WebState>>,
+    principal: Principal,
+    PathParam(id): PathParam<i64>,
+    JsonBody(new): JsonBody<NewComment>,
+) -> Result<(axum::http::StatusCode, Json<CommentView>), Problem> {
+    principal.require(Action::WorkOnTasks)?;
+    visible_task(&state, &principal, id).await?;
+    let comment = state
+        .store()
+        .add_task_comment(id, &new.body, &principal.actor())
+        .await
+        .map_err(|e| match e {
+            zemstvo_store::StoreError::Invalid(m) => Problem::unprocessable(m).field("body"),
+            other => other.into(),
+        })?;
+    Ok((axum::http::StatusCode::CREATED, Json(comment.into())))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Reassignment {
+    /// The employee who takes the task over (in the manager's unit).
+    pub assignee: u64,
+    /// Why, for the task's history.
+    pub reason: Option<String>,
+}
+
+/// Gives a task to another employee: a manager within their unit, an administrator anyone.
+#[utoipa::path(post, path = "/api/v1/tasks/{id}/assignee", tag = "tasks", request_body = Reassignment,
+    params(("id" = i64, Path, description = "The task's id")),
+    responses((status = 200, body = TaskView), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn reassign(
+    State(state): State<Arc<WebState>>,
+    principal: Principal,
+    PathParam(id): PathParam<i64>,
+    JsonBody(change): JsonBody<Reassignment>,
+) -> Result<Json<TaskView>, Problem> {
+    principal.require(Action::ReassignTasks)?;
+    visible_task(&state, &principal, id).await?;
+    if principal.user.role == Role::Manager {
+        let unit = state.store().unit_staff(employee(&principal)?).await?;
+        if !unit.contains(&change.assignee) {
+            return Err(Problem::unprocessable(format!(
+                "employee {} is not in your unit; give the task to someone you manage",
+                change.assignee
+            ))
+            .field("assignee"));
+        }
+    }
+    let task = state
+        .store()
+        .reassign_task(
+            id,
+            change.assignee,
+            change.reason.as_deref(),
+            &principal.actor(),
+        )
+        .await
+        .map_err(|e| match e {
+            zemstvo_store::StoreError::Invalid(m) => Problem::unprocessable(m).field("assignee"),
+            zemstvo_store::StoreError::NotFound(m) => Problem::unprocessable(m).field("assignee"),
+            other => other.into(),
+        })?;
+    answer_task(&state, task).await
 }
