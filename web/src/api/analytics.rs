@@ -4,9 +4,11 @@
 //! SMEV answer time.
 //!
 //! The SMEV answers read every request of two periods; they are computed once per period and
-//! kept for [`FRESH_FOR`], so a dashboard open in every office of the region costs one
-//! computation, not one per viewer.
+//! served for [`FRESH_FOR`] (then recomputed in the background while the last answer is still
+//! served), so a dashboard open in every office of the region costs one computation, not one
+//! per viewer, and no viewer waits for it but the first.
 
+use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -365,9 +367,10 @@ pub async fn smev(
     principal.require(Action::ReadAnalytics)?;
     let period = period(&p, crate::unix_now())?;
     static RECENT: Recent = Recent::new();
+    let asked = p.since.is_some() || p.until.is_some();
     RECENT
-        .get(&state, "smev", period, async |state| {
-            let zone = region_zone(state).await?;
+        .get(&state, "smev", period, asked, move |state| async move {
+            let zone = region_zone(&state).await?;
             let weeks = iso_weeks(period, zone);
             let agencies = state.store().smev_analytics(period, &weeks).await?;
             json(&SmevAnalyticsView {
@@ -429,14 +432,21 @@ pub async fn correlation(
     principal.require(Action::ReadAnalytics)?;
     let period = period(&p, crate::unix_now())?;
     static RECENT: Recent = Recent::new();
+    let asked = p.since.is_some() || p.until.is_some();
     RECENT
-        .get(&state, "correlation", period, async |state| {
-            let agencies = state.store().smev_correlation(period).await?;
-            json(&CorrelationAnalyticsView {
-                period: period.into(),
-                agencies: agencies.into_iter().map(CorrelationView::from).collect(),
-            })
-        })
+        .get(
+            &state,
+            "correlation",
+            period,
+            asked,
+            move |state| async move {
+                let agencies = state.store().smev_correlation(period).await?;
+                json(&CorrelationAnalyticsView {
+                    period: period.into(),
+                    agencies: agencies.into_iter().map(CorrelationView::from).collect(),
+                })
+            },
+        )
         .await
 }
 
@@ -457,20 +467,29 @@ fn json(value: &impl Serialize) -> Result<Bytes, Problem> {
 }
 
 /// Answers computed recently, as rendered JSON, per database and period. Requests for a
-/// period being computed wait for that one computation instead of starting their own.
+/// period being computed wait for that one computation instead of starting their own; once an
+/// answer is older than [`FRESH_FOR`], the next request starts a new computation in the
+/// background and it and the others are served the last answer until the new one is ready, so
+/// a busy dashboard never waits for a recomputation.
 struct Recent {
     entries: Mutex<Vec<Entry>>,
 }
 
 struct Entry {
-    /// The database (one process may serve several regions: the tests do) and the period.
-    key: (String, Period),
-    computed: Instant,
+    /// The database (one process may serve several regions: the tests do) and the period
+    /// asked for (`None`: the default one, which moves with the clock).
+    key: (String, Option<Period>),
+    /// When `answer` was started.
+    started: Instant,
     answer: Arc<tokio::sync::OnceCell<Bytes>>,
+    /// The answer before, served while `answer` is computed.
+    stale: Option<Bytes>,
 }
 
-/// Periods kept at once; the oldest computed goes first.
+/// Periods kept at once; the one started longest ago goes first.
 const RECENT_PERIODS: usize = 16;
+/// How long a stale answer may still be served while its successor is computed.
+const STALE_FOR: Duration = Duration::from_secs(600);
 
 impl Recent {
     const fn new() -> Self {
@@ -479,21 +498,39 @@ impl Recent {
         }
     }
 
-    async fn get(
-        &self,
+    /// The answer for `period` (`asked`: whether the caller named it), computed by `compute`
+    /// unless a recent one is at hand.
+    async fn get<F, Fut>(
+        &'static self,
         state: &Arc<WebState>,
         what: &str,
         period: Period,
-        compute: impl AsyncFnOnce(&WebState) -> Result<Bytes, Problem>,
-    ) -> Result<Response, Problem> {
-        let key = (format!("{what} {}", state.store().url()), period);
-        let cell = {
+        asked: bool,
+        compute: F,
+    ) -> Result<Response, Problem>
+    where
+        F: FnOnce(Arc<WebState>) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<Bytes, Problem>> + Send + 'static,
+    {
+        let key = (
+            format!("{what} {}", state.store().url()),
+            asked.then_some(period),
+        );
+        let (cell, stale, refresh) = {
             // Poisoned only if a thread panicked while holding it over plain Vec operations;
             // the entries are still whole.
             let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-            entries.retain(|e| e.computed.elapsed() < FRESH_FOR);
-            match entries.iter().find(|e| e.key == key) {
-                Some(e) => e.answer.clone(),
+            entries.retain(|e| e.started.elapsed() < STALE_FOR);
+            match entries.iter_mut().find(|e| e.key == key) {
+                Some(e) if e.started.elapsed() < FRESH_FOR => {
+                    (e.answer.clone(), e.stale.clone(), false)
+                }
+                Some(e) => {
+                    e.stale = e.answer.get().cloned().or(e.stale.take());
+                    e.answer = Arc::new(tokio::sync::OnceCell::new());
+                    e.started = Instant::now();
+                    (e.answer.clone(), e.stale.clone(), true)
+                }
                 None => {
                     if entries.len() >= RECENT_PERIODS {
                         entries.remove(0);
@@ -501,14 +538,29 @@ impl Recent {
                     let answer = Arc::new(tokio::sync::OnceCell::new());
                     entries.push(Entry {
                         key,
-                        computed: Instant::now(),
+                        started: Instant::now(),
                         answer: answer.clone(),
+                        stale: None,
                     });
-                    answer
+                    (answer, None, false)
                 }
             }
         };
-        let body = cell.get_or_try_init(|| compute(state)).await?.clone();
+        let state = state.clone();
+        let body = match (cell.get(), stale) {
+            (Some(body), _) => body.clone(),
+            (None, Some(stale)) => {
+                if refresh {
+                    // A failure leaves the cell empty: the stale answer is served until the
+                    // next refresh, FRESH_FOR later.
+                    tokio::spawn(
+                        async move { cell.get_or_try_init(|| compute(state)).await.is_ok() },
+                    );
+                }
+                stale
+            }
+            (None, None) => cell.get_or_try_init(|| compute(state)).await?.clone(),
+        };
         Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
     }
 }
