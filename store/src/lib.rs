@@ -18,6 +18,7 @@
 #![allow(clippy::type_complexity)]
 
 pub mod accounts;
+pub mod analytics;
 pub mod audit;
 mod commit;
 pub mod counters;

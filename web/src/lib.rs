@@ -52,7 +52,7 @@ pub const MAX_BODY_BYTES: usize = 256 << 10;
         api::plugins::rollback, api::plugins::trigger,
         api::runs::list, api::runs::show,
         api::tasks::list, api::tasks::show, api::tasks::change_status,
-        api::analytics::tasks, api::analytics::smev,
+        api::analytics::tasks, api::analytics::smev, api::analytics::correlation,
         api::cases::list, api::cases::show, api::cases::retry,
         api::plugins::pin, api::plugins::unpin,
         api::packages::install, api::packages::upgrade, api::packages::upload,
@@ -244,6 +244,7 @@ pub fn router(state: Arc<WebState>) -> Router {
         .route("/tasks/{id}/status", post(tasks::change_status))
         .route("/analytics/tasks", get(analytics::tasks))
         .route("/analytics/smev", get(analytics::smev))
+        .route("/analytics/correlation", get(analytics::correlation))
         .route("/cases", get(cases::list))
         .route("/cases/{application}", get(cases::show))
         .route("/cases/{application}/retry", post(cases::retry))
@@ -352,6 +353,20 @@ async fn metrics(State(state): State<Arc<WebState>>) -> Response {
     if let Ok(agencies) = state.store().agency_stats(0).await {
         for a in agencies {
             metrics::gauge!("zemstvo_smev_waiting", "agency" => a.agency).set(a.pending as f64);
+        }
+    }
+    // Messages waiting in the outbox and those that failed, per channel.
+    if let Ok(channels) = state.store().notification_outbox().await {
+        for c in channels {
+            metrics::gauge!("zemstvo_outbox_depth", "channel" => c.channel.clone())
+                .set(c.waiting as f64);
+            metrics::gauge!("zemstvo_outbox_failed", "channel" => c.channel).set(c.failed as f64);
+        }
+    }
+    // SMEV requests runs queued that are not sent yet, per agency.
+    if let Ok(agencies) = state.store().smev_outbox_depth().await {
+        for (agency, waiting) in agencies {
+            metrics::gauge!("zemstvo_smev_outbox_depth", "agency" => agency).set(waiting as f64);
         }
     }
     (
