@@ -505,36 +505,23 @@ impl Store {
     /// The employees of the units `manager` heads or belongs to as a manager, sub-units
     /// included: whose tasks a manager sees.
     pub async fn unit_staff(&self, manager: u64) -> Result<Vec<u64>, StoreError> {
-        let units: Vec<(i64, Option<i64>, Option<i64>)> =
-            sqlx::query_as("SELECT id, parent_id, head_id FROM units")
-                .fetch_all(self.pool())
-                .await?;
-        let own: Option<(i64,)> = sqlx::query_as("SELECT unit_id FROM employees WHERE id = $1")
-            .bind(manager as i64)
-            .fetch_optional(self.pool())
-            .await?;
-        let mut roots: Vec<i64> = units
-            .iter()
-            .filter(|u| u.2 == Some(manager as i64))
-            .map(|u| u.0)
-            .collect();
-        roots.extend(own.map(|o| o.0));
-        let mut seen = std::collections::BTreeSet::new();
-        while let Some(unit) = roots.pop() {
-            if seen.insert(unit) {
-                roots.extend(units.iter().filter(|u| u.1 == Some(unit)).map(|u| u.0));
-            }
-        }
-        let staff: Vec<(i64, i64, Option<i64>)> =
-            sqlx::query_as("SELECT id, unit_id, manager_id FROM employees")
-                .fetch_all(self.pool())
-                .await?;
-        Ok(staff
-            .into_iter()
-            .filter(|(id, unit, manager_id)| {
-                seen.contains(unit) || *manager_id == Some(manager as i64) || *id == manager as i64
-            })
-            .map(|(id, _, _)| id as u64)
-            .collect())
+        // One statement: the units they head or belong to, their sub-units to any depth, and
+        // everyone in them or reporting to them (read on every "my unit" request).
+        let rows: Vec<(i64,)> = sqlx::query_as(
+            "WITH RECURSIVE scope(id) AS ( \
+                 SELECT id FROM ( \
+                     SELECT id FROM units WHERE head_id = $1 \
+                     UNION SELECT unit_id FROM employees WHERE id = $1 \
+                 ) roots \
+                 UNION SELECT u.id FROM units u JOIN scope s ON u.parent_id = s.id \
+             ) \
+             SELECT id FROM employees \
+             WHERE unit_id IN (SELECT id FROM scope) OR manager_id = $1 OR id = $1 \
+             ORDER BY id",
+        )
+        .bind(manager as i64)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows.into_iter().map(|(id,)| id as u64).collect())
     }
 }

@@ -503,35 +503,3 @@ mod tests {
         assert!(!InProgress.may_become(New));
     }
 }
-
-/// How many tasks one plugin has in one status.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct TaskCount {
-    pub plugin: String,
-    pub status: String,
-    pub tasks: u64,
-    /// Distinct employees the tasks went to.
-    pub employees: u64,
-}
-
-impl Store {
-    /// Tasks per plugin and status created at or after `since`.
-    pub async fn task_counts(&self, since: i64) -> Result<Vec<TaskCount>, StoreError> {
-        let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(
-            "SELECT plugin, status, COUNT(*), COUNT(DISTINCT assignee) FROM tasks \
-             WHERE created_at >= $1 GROUP BY plugin, status ORDER BY plugin, status",
-        )
-        .bind(since)
-        .fetch_all(self.pool())
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(plugin, status, tasks, employees)| TaskCount {
-                plugin,
-                status,
-                tasks: tasks as u64,
-                employees: employees as u64,
-            })
-            .collect())
-    }
-}

@@ -110,6 +110,10 @@ async fn role_matrix(db: TestDatabase) {
         ("/api/v1/tasks", &all),
         ("/api/v1/analytics/tasks", &["admin", "manager", "auditor"]),
         ("/api/v1/analytics/smev", &["admin", "manager", "auditor"]),
+        (
+            "/api/v1/analytics/correlation",
+            &["admin", "manager", "auditor"],
+        ),
         ("/api/v1/users", &["admin"]),
         ("/api/v1/tokens", &["admin"]),
         ("/api/v1/audit", &["admin", "auditor"]),

@@ -87,6 +87,46 @@ pub struct TaskDetail {
     pub comments: Vec<CommentView>,
 }
 
+/// A task as a list shows it: what to do, for whom and by when. Its description, records and
+/// steps are in `GET /api/v1/tasks/{id}`: a briefing's records run to hundreds, and a unit's list
+/// is read often.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TaskSummaryView {
+    pub id: i64,
+    pub plugin: String,
+    pub assignee: u64,
+    pub assignee_name: Option<String>,
+    pub overseer: Option<u64>,
+    pub subject: Option<u64>,
+    pub title: String,
+    pub priority: String,
+    pub due: Option<i64>,
+    /// new, in_progress, done or rejected.
+    pub status: String,
+    /// How many records are behind it.
+    pub record_count: usize,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+fn summary_view(t: StoredTask, name: Option<String>) -> TaskSummaryView {
+    TaskSummaryView {
+        id: t.id,
+        plugin: t.plugin,
+        assignee: t.assignee,
+        assignee_name: name,
+        overseer: t.overseer,
+        subject: t.subject,
+        title: t.title,
+        priority: t.priority,
+        due: t.due,
+        status: t.status.name().to_string(),
+        record_count: t.records.len(),
+        created_at: t.created_at,
+        updated_at: t.updated_at,
+    }
+}
+
 fn task_view(t: StoredTask, name: Option<String>) -> TaskView {
     TaskView {
         id: t.id,
@@ -176,12 +216,12 @@ async fn visible_assignees(
 
 /// Tasks in the caller's scope, newest first.
 #[utoipa::path(get, path = "/api/v1/tasks", tag = "tasks", params(TaskQuery),
-    responses((status = 200, body = [TaskView]), (status = 400, body = Problem), (status = 403, body = Problem)))]
+    responses((status = 200, body = [TaskSummaryView]), (status = 400, body = Problem), (status = 403, body = Problem)))]
 pub async fn list(
     State(state): State<Arc<WebState>>,
     principal: Principal,
     QueryParams(q): QueryParams<TaskQuery>,
-) -> Result<Json<Vec<TaskView>>, Problem> {
+) -> Result<Json<Vec<TaskSummaryView>>, Problem> {
     principal.require(Action::ReadTasks)?;
     let mut assignees = visible_assignees(&state, &principal, q.scope.as_deref()).await?;
     if let Some(one) = q.assignee {
@@ -216,7 +256,7 @@ pub async fn list(
             .into_iter()
             .map(|t| {
                 let name = names.get(&t.assignee).cloned();
-                task_view(t, name)
+                summary_view(t, name)
             })
             .collect(),
     ))
