@@ -5,113 +5,29 @@
 
 mod common;
 
-use common::{NOW, PLUGIN, add_user, region_with_plugin, serve_api, token};
-use reqwest::{Client, Method, StatusCode};
+use common::{PLUGIN, Served, answer, serve, token};
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use zemstvo_registry::manifest::current_host_version;
 use zemstvo_registry::{Manifest, Package, SecretKey, VendorId};
-use zemstvo_store::accounts::Role;
 use zemstvo_store::on_both_databases;
 use zemstvo_store::testing::TestDatabase;
 
 /// The eligibility rule with effective-dated parameters.
 const RULE: &str = "yugra-child-allowance";
 
-struct Served {
-    base: String,
-    client: Client,
-    db: TestDatabase,
-    /// The employee's and their manager's employee ids.
-    employee: u64,
-    manager: u64,
-    _stop: tokio::sync::oneshot::Sender<()>,
-}
-
-async fn serve(db: TestDatabase) -> Served {
-    let (store, host) = region_with_plugin(&db).await;
-    store.enqueue_run(PLUGIN, "manual", NOW, 0).await.unwrap();
-    let outcome = host.run_next().await.unwrap().unwrap();
-    assert!(outcome.report.succeeded(), "{:?}", outcome.report.failure());
-    let tasks = store.tasks(&Default::default()).await.unwrap();
-    let task = tasks
-        .iter()
-        .find(|t| t.overseer.is_some())
-        .expect("a task with an overseer");
-    let (employee, manager) = (task.assignee, task.overseer.unwrap());
-    add_user(&store, "admin", Role::Administrator, None).await;
-    add_user(&store, "manager", Role::Manager, Some(manager)).await;
-    add_user(&store, "employee", Role::Employee, Some(employee)).await;
-    add_user(&store, "auditor", Role::Auditor, None).await;
-    let (base, stop) = serve_api(host).await;
-    Served {
-        base,
-        client: Client::new(),
-        db,
-        employee,
-        manager,
-        _stop: stop,
-    }
-}
-
-impl Served {
-    async fn call(
-        &self,
-        role: &str,
-        method: Method,
-        path: &str,
-        body: Option<Value>,
-    ) -> (StatusCode, Value) {
-        let mut request = self
-            .client
-            .request(method, format!("{}{path}", self.base))
-            .bearer_auth(token(role));
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        answer(path, request.send().await.unwrap()).await
-    }
-
-    async fn upload(&self, role: &str, bytes: Vec<u8>, query: &str) -> (StatusCode, Value) {
-        let response = self
-            .client
-            .post(format!("{}/api/v1/packages{query}", self.base))
-            .bearer_auth(token(role))
-            .header("content-type", "application/octet-stream")
-            .body(bytes)
-            .send()
-            .await
-            .unwrap();
-        answer("/api/v1/packages", response).await
-    }
-
-    async fn audit_entries(&self) -> usize {
-        self.db
-            .store()
-            .await
-            .audit_log(None, 100_000)
-            .await
-            .unwrap()
-            .len()
-    }
-}
-
-async fn answer(path: &str, response: reqwest::Response) -> (StatusCode, Value) {
-    let status = response.status();
-    let problem = response
-        .headers()
-        .get("content-type")
-        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
-    let text = response.text().await.unwrap();
-    if !status.is_success() {
-        assert!(
-            problem,
-            "{path}: {status} is not a problem document: {text}"
-        );
-    }
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
+/// Uploads a package file as `role`.
+async fn upload(s: &Served, role: &str, bytes: Vec<u8>, query: &str) -> (StatusCode, Value) {
+    let response = s
+        .client
+        .post(format!("{}/api/v1/packages{query}", s.base))
+        .bearer_auth(token(role))
+        .header("content-type", "application/octet-stream")
+        .body(bytes)
+        .send()
+        .await
+        .unwrap();
+    answer("/api/v1/packages", response).await
 }
 
 /// `name`'s reference component signed by `key` for the test vendor, as a package file.
@@ -146,13 +62,13 @@ async fn packages_parameters_and_trust(db: TestDatabase) {
     // Refusals first: nothing changes.
     let key = trusted_key();
     let signed = package(RULE, &key).await;
-    let (status, _) = s.upload("manager", signed.clone(), "").await;
+    let (status, _) = upload(&s, "manager", signed.clone(), "").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let (status, body) = s.upload("admin", b"not a package".to_vec(), "").await;
+    let (status, body) = upload(&s, "admin", b"not a package".to_vec(), "").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     let stranger = SecretKey::from_seed(&[9; 32]);
     let unsigned_by_us = package(RULE, &stranger).await;
-    let (status, body) = s.upload("admin", unsigned_by_us, "").await;
+    let (status, body) = upload(&s, "admin", unsigned_by_us, "").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(
         body["detail"].as_str().unwrap().contains("refused"),
@@ -183,13 +99,17 @@ async fn packages_parameters_and_trust(db: TestDatabase) {
     assert_eq!(status, StatusCode::NOT_FOUND);
 
     // The signed package installs, enabled with what it declares; again is a no-op.
-    let (status, installed) = s
-        .upload("admin", signed.clone(), "?enable=true&grant_declared=true")
-        .await;
+    let (status, installed) = upload(
+        &s,
+        "admin",
+        signed.clone(),
+        "?enable=true&grant_declared=true",
+    )
+    .await;
     assert_eq!(status, StatusCode::CREATED, "{installed}");
     assert_eq!(installed["action"], "installed");
     assert_eq!(installed["vendor"], "test-vendor");
-    let (status, again) = s.upload("admin", signed, "").await;
+    let (status, again) = upload(&s, "admin", signed, "").await;
     assert_eq!(status, StatusCode::OK, "{again}");
     assert_eq!(again["action"], "already_installed");
     let (_, detail) = s

@@ -4,97 +4,11 @@
 
 mod common;
 
-use common::{PASSWORD, PLUGIN, add_user, region_with_plugin, serve_api, token};
+use common::{PASSWORD, PLUGIN, serve, token};
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{Value, json};
-use zemstvo_store::accounts::Role;
 use zemstvo_store::on_both_databases;
 use zemstvo_store::testing::TestDatabase;
-
-/// A region served on an ephemeral port, with a token per role.
-struct Served {
-    base: String,
-    client: Client,
-    db: TestDatabase,
-    /// The employee's employee id.
-    employee: u64,
-    _stop: tokio::sync::oneshot::Sender<()>,
-}
-
-async fn serve(db: TestDatabase) -> Served {
-    // The recorder first, as `zemstvo serve` does, so that the run below is counted.
-    let _ = zemstvo_web::metrics_handle();
-    let (store, host) = region_with_plugin(&db).await;
-    store
-        .enqueue_run(PLUGIN, "manual", common::NOW, 0)
-        .await
-        .unwrap();
-    let outcome = host.run_next().await.unwrap().unwrap();
-    assert!(outcome.report.succeeded(), "{:?}", outcome.report.failure());
-    let tasks = store.tasks(&Default::default()).await.unwrap();
-    let task = tasks
-        .iter()
-        .find(|t| t.overseer.is_some())
-        .expect("a task with an overseer");
-    let (employee, manager) = (task.assignee, task.overseer.unwrap());
-    add_user(&store, "admin", Role::Administrator, None).await;
-    add_user(&store, "manager", Role::Manager, Some(manager)).await;
-    add_user(&store, "employee", Role::Employee, Some(employee)).await;
-    add_user(&store, "auditor", Role::Auditor, None).await;
-    let (base, stop) = serve_api(host).await;
-    Served {
-        base,
-        client: Client::new(),
-        db,
-        employee,
-        _stop: stop,
-    }
-}
-
-impl Served {
-    async fn call(
-        &self,
-        role: Option<&str>,
-        method: Method,
-        path: &str,
-        body: Option<Value>,
-    ) -> (StatusCode, Value) {
-        let mut request = self.client.request(method, format!("{}{path}", self.base));
-        if let Some(role) = role {
-            request = request.bearer_auth(token(role));
-        }
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().await.unwrap();
-        let status = response.status();
-        let problem = response
-            .headers()
-            .get("content-type")
-            .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
-        let text = response.text().await.unwrap();
-        if status.is_client_error() || status.is_server_error() {
-            assert!(
-                problem,
-                "{path}: {status} is not a problem document: {text}"
-            );
-        }
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        )
-    }
-
-    async fn audit_entries(&self) -> usize {
-        self.db
-            .store()
-            .await
-            .audit_log(None, 100_000)
-            .await
-            .unwrap()
-            .len()
-    }
-}
 
 /// Every endpoint × every role: who may, who gets 403.
 async fn role_matrix(db: TestDatabase) {
@@ -138,7 +52,7 @@ async fn role_matrix(db: TestDatabase) {
                 );
             }
         }
-        let (status, _) = s.call(None, Method::GET, path, None).await;
+        let (status, _) = s.call(None::<&str>, Method::GET, path, None).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "anonymous GET {path}");
     }
     // Changes: only the administrator; the others get 403 and nothing changes.

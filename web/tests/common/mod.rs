@@ -5,7 +5,8 @@
 
 use std::sync::Arc;
 
-use serde_json::json;
+use reqwest::{Client, Method, StatusCode};
+use serde_json::{Value, json};
 use zemstvo_host::region::demo::{DemoScale, demo_region};
 use zemstvo_host::{Runtime, RuntimeSettings};
 use zemstvo_registry::{NamePattern, SecretKey, VendorId};
@@ -112,4 +113,95 @@ pub async fn serve_api(host: Arc<RegionHost>) -> (String, tokio::sync::oneshot::
         },
     ));
     (base, stop)
+}
+
+/// A region served on an ephemeral port: the plugin run once, a token per role.
+pub struct Served {
+    pub base: String,
+    pub client: Client,
+    pub db: TestDatabase,
+    /// The employee's employee id, and their manager's.
+    pub employee: u64,
+    pub manager: u64,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+/// Serves a region in `db` with [`PLUGIN`] run once (so that there are tasks), and users
+/// `admin`, `manager`, `employee` (one of the tasks' assignee and their manager) and `auditor`.
+pub async fn serve(db: TestDatabase) -> Served {
+    // The recorder first, as `zemstvo serve` does, so that the run below is counted.
+    let _ = zemstvo_web::metrics_handle();
+    let (store, host) = region_with_plugin(&db).await;
+    store.enqueue_run(PLUGIN, "manual", NOW, 0).await.unwrap();
+    let outcome = host.run_next().await.unwrap().unwrap();
+    assert!(outcome.report.succeeded(), "{:?}", outcome.report.failure());
+    let tasks = store.tasks(&Default::default()).await.unwrap();
+    let task = tasks
+        .iter()
+        .find(|t| t.overseer.is_some())
+        .expect("a task with an overseer");
+    let (employee, manager) = (task.assignee, task.overseer.unwrap());
+    add_user(&store, "admin", Role::Administrator, None).await;
+    add_user(&store, "manager", Role::Manager, Some(manager)).await;
+    add_user(&store, "employee", Role::Employee, Some(employee)).await;
+    add_user(&store, "auditor", Role::Auditor, None).await;
+    let (base, stop) = serve_api(host).await;
+    Served {
+        base,
+        client: Client::new(),
+        db,
+        employee,
+        manager,
+        _stop: stop,
+    }
+}
+
+impl Served {
+    /// Calls the API as `role` (a login whose token [`token`] makes), or anonymously.
+    pub async fn call<'a>(
+        &self,
+        role: impl Into<Option<&'a str>>,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut request = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(role) = role.into() {
+            request = request.bearer_auth(token(role));
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        answer(path, request.send().await.unwrap()).await
+    }
+
+    pub async fn audit_entries(&self) -> usize {
+        self.db
+            .store()
+            .await
+            .audit_log(None, 100_000)
+            .await
+            .unwrap()
+            .len()
+    }
+}
+
+/// The status and JSON body of a response; every error must be a problem document.
+pub async fn answer(path: &str, response: reqwest::Response) -> (StatusCode, Value) {
+    let status = response.status();
+    let problem = response
+        .headers()
+        .get("content-type")
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+    let text = response.text().await.unwrap();
+    if status.is_client_error() || status.is_server_error() {
+        assert!(
+            problem,
+            "{path}: {status} is not a problem document: {text}"
+        );
+    }
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
 }
