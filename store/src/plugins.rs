@@ -47,6 +47,8 @@ pub struct Installation {
     /// Bumped by every change of the set-up (version, state, pin, schedule, grants,
     /// configuration): what `If-Match` names.
     pub revision: i64,
+    /// The key id that signed the installed package; none if it was installed unsigned.
+    pub signer: Option<String>,
 }
 
 /// Who changes a plugin's set-up and, when they say so, the revision they last saw: the
@@ -104,10 +106,23 @@ type InstallationRow = (
     i64,
     String,
     i64,
+    Option<String>,
 );
 
 fn installation(
-    (name, version, sha256, enabled, pinned, schedule, installed_at, updated_at, kind, revision): InstallationRow,
+    (
+        name,
+        version,
+        sha256,
+        enabled,
+        pinned,
+        schedule,
+        installed_at,
+        updated_at,
+        kind,
+        revision,
+        signer,
+    ): InstallationRow,
 ) -> Installation {
     Installation {
         name,
@@ -120,11 +135,12 @@ fn installation(
         updated_at,
         kind,
         revision,
+        signer,
     }
 }
 
 /// Installations with their package's kind (every installation's package is kept).
-const INSTALLATION_COLUMNS: &str = "i.name, i.version, i.sha256, i.enabled, i.pinned, i.schedule, i.installed_at, i.updated_at, p.kind, i.revision \
+const INSTALLATION_COLUMNS: &str = "i.name, i.version, i.sha256, i.enabled, i.pinned, i.schedule, i.installed_at, i.updated_at, p.kind, i.revision, p.signer \
      FROM plugin_installations i JOIN packages p ON p.sha256 = i.sha256";
 
 impl Store {

@@ -535,6 +535,29 @@ async fn the_openapi_document_describes_every_route_and_the_reference_page_ships
         metrics.contains("zemstvo_runs_total{plugin=\"isu-daily-briefing\",status=\"succeeded\"}"),
         "{metrics}"
     );
+    // Each answer carries its request's id: the caller's, or one made for it.
+    let echoed = s
+        .client
+        .get(format!("{}/healthz", s.base))
+        .header("x-request-id", "portal-42")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(echoed.headers()["x-request-id"], "portal-42");
+    let made = s
+        .client
+        .get(format!("{}/healthz", s.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(made.headers()["x-request-id"].len(), 36, "a UUID");
+    let (_, plugins) = s
+        .call("auditor", Method::GET, "/api/v1/plugins", None)
+        .await;
+    assert!(
+        plugins[0]["signer"].as_str().is_some_and(|k| !k.is_empty()),
+        "the signer's key id is shown: {plugins}"
+    );
     assert_eq!(
         s.client
             .get(format!("{}/readyz", s.base))

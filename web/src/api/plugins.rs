@@ -36,6 +36,8 @@ pub struct PluginView {
     /// A cron expression in the region's time zone; none for rules called per application.
     pub schedule: Option<String>,
     pub sha256: String,
+    /// The key id that signed the installed package.
+    pub signer: Option<String>,
     pub grants: Vec<String>,
     pub config: BTreeMap<String, String>,
     pub updated_at: i64,
@@ -151,6 +153,7 @@ async fn view(state: &WebState, i: Installation) -> Result<PluginView, Problem> 
         pinned: i.pinned,
         schedule: i.schedule,
         sha256: i.sha256,
+        signer: i.signer,
         grants,
         config,
         updated_at: i.updated_at,
