@@ -278,6 +278,17 @@ impl Store {
         })
     }
 
+    /// Where an application stands (`registered`, `in_work`, `decided`, …); none if the region
+    /// has no such application.
+    pub async fn application_status(&self, application: u64) -> Result<Option<String>, StoreError> {
+        let row: Option<(String,)> =
+            sqlx::query_as("SELECT status FROM applications WHERE id = $1")
+                .bind(application as i64)
+                .fetch_optional(self.pool())
+                .await?;
+        Ok(row.map(|(s,)| s))
+    }
+
     /// The application form's fields.
     pub async fn application_fields(
         &self,

@@ -526,6 +526,21 @@ async fn tasks_and_applications(db: TestDatabase) {
         "no rule for the measure is installed here"
     );
     let id = registered["id"].as_i64().unwrap();
+    let (status, case) = s
+        .call(
+            "manager",
+            Method::GET,
+            registered["case"].as_str().unwrap(),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{case}");
+    assert_eq!(case["application_status"], "registered");
+    assert_eq!(case["cases"], json!([]), "no rule called yet");
+    let (status, _) = s
+        .call("manager", Method::GET, "/api/v1/cases/999999999", None)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(registered["number"], format!("З-{id}"));
     let fields = store.application_fields(id as u64).await.unwrap();
     assert_eq!(

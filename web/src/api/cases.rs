@@ -115,6 +115,9 @@ pub struct CaseDecision {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CaseDetail {
     pub application_id: u64,
+    /// Where the application stands: `registered` until a rule or an official decides it.
+    pub application_status: String,
+    /// Empty while no rule has been called for it yet (the host's next round calls them).
     pub cases: Vec<CaseDecision>,
     pub assignments: Vec<AssignmentView>,
 }
@@ -133,12 +136,12 @@ pub async fn show(
         application: Some(application),
         ..CaseFilter::default()
     };
-    let cases = state.store().eligibility_cases(&filter).await?;
-    if cases.is_empty() {
+    let Some(application_status) = state.store().application_status(application).await? else {
         return Err(Problem::not_found(format!(
-            "application {application} has no case with an eligibility rule"
+            "the region has no application {application}"
         )));
-    }
+    };
+    let cases = state.store().eligibility_cases(&filter).await?;
     let assignments = state
         .store()
         .assignments(Some(application))
@@ -156,6 +159,7 @@ pub async fn show(
         .collect();
     Ok(Json(CaseDetail {
         application_id: application,
+        application_status,
         cases: cases
             .iter()
             .map(|c| CaseDecision {
