@@ -1,8 +1,8 @@
 //! Eligibility rules on the host side: the application a rule is called with, and the outcome
 //! it returns — either the SMEV requests it still needs, or a decision with its trace.
 //!
-//! The rule is a pure function; the host keeps the state between calls (see DESIGN.md,
-//! "Resumable decisions without blocking").
+//! The rule is a pure function; the host keeps the state between calls (`docs/design.md`,
+//! "Decisions that wait without blocking").
 
 use serde::{Deserialize, Serialize};
 

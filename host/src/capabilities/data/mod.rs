@@ -3,7 +3,8 @@
 //! The plugin opens a cursor with the columns it needs and optional filters; the host checks
 //! the query against the entity's [`schema`] and the plugin's grants, then hands it to a
 //! [`RegionData`] backend, which evaluates the filters itself and builds each batch directly
-//! in columns. Why columns, and why ~16K rows: see DESIGN.md ("WIT and data access").
+//! in columns. Why columns, and why ~16K rows: `docs/design.md` ("Plugins read region data in
+//! columns").
 
 mod host;
 
