@@ -5,6 +5,7 @@
 //! an acknowledgement is lost. A time scale compresses days into seconds for tests.
 
 use std::collections::{BTreeMap, HashMap};
+use std::hash::BuildHasher;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -87,14 +88,21 @@ struct State {
 /// The simulator; state lives in memory, and open requests are handed back by `resume`.
 pub struct SmevSimulator {
     config: SimulatorConfig,
+    /// Makes this simulator's message ids its own: several hosts of one region each run one,
+    /// and a message id must name one request in the region (the store keeps them unique).
+    instance: u64,
     state: Mutex<State>,
 }
 
 impl SmevSimulator {
     pub fn new(config: SimulatorConfig) -> Self {
         let rng = StdRng::seed_from_u64(config.seed);
+        // Random per process and per instance (the hasher keys std draws from the OS), not
+        // from the seed: hosts usually share the seed.
+        let instance = std::collections::hash_map::RandomState::new().hash_one(0u8);
         SmevSimulator {
             config,
+            instance,
             state: Mutex::new(State {
                 rng,
                 sent: 0,
@@ -203,7 +211,8 @@ impl SmevTransport for SmevSimulator {
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         state.sent += 1;
         let message_id = format!(
-            "sim-{}-{}",
+            "sim-{:016x}-{}-{}",
+            self.instance,
             &request_key[..request_key.len().min(12)],
             state.sent
         );

@@ -1,0 +1,246 @@
+//! `cargo bench --bench decisions`: eligibility decisions end to end. N new applications are
+//! registered as the portal registers them (`Store::submit_application`, the form copied from
+//! the demo region's applications) and the Yugra rule decides them through the host as in
+//! production — called, its SMEV requests sent through the outbox to the simulator answering at
+//! once, the answers applied, the rule called again, the decision committed with its trace and
+//! assignment — on SQLite, on PostgreSQL with one host, and with two hosts sharing the database.
+//! Prints decisions per second for each and the second host's scaling; the target is 5,000
+//! decisions per second on one host.
+//!
+//! `ZEMSTVO_BENCH_APPLICATIONS` sets N (2,000 by default); PostgreSQL comes from
+//! `ZEMSTVO_TEST_DATABASE_URL` and is skipped, with a line saying so, where none answers.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use zemstvo_host::capabilities::data::Entity;
+use zemstvo_host::region::Cell;
+use zemstvo_host::region::demo::{DemoScale, application_forms, demo_region};
+use zemstvo_host::{Runtime, RuntimeSettings};
+use zemstvo_registry::{NamePattern, SecretKey, VendorId};
+use zemstvo_service::settings::SimulatorSettings;
+use zemstvo_service::{HostSettings, InstallOptions, RegionHost, SmevSettings};
+use zemstvo_store::Store;
+use zemstvo_store::eligibility::{CaseCounts, NewApplication};
+use zemstvo_store::testing::TestDatabase;
+
+const RULE: &str = "yugra-child-allowance";
+const NOW: i64 = 1_795_413_600;
+const SEED: u64 = 11;
+
+fn main() {
+    let tokio = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    tokio.block_on(bench());
+}
+
+async fn bench() {
+    let n: usize = std::env::var("ZEMSTVO_BENCH_APPLICATIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2_000);
+    let runtime = Arc::new(Runtime::new(RuntimeSettings::default()).unwrap());
+    println!("{n} applications decided by {RULE}, SMEV answering at once");
+    if std::env::var("ZEMSTVO_BENCH_ONLY").is_ok_and(|v| v == "postgres-2") {
+        if let Some(db) = TestDatabase::postgres("bench decisions 2").await {
+            scenario("postgres, 2 hosts", db, &runtime, 2, n).await;
+        }
+        return;
+    }
+    let sqlite = scenario(
+        "sqlite, 1 host",
+        TestDatabase::sqlite().await,
+        &runtime,
+        1,
+        n,
+    )
+    .await;
+    let mut line = format!("decisions per second: sqlite {sqlite:.0}");
+    if let Some(db) = TestDatabase::postgres("bench decisions 1").await {
+        let one = scenario("postgres, 1 host", db, &runtime, 1, n).await;
+        line += &format!(", postgres {one:.0}");
+        if let Some(db) = TestDatabase::postgres("bench decisions 2").await {
+            let two = scenario("postgres, 2 hosts", db, &runtime, 2, n).await;
+            line += &format!(", postgres with 2 hosts {two:.0} (×{:.2})", two / one);
+        }
+    }
+    println!("{line}");
+}
+
+/// Prepares a region in `db` with the rule installed and `hosts` hosts on it, registers `n`
+/// applications and times their decisions; answers decisions per second.
+async fn scenario(
+    name: &str,
+    db: TestDatabase,
+    runtime: &Arc<Runtime>,
+    hosts: usize,
+    n: usize,
+) -> f64 {
+    let store = db.store().await;
+    let region = demo_region(DemoScale::SMALL, SEED, NOW);
+    zemstvo::commands::demo::load_region(&store, &region, SEED, &|_, _| {})
+        .await
+        .unwrap();
+    let mut all = Vec::new();
+    for i in 0..hosts {
+        let settings = HostSettings {
+            host_id: format!("bench-{i}"),
+            smev: SmevSettings::Simulator(SimulatorSettings {
+                seconds_per_day: 0.0,
+                rejection_rate: 0.0,
+                redelivery_rate: 0.0,
+                seed: 48 + i as u64,
+            }),
+            ..HostSettings::default()
+        };
+        all.push(Arc::new(
+            RegionHost::open(store.clone(), runtime.clone(), settings)
+                .await
+                .unwrap(),
+        ));
+    }
+    install_rule(&all[0]).await;
+    // The demo's own applications first: the rule is compiled and the region warm.
+    if !decide_all(&all, &store).await {
+        println!("  {name}: the demo's own applications were not all decided; no figure");
+        return f64::NAN;
+    }
+    let before = decided(&store).await;
+    let forms = templates(&region);
+    let started = Instant::now();
+    for i in 0..n {
+        let (citizen, measure, fields) = &forms[i % forms.len()];
+        store
+            .submit_application(
+                &NewApplication {
+                    citizen: *citizen,
+                    measure: measure.clone(),
+                    channel: "portal".into(),
+                    number: None,
+                    term_days: 10,
+                    fields: fields.clone(),
+                },
+                "bench",
+            )
+            .await
+            .unwrap();
+    }
+    let registered = started.elapsed();
+    let decide_started = Instant::now();
+    let finished = decide_all(&all, &store).await;
+    let elapsed = decide_started.elapsed();
+    let made = decided(&store).await - before;
+    if !finished || made != n as u64 {
+        println!("  {name}: {made} of {n} decided; no figure");
+        return f64::NAN;
+    }
+    let rate = n as f64 / elapsed.as_secs_f64();
+    println!(
+        "  {name:<20} registered in {:>7.1} ms, decided in {:>8.1} ms: {rate:>7.0} decisions/s",
+        registered.as_secs_f64() * 1e3,
+        elapsed.as_secs_f64() * 1e3
+    );
+    rate
+}
+
+/// Installs the rule signed by a bench vendor the region trusts, enabled with its grants.
+async fn install_rule(host: &RegionHost) {
+    let key = SecretKey::from_seed(&[5; 32]);
+    let vendor = VendorId::new("bench-vendor").unwrap();
+    host.update_trust("bench", "trust-add", serde_json::json!({}), |t| {
+        t.trust(key.public_key(), vendor.clone(), vec![NamePattern::any()])
+    })
+    .await
+    .unwrap();
+    let options = InstallOptions {
+        enable: true,
+        grant_declared: true,
+        actor: "bench".into(),
+        ..InstallOptions::default()
+    };
+    let artifact = zemstvo_plugin_artifacts::reference(RULE).unwrap();
+    host.install_signed_by(artifact.bytes, &vendor, &key, &options)
+        .await
+        .unwrap();
+}
+
+/// Every host decides and exchanges SMEV answers, concurrently, until no case waits and no
+/// application of the rule's measures is left undecided; stops the bench if nothing moves for
+/// a minute (answers whether everything was decided).
+async fn decide_all(hosts: &[Arc<RegionHost>], store: &Store) -> bool {
+    let mut last_progress = Instant::now();
+    loop {
+        if last_progress.elapsed() > std::time::Duration::from_secs(60) {
+            println!(
+                "  nothing moved for a minute; left: {:?}",
+                store.case_counts().await.unwrap()
+            );
+            return false;
+        }
+        let mut rounds = Vec::new();
+        for host in hosts {
+            let host = host.clone();
+            rounds.push(tokio::spawn(async move {
+                let decided = host.decide_applications(500).await.unwrap().len();
+                let smev = host.smev_once().await.unwrap();
+                decided as u64 + smev.sent + smev.applied
+            }));
+        }
+        let mut work = 0;
+        for round in rounds {
+            work += round.await.unwrap();
+        }
+        let counts = store.case_counts().await.unwrap();
+        let waiting: u64 = counts.values().map(|c| c.waiting).sum();
+        if work == 0 && waiting == 0 {
+            return true;
+        }
+        if work > 0 {
+            last_progress = Instant::now();
+        }
+    }
+}
+
+/// Cases decided or failed so far.
+async fn decided(store: &Store) -> u64 {
+    let counts = store.case_counts().await.unwrap();
+    counts
+        .get(RULE)
+        .map(|c: &CaseCounts| c.approved + c.denied + c.failed)
+        .unwrap_or(0)
+}
+
+/// Application forms to register again: the demo's forms with their citizen and measure.
+fn templates(
+    region: &zemstvo_host::region::InMemoryRegion,
+) -> Vec<(u64, String, Vec<(String, String)>)> {
+    let table = region.table(Entity::Applications);
+    let column = |name: &str| {
+        Entity::Applications
+            .schema()
+            .columns
+            .iter()
+            .position(|c| c.name == name)
+            .unwrap()
+    };
+    let (id_col, citizen_col, measure_col) =
+        (column("id"), column("citizen_id"), column("measure"));
+    let forms: std::collections::HashMap<u64, Vec<(String, String)>> =
+        application_forms(region, SEED).into_iter().collect();
+    let mut out = Vec::new();
+    for row in 0..table.len() {
+        if let (Cell::U64(id), Cell::U64(citizen), Cell::Text(measure)) = (
+            table.cell(id_col, row),
+            table.cell(citizen_col, row),
+            table.cell(measure_col, row),
+        ) && let Some(fields) = forms.get(&id)
+        {
+            out.push((citizen, measure.to_string(), fields.clone()));
+        }
+    }
+    assert!(!out.is_empty(), "the demo region has forms of the rule");
+    out
+}
