@@ -13,6 +13,7 @@ use zemstvo_store::Store;
 use zemstvo_store::accounts::Role;
 use zemstvo_store::tasks::{TaskFilter, TaskStatus};
 use zemstvo_store::testing::TestDatabase;
+use zemstvo_web::auth::hash_secret;
 
 struct Site {
     base: String,
@@ -296,6 +297,34 @@ async fn sign_in_keeps_the_login_on_errors_and_returns_to_the_page_asked_for() {
 }
 
 #[tokio::test]
+async fn a_sign_in_link_lands_in_the_cabinet_once_and_then_says_it_was_used() {
+    let site = site().await;
+    site.store
+        .add_sign_in_link("employee", &hash_secret("the-link"), NOW * 2)
+        .await
+        .unwrap();
+    let response = site
+        .client
+        .get(format!("{}/sign-in/the-link", site.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&response), "/");
+    let cookie = response.headers()["set-cookie"].to_str().unwrap();
+    let browser = Browser {
+        cookie: cookie.split(';').next().unwrap().to_string(),
+        csrf: String::new(),
+    };
+    let (status, html) = site.get(&browser, "/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(&format!("href=\"/tasks/{}\"", site.own_task)));
+    let (status, html) = site.get(&browser, "/sign-in/the-link").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(html.contains("ссылка для входа уже использована"), "{html}");
+}
+
+#[tokio::test]
 async fn an_employee_sees_only_their_tasks_and_takes_completes_or_rejects_them() {
     let site = site().await;
     let browser = site.sign_in("employee").await;
@@ -442,7 +471,7 @@ async fn a_manager_sees_the_unit_and_reassigns_a_task_within_it() {
     // Someone outside the unit is refused, nothing changed.
     let (status, _, html) = site.post(&browser, &path, &[("assignee", "999999")]).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(html.contains("не из вашего подразделения"));
+    assert!(html.contains("не из вашего подразделения"), "{html}");
     assert_eq!(
         site.store.task(site.own_task).await.unwrap().assignee,
         site.employee

@@ -53,11 +53,7 @@ cabinet-lead = { $count ->
     [few] У вас { $n } задачи.
    *[many] У вас { $n } задач.
 }
-cabinet-open = { $count ->
-    [0] Открытых нет.
-    [one] Открыта { $n }, из неё просрочена { $overdue }.
-   *[other] Открыто { $n }, из них просрочено { $overdue }.
-}
+cabinet-open = Открытых: { $n }, из них просроченных: { $overdue }.
 cabinet-no-employee = Ваша учётная запись не связана с сотрудником, поэтому личных задач у неё нет.
 tasks-caption = Задачи, новые сверху
 col-task = Задача
@@ -147,7 +143,7 @@ unit-reassign = Передать
 unit-reassign-to = Кому передать задачу { $id }
 unit-reassign-submit = Передать
 error-assignee-empty = Выберите сотрудника
-error-assignee-outside = Этот сотрудник не из вашего подразделения
+error-assignee-outside = Этого сотрудника нельзя выбрать: он не из вашего подразделения или больше не работает
 
 ## Алгоритмы
 
@@ -240,3 +236,15 @@ dashboard-empty = За период данных нет.
 error-config-stale = Настройки алгоритма изменили, пока вы редактировали. Проверьте значения и сохраните ещё раз.
 dashboard-period-label = Период
 dashboard-show = Показать
+table-region = Таблица, её можно прокручивать по горизонтали
+agency-fns = ФНС
+agency-pfr = ПФР
+agency-sfr = СФР
+agency-mvd = МВД
+agency-zags = ЗАГС
+agency-rosreestr = Росреестр
+agency-fss = ФСС
+agency-municipality = Муниципалитет
+error-401-title = Войдите в систему
+error-401-text = Чтобы открыть эту страницу, войдите в систему.
+error-link-used = Эта ссылка для входа уже использована или устарела. Войдите с логином и паролем или попросите у администратора новую ссылку.

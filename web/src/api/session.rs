@@ -180,20 +180,16 @@ pub async fn sign_out(
     Ok((StatusCode::NO_CONTENT, headers).into_response())
 }
 
-/// Follows a one-time sign-in link: a session starts and the browser goes to the start page.
+/// Follows a one-time sign-in link: a session starts and the browser goes to the start page
+/// (the cabinet). A used or expired link answers a page (401) that says so and offers the
+/// sign-in form: links are opened in browsers.
 pub async fn sign_in_link(
     State(state): State<Arc<WebState>>,
     PathParam(token): PathParam<String>,
 ) -> Result<Response, Problem> {
-    let user = state
-        .store()
-        .use_sign_in_link(&hash_secret(&token))
-        .await?
-        .ok_or_else(|| {
-            Problem::unauthorized(
-                "this sign-in link was already used or has expired; ask for a new one",
-            )
-        })?;
+    let Some(user) = state.store().use_sign_in_link(&hash_secret(&token)).await? else {
+        return Ok(crate::ui::PageError::LinkUsed.into_response());
+    };
     let (cookie, _) = start_session(&state, &user).await?;
     let mut response = Redirect::to("/").into_response();
     response.headers_mut().insert(header::SET_COOKIE, cookie);

@@ -43,6 +43,16 @@ struct AgencyRow {
     mean_days: Option<String>,
 }
 
+/// An agency as the page names it: `fns` is «ФНС»; a code without a text stays as it is.
+fn agency_name(code: &str) -> String {
+    let id = format!("agency-{code}");
+    if text::Texts::russian().has(&id) {
+        t(&id)
+    } else {
+        code.to_string()
+    }
+}
+
 fn days_text(x: f64) -> String {
     t_with(
         "days",
@@ -102,7 +112,7 @@ pub async fn page(
         &agencies
             .iter()
             .map(|a| Bar {
-                label: a.agency.clone(),
+                label: agency_name(&a.agency),
                 value: a.mean_answer_days.unwrap_or(0.0),
                 shown: a
                     .mean_answer_days
@@ -114,7 +124,7 @@ pub async fn page(
     let agencies: Vec<AgencyRow> = agencies
         .into_iter()
         .map(|a| AgencyRow {
-            agency: a.agency,
+            agency: agency_name(&a.agency),
             requests: a.requests,
             answered: a.answered,
             rejected: a.rejected,

@@ -298,6 +298,8 @@ pub enum PageError {
     Status(StatusCode),
     /// A form post without the session's CSRF token (403).
     Csrf,
+    /// A one-time sign-in link used before or expired (401).
+    LinkUsed,
 }
 
 impl From<Problem> for PageError {
@@ -341,6 +343,7 @@ impl IntoResponse for PageError {
                 Redirect::to(&format!("/sign-in?{query}")).into_response()
             }
             PageError::Csrf => error_page(StatusCode::FORBIDDEN, Some(t("error-csrf"))),
+            PageError::LinkUsed => error_page(StatusCode::UNAUTHORIZED, Some(t("error-link-used"))),
             PageError::Status(status) => error_page(status, None),
         }
     }
@@ -348,6 +351,7 @@ impl IntoResponse for PageError {
 
 fn error_page(status: StatusCode, detail: Option<String>) -> Response {
     let key = match status.as_u16() {
+        401 => "401",
         403 => "403",
         404 => "404",
         500..=599 => "503",

@@ -485,7 +485,12 @@ async fn reassign_page(
     let staff = unit_staff(state, viewer).await?;
     let task = visible_task(state, &viewer.principal, id).await?;
     let names: HashMap<u64, String> = staff.iter().map(|s| (s.id, s.name.clone())).collect();
-    let candidates: Vec<&StaffMember> = staff.iter().filter(|s| s.id != task.assignee).collect();
+    let ids: Vec<u64> = staff.iter().map(|s| s.id).collect();
+    let active = state.store().active_employees(&ids).await?;
+    let candidates: Vec<&StaffMember> = staff
+        .iter()
+        .filter(|s| s.id != task.assignee && active.contains(&s.id))
+        .collect();
     let (errors, field_errors) = errors_context(errors);
     Ok(viewer.page(
         status,
