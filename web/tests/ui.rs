@@ -337,6 +337,7 @@ async fn an_employee_sees_only_their_tasks_and_takes_completes_or_rejects_them()
     assert!(!html.contains("href=\"/plugins\""), "{html}");
     assert!(!html.contains("href=\"/dashboard\""));
     assert!(!html.contains("href=\"/unit\""));
+    assert!(!html.contains("href=\"/runs\"") && !html.contains("href=\"/audit\""));
     let names = site.store.employee_names(&[site.colleague]).await.unwrap();
     assert!(!html.contains(&names[&site.colleague]));
 
@@ -633,6 +634,33 @@ async fn the_dashboard_draws_its_charts_for_auditors_and_managers_only() {
         assert!(html.contains(PLUGIN));
         assert!(html.contains("Выставлено задач"));
     }
+    // The runs and the audit log: for the roles that may read them.
+    let admin = site.sign_in("admin").await;
+    let (status, html) = site.get(&admin, &format!("/runs?plugin={PLUGIN}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("успешно") && html.contains(PLUGIN), "{html}");
+    let (status, _, _) = site
+        .post(&admin, &format!("/plugins/{PLUGIN}/disable"), &[])
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, html) = site.get(&admin, "/audit").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("user:admin") && html.contains(PLUGIN),
+        "{html}"
+    );
+    let (_, _, _) = site
+        .post(&admin, &format!("/plugins/{PLUGIN}/enable"), &[])
+        .await;
+    let employee = site.sign_in("employee").await;
+    for path in ["/runs", "/audit"] {
+        let (status, _) = site.get(&employee, path).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
+    }
+    let manager = site.sign_in("manager").await;
+    let (status, _) = site.get(&manager, "/audit").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
     // The auditor reads the plugins but is offered no button to change them.
     let auditor = site.sign_in("auditor").await;
     let (status, html) = site.get(&auditor, "/plugins").await;

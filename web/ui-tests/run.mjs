@@ -222,6 +222,14 @@ test('an administrator disables a plugin, sees no next run, enables it; its form
   assert.match(await container.locator('.field-error').textContent(), /Введите число от 1 до 60/);
   assert.equal(await page.locator('#cfg-max-wait-days').inputValue(), '99');
   await visit(page, 'plugin-config-error');
+
+  // The runs (with failure reasons) and the audit log, where the disabling above is recorded.
+  await page.getByRole('link', { name: 'История запусков' }).click();
+  assert.match(await page.locator('h1').textContent(), new RegExp(PLUGIN));
+  await visit(page, 'runs');
+  await page.getByRole('navigation', { name: 'Основное меню' }).getByRole('link', { name: 'Журнал изменений' }).click();
+  assert.ok(await page.getByText('user:admin').count() > 0);
+  await visit(page, 'audit');
   await page.context().close();
 });
 

@@ -17,6 +17,7 @@
 mod chart;
 mod dashboard;
 mod forms;
+mod journal;
 mod page;
 mod plugins;
 mod session;
@@ -60,6 +61,8 @@ pub fn router() -> Router<Arc<WebState>> {
         .route("/plugins/{name}/disable", post(plugins::disable))
         .route("/plugins/{name}/config", post(plugins::configure))
         .route("/dashboard", get(dashboard::page))
+        .route("/runs", get(journal::runs))
+        .route("/audit", get(journal::audit))
 }
 
 async fn style() -> Response {

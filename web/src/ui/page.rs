@@ -20,7 +20,7 @@ use crate::problem::Problem;
 use crate::state::WebState;
 
 /// The templates, by name: embedded so that the binary is the whole site.
-const TEMPLATES: [(&str, &str); 11] = [
+const TEMPLATES: [(&str, &str); 13] = [
     ("base.html", include_str!("../../ui/templates/base.html")),
     (
         "macros.html",
@@ -53,6 +53,8 @@ const TEMPLATES: [(&str, &str); 11] = [
         "dashboard.html",
         include_str!("../../ui/templates/dashboard.html"),
     ),
+    ("runs.html", include_str!("../../ui/templates/runs.html")),
+    ("audit.html", include_str!("../../ui/templates/audit.html")),
 ];
 
 /// The template environment, built once per process.
@@ -206,6 +208,12 @@ impl Viewer {
         }
         if self.may(Action::ReadPlugins) {
             menu.push(("/plugins", "nav-plugins"));
+        }
+        if self.may(Action::ReadRuns) {
+            menu.push(("/runs", "nav-runs"));
+        }
+        if self.may(Action::ReadAudit) {
+            menu.push(("/audit", "nav-audit"));
         }
         Frame {
             user: user.full_name.clone(),

@@ -111,6 +111,25 @@ pub fn decimal(x: f64, places: usize) -> String {
     }
 }
 
+/// A change with its sign, as the seed's dashboard writes it: `+3 209`, `−5 701`, `0`.
+pub fn signed(n: i64) -> String {
+    if n > 0 {
+        format!("+{}", number(n))
+    } else {
+        number(n)
+    }
+}
+
+/// A change of a decimal with its sign: `+0,55`, `−0,06`, `0,00`.
+pub fn signed_decimal(x: f64, places: usize) -> String {
+    let shown = decimal(x, places);
+    if x > 0.0 && shown.chars().any(|c| matches!(c, '1'..='9')) {
+        format!("+{shown}")
+    } else {
+        shown
+    }
+}
+
 /// An amount of roubles: `1 826 ₽`, kopecks only when there are some (`1 826,50 ₽`).
 pub fn money(roubles: f64) -> String {
     if (roubles.fract()).abs() < 0.005 {
@@ -182,6 +201,10 @@ mod tests {
         assert_eq!(decimal(1.344, 2), "1,34");
         assert_eq!(decimal(-0.06, 2), "−0,06");
         assert_eq!(money(1826.0), "1\u{a0}826\u{a0}₽");
+        assert_eq!(signed(3_209), "+3\u{a0}209");
+        assert_eq!(signed(-5_701), "−5\u{a0}701");
+        assert_eq!(signed_decimal(0.55, 2), "+0,55");
+        assert_eq!(signed_decimal(-0.06, 2), "−0,06");
         assert_eq!(money(1826.5), "1\u{a0}826,50\u{a0}₽");
         let moscow = chrono_tz::Europe::Moscow;
         // 2026-11-30 23:30 UTC is already the 1st of December in Moscow.
