@@ -660,6 +660,14 @@ async fn the_dashboard_draws_its_charts_for_auditors_and_managers_only() {
     let manager = site.sign_in("manager").await;
     let (status, _) = site.get(&manager, "/audit").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+    // Cases: this region has no eligibility rule, so none; an unknown application is a 404.
+    let (status, html) = site.get(&manager, "/cases").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Решения по заявлениям") && html.contains("Таких заявлений нет"));
+    let (status, _) = site.get(&manager, "/cases/424242").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = site.get(&employee, "/cases").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
 
     // The auditor reads the plugins but is offered no button to change them.
     let auditor = site.sign_in("auditor").await;

@@ -230,6 +230,13 @@ test('an administrator disables a plugin, sees no next run, enables it; its form
   await page.getByRole('navigation', { name: 'Основное меню' }).getByRole('link', { name: 'Журнал изменений' }).click();
   assert.ok(await page.getByText('user:admin').count() > 0);
   await visit(page, 'audit');
+
+  // The eligibility rule's decisions: one decided application with its trace.
+  await page.goto(`${base}/cases?status=decided`);
+  await visit(page, 'cases');
+  await page.locator('table a[href^="/cases/"]').first().click();
+  await page.getByRole('heading', { name: 'Из чего сложилось решение' }).first().waitFor();
+  await visit(page, 'case');
   await page.context().close();
 });
 

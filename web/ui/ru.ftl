@@ -271,3 +271,35 @@ col-who = Кто
 col-what = Что
 col-subject = Объект
 col-details = Подробности
+
+## Решения без участия специалиста
+
+nav-cases = Решения
+cases-title = Решения по заявлениям
+cases-lead = Заявления, которые правила назначения решили сами, ждут ответов ведомств или передали специалисту.
+cases-all = Все
+cases-none = Таких заявлений нет.
+case-status-waiting = Ждёт ответов ведомств
+case-status-decided = Решено
+case-status-failed = Передано специалисту
+verdict-approve = Назначить
+verdict-deny = Отказать
+col-application = Заявление
+col-verdict = Решение
+col-updated = Обновлено
+case-title = Заявление № { $id }
+case-measure = Мера поддержки
+case-monthly = Ежемесячно
+case-period = Период выплат
+case-no-end = бессрочно
+case-calls = Обращений к правилу
+case-failure = Почему правило не решило
+case-retry = Отправить правилу снова
+case-retried = Заявление снова отправлено правилу: оно решит его в следующем цикле.
+case-reasons = Основания отказа
+case-payments = Выплаты
+case-amount = Сумма
+case-trace = Из чего сложилось решение
+case-trace-name = Величина
+case-trace-value = Значение
+case-trace-source = Источник

@@ -14,6 +14,7 @@
 //! carries the session's CSRF token in a hidden field and is refused without it
 //! ([`forms::PostedForm`]).
 
+mod cases;
 mod chart;
 mod dashboard;
 mod forms;
@@ -62,6 +63,9 @@ pub fn router() -> Router<Arc<WebState>> {
         .route("/plugins/{name}/config", post(plugins::configure))
         .route("/dashboard", get(dashboard::page))
         .route("/runs", get(journal::runs))
+        .route("/cases", get(cases::list))
+        .route("/cases/{application}", get(cases::show))
+        .route("/cases/{application}/retry", post(cases::retry))
         .route("/audit", get(journal::audit))
 }
 

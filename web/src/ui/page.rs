@@ -20,7 +20,7 @@ use crate::problem::Problem;
 use crate::state::WebState;
 
 /// The templates, by name: embedded so that the binary is the whole site.
-const TEMPLATES: [(&str, &str); 13] = [
+const TEMPLATES: [(&str, &str); 15] = [
     ("base.html", include_str!("../../ui/templates/base.html")),
     (
         "macros.html",
@@ -55,6 +55,8 @@ const TEMPLATES: [(&str, &str); 13] = [
     ),
     ("runs.html", include_str!("../../ui/templates/runs.html")),
     ("audit.html", include_str!("../../ui/templates/audit.html")),
+    ("cases.html", include_str!("../../ui/templates/cases.html")),
+    ("case.html", include_str!("../../ui/templates/case.html")),
 ];
 
 /// The template environment, built once per process.
@@ -208,6 +210,9 @@ impl Viewer {
         }
         if self.may(Action::ReadPlugins) {
             menu.push(("/plugins", "nav-plugins"));
+        }
+        if self.may(Action::ReadCases) {
+            menu.push(("/cases", "nav-cases"));
         }
         if self.may(Action::ReadRuns) {
             menu.push(("/runs", "nav-runs"));
