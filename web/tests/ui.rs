@@ -35,9 +35,33 @@ struct Browser {
     csrf: String,
 }
 
+/// The eligibility rule with effective-dated parameters.
+const RULE: &str = "yugra-child-allowance";
+
 async fn site() -> Site {
+    site_with(false).await
+}
+
+/// A served region; with `rule`, [`RULE`] is installed too (disabled), signed by the test
+/// vendor `region_with_plugin` trusts.
+async fn site_with(rule: bool) -> Site {
     let db = TestDatabase::sqlite().await;
     let (store, host) = region_with_plugin(&db).await;
+    if rule {
+        let options = zemstvo_service::InstallOptions {
+            grant_declared: true,
+            actor: "test".into(),
+            ..Default::default()
+        };
+        host.install_signed_by(
+            zemstvo_plugin_artifacts::reference(RULE).unwrap().bytes,
+            &zemstvo_registry::VendorId::new("test-vendor").unwrap(),
+            &zemstvo_registry::SecretKey::from_seed(&[7; 32]),
+            &options,
+        )
+        .await
+        .unwrap();
+    }
     store.enqueue_run(PLUGIN, "manual", NOW, 0).await.unwrap();
     let outcome = host.run_next().await.unwrap().unwrap();
     assert!(outcome.report.succeeded(), "{:?}", outcome.report.failure());
@@ -502,7 +526,7 @@ async fn a_manager_sees_the_unit_and_reassigns_a_task_within_it() {
 
 #[tokio::test]
 async fn an_administrator_disables_and_enables_a_plugin_and_its_form_refuses_out_of_range() {
-    let site = site().await;
+    let site = site_with(true).await;
     let browser = site.sign_in("admin").await;
     // Without tasks of their own, an administrator starts at the plugins.
     let response = site
@@ -618,6 +642,70 @@ async fn an_administrator_disables_and_enables_a_plugin_and_its_form_refuses_out
             .unwrap()
             .contains(&("max-wait-days".to_string(), "7".to_string()))
     );
+
+    // Effective-dated parameters: an entry without its act is refused by the field, nothing
+    // kept; with one, it is in the history.
+    let path = format!("/plugins/{RULE}/parameters");
+    let (status, html) = site.get(&browser, &path).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    let parameter = "survivor-child-allowance-amount";
+    assert!(html.contains(parameter));
+    let before = html.matches("<tr>").count();
+    let (status, _, html) = site
+        .post(
+            &browser,
+            &path,
+            &[
+                ("parameter", parameter),
+                ("from", "01.01.2027"),
+                ("value", "1975"),
+                ("basis", " "),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        html.matches("Укажите акт, который устанавливает значение")
+            .count(),
+        2
+    );
+    assert!(html.contains("value=\"01.01.2027\""));
+    let (status, _, html) = site
+        .post(
+            &browser,
+            &path,
+            &[
+                ("parameter", parameter),
+                ("from", "1 января"),
+                ("value", "много"),
+                ("basis", "Акт"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("Введите дату в виде 01.01.2027") && html.contains("Введите число"));
+    let (_, html) = site.get(&browser, &path).await;
+    assert_eq!(html.matches("<tr>").count(), before, "nothing was added");
+    let (status, to, _) = site
+        .post(
+            &browser,
+            &path,
+            &[
+                ("parameter", parameter),
+                ("from", "01.01.2027"),
+                ("value", "1 975,50"),
+                ("basis", "Постановление Правительства ХМАО – Югры № 1"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, html) = site.get(&browser, &to).await;
+    assert!(html.contains("Запись добавлена"));
+    assert!(
+        html.contains("01.01.2027") && html.contains("1\u{a0}975,50"),
+        "{html}"
+    );
+    assert!(html.contains("Постановление Правительства ХМАО – Югры № 1"));
 }
 
 #[tokio::test]

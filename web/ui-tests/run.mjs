@@ -237,6 +237,17 @@ test('an administrator disables a plugin, sees no next run, enables it; its form
   await page.locator('table a[href^="/cases/"]').first().click();
   await page.getByRole('heading', { name: 'Из чего сложилось решение' }).first().waitFor();
   await visit(page, 'case');
+
+  // Effective-dated parameters: an entry without its act is refused by the field.
+  await page.goto(`${base}/plugins/yugra-child-allowance/parameters`);
+  await visit(page, 'parameters');
+  const form = page.locator('form.panel').first();
+  await form.getByLabel('Действует с').fill('01.01.2027');
+  await form.getByLabel('Значение').fill('1975');
+  await form.getByRole('button', { name: 'Добавить' }).click();
+  await page.locator('.error-summary').waitFor();
+  assert.equal(await page.getByText('Укажите акт, который устанавливает значение').count(), 2);
+  await visit(page, 'parameters-error');
   await page.context().close();
 });
 

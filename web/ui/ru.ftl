@@ -303,3 +303,26 @@ case-trace = Из чего сложилось решение
 case-trace-name = Величина
 case-trace-value = Значение
 case-trace-source = Источник
+
+## Параметры с датой вступления в силу
+
+parameters-title = Параметры алгоритма { $name }
+parameters-lead = Суммы и пороги, которые меняются актами с определённой даты. Новая запись действует со своего дня: пересобирать алгоритм не нужно.
+parameters-none = У алгоритма нет параметров с датой вступления в силу.
+parameters-from = Действует с
+parameters-from-hint = Дата, например 01.01.2027
+parameters-value = Значение
+parameters-value-hint = Число, например 1975 или 1,5
+parameters-basis = Основание
+parameters-basis-hint = Акт, который устанавливает значение, например «Постановление Правительства ХМАО – Югры № …»
+parameters-source = Чья запись
+parameters-region = региона
+parameters-plugin = из алгоритма
+parameters-in-force = действует
+parameters-add = Добавить запись
+parameters-submit = Добавить
+parameters-added = Запись добавлена: она действует со своего дня в следующих запусках и решениях.
+plugin-parameters = Параметры с датой вступления в силу
+error-parameter-date = Введите дату в виде 01.01.2027
+error-parameter-value = Введите число, например 1975 или 1,5
+error-parameter-basis = Укажите акт, который устанавливает значение

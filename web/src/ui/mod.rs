@@ -20,6 +20,7 @@ mod dashboard;
 mod forms;
 mod journal;
 mod page;
+mod parameters;
 mod plugins;
 mod session;
 mod tasks;
@@ -61,6 +62,10 @@ pub fn router() -> Router<Arc<WebState>> {
         .route("/plugins/{name}/enable", post(plugins::enable))
         .route("/plugins/{name}/disable", post(plugins::disable))
         .route("/plugins/{name}/config", post(plugins::configure))
+        .route(
+            "/plugins/{name}/parameters",
+            get(parameters::show).post(parameters::add),
+        )
         .route("/dashboard", get(dashboard::page))
         .route("/runs", get(journal::runs))
         .route("/cases", get(cases::list))

@@ -20,7 +20,7 @@ use crate::problem::Problem;
 use crate::state::WebState;
 
 /// The templates, by name: embedded so that the binary is the whole site.
-const TEMPLATES: [(&str, &str); 15] = [
+const TEMPLATES: [(&str, &str); 16] = [
     ("base.html", include_str!("../../ui/templates/base.html")),
     (
         "macros.html",
@@ -57,6 +57,10 @@ const TEMPLATES: [(&str, &str); 15] = [
     ("audit.html", include_str!("../../ui/templates/audit.html")),
     ("cases.html", include_str!("../../ui/templates/cases.html")),
     ("case.html", include_str!("../../ui/templates/case.html")),
+    (
+        "parameters.html",
+        include_str!("../../ui/templates/parameters.html"),
+    ),
 ];
 
 /// The template environment, built once per process.
