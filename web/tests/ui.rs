@@ -643,6 +643,34 @@ async fn an_administrator_disables_and_enables_a_plugin_and_its_form_refuses_out
             .contains(&("max-wait-days".to_string(), "7".to_string()))
     );
 
+    // Pin, a refused rollback (one version only) shown on the page, unpin.
+    let (status, to, _) = site.post(&browser, &format!("{path}/pin"), &[]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, html) = site.get(&browser, &to).await;
+    assert!(html.contains("Версия закреплена: обновления и откаты не выполняются"));
+    assert!(
+        site.store
+            .installation(PLUGIN)
+            .await
+            .unwrap()
+            .unwrap()
+            .pinned
+    );
+    let (status, _, html) = site.post(&browser, &format!("{path}/rollback"), &[]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("Откат не выполнен"), "{html}");
+    let (status, _, _) = site.post(&browser, &format!("{path}/unpin"), &[]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(
+        !site
+            .store
+            .installation(PLUGIN)
+            .await
+            .unwrap()
+            .unwrap()
+            .pinned
+    );
+
     // Effective-dated parameters: an entry without its act is refused by the field, nothing
     // kept; with one, it is in the history.
     let path = format!("/plugins/{RULE}/parameters");
@@ -748,6 +776,18 @@ async fn the_dashboard_draws_its_charts_for_auditors_and_managers_only() {
     let manager = site.sign_in("manager").await;
     let (status, _) = site.get(&manager, "/audit").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+    // The trust store (administrators and auditors) and the users (administrators).
+    let (status, html) = site.get(&admin, "/trust").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("test-vendor"), "{html}");
+    let (status, html) = site.get(&admin, "/users").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("<code>auditor</code>") && html.contains("специалист"));
+    let auditor = site.sign_in("auditor").await;
+    assert_eq!(site.get(&auditor, "/trust").await.0, StatusCode::OK);
+    assert_eq!(site.get(&auditor, "/users").await.0, StatusCode::FORBIDDEN);
+    assert_eq!(site.get(&manager, "/trust").await.0, StatusCode::FORBIDDEN);
+
     // Cases: this region has no eligibility rule, so none; an unknown application is a 404.
     let (status, html) = site.get(&manager, "/cases").await;
     assert_eq!(status, StatusCode::OK);

@@ -248,6 +248,12 @@ test('an administrator disables a plugin, sees no next run, enables it; its form
   await page.locator('.error-summary').waitFor();
   assert.equal(await page.getByText('Укажите акт, который устанавливает значение').count(), 2);
   await visit(page, 'parameters-error');
+
+  await page.goto(`${base}/trust`);
+  assert.ok(await page.getByText('zemstvo-demo').count() > 0, 'the demo vendor is trusted');
+  await visit(page, 'trust');
+  await page.goto(`${base}/users`);
+  await visit(page, 'users');
   await page.context().close();
 });
 

@@ -326,3 +326,35 @@ plugin-parameters = Параметры с датой вступления в с�
 error-parameter-date = Введите дату в виде 01.01.2027
 error-parameter-value = Введите число, например 1975 или 1,5
 error-parameter-basis = Укажите акт, который устанавливает значение
+
+## Доверенные ключи и пользователи
+
+nav-trust = Ключи
+nav-users = Пользователи
+trust-title = Доверенные ключи поставщиков
+trust-lead = Регион устанавливает и запускает только пакеты, подписанные этими ключами, каждый — в пределах своей области. Изменяются командой zemstvo trust или через API.
+trust-keys = Ключи
+trust-none = Регион не доверяет ни одному ключу.
+trust-vendor = Поставщик
+trust-key = Ключ
+trust-scope = Какие пакеты
+trust-rotated-from = Заменил ключ
+trust-revoked = Отозванные ключи
+trust-revoked-none = Отозванных ключей нет.
+trust-reason = Причина
+users-title = Пользователи
+users-lead = Учётные записи и их роли. Изменяются командой zemstvo users или через API.
+users-login = Логин
+users-name = Имя
+users-role = Роль
+users-employee = Сотрудник
+users-active = действует
+users-disabled = отключён
+plugin-pinned = Версия закреплена
+plugin-pin = Закрепить версию
+plugin-unpin = Открепить версию
+plugin-rollback = Откатить к предыдущей версии
+plugin-pinned-done = Версия закреплена: обновления и откаты не выполняются, пока её не открепят.
+plugin-unpinned-done = Версия откреплена.
+plugin-rolled-back-done = Установлена предыдущая версия: пакет снова проверен по доверенным ключам.
+error-rollback = Откат не выполнен: { $detail }

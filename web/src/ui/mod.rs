@@ -22,6 +22,7 @@ mod journal;
 mod page;
 mod parameters;
 mod plugins;
+mod region;
 mod session;
 mod tasks;
 pub mod text;
@@ -62,6 +63,9 @@ pub fn router() -> Router<Arc<WebState>> {
         .route("/plugins/{name}/enable", post(plugins::enable))
         .route("/plugins/{name}/disable", post(plugins::disable))
         .route("/plugins/{name}/config", post(plugins::configure))
+        .route("/plugins/{name}/pin", post(plugins::pin))
+        .route("/plugins/{name}/unpin", post(plugins::unpin))
+        .route("/plugins/{name}/rollback", post(plugins::rollback))
         .route(
             "/plugins/{name}/parameters",
             get(parameters::show).post(parameters::add),
@@ -72,6 +76,8 @@ pub fn router() -> Router<Arc<WebState>> {
         .route("/cases/{application}", get(cases::show))
         .route("/cases/{application}/retry", post(cases::retry))
         .route("/audit", get(journal::audit))
+        .route("/trust", get(region::trust))
+        .route("/users", get(region::users))
 }
 
 async fn style() -> Response {

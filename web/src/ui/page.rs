@@ -20,7 +20,7 @@ use crate::problem::Problem;
 use crate::state::WebState;
 
 /// The templates, by name: embedded so that the binary is the whole site.
-const TEMPLATES: [(&str, &str); 16] = [
+const TEMPLATES: [(&str, &str); 18] = [
     ("base.html", include_str!("../../ui/templates/base.html")),
     (
         "macros.html",
@@ -57,6 +57,8 @@ const TEMPLATES: [(&str, &str); 16] = [
     ("audit.html", include_str!("../../ui/templates/audit.html")),
     ("cases.html", include_str!("../../ui/templates/cases.html")),
     ("case.html", include_str!("../../ui/templates/case.html")),
+    ("trust.html", include_str!("../../ui/templates/trust.html")),
+    ("users.html", include_str!("../../ui/templates/users.html")),
     (
         "parameters.html",
         include_str!("../../ui/templates/parameters.html"),
@@ -223,6 +225,12 @@ impl Viewer {
         }
         if self.may(Action::ReadAudit) {
             menu.push(("/audit", "nav-audit"));
+        }
+        if self.may(Action::ReadTrust) {
+            menu.push(("/trust", "nav-trust"));
+        }
+        if self.may(Action::ManageUsers) {
+            menu.push(("/users", "nav-users"));
         }
         Frame {
             user: user.full_name.clone(),

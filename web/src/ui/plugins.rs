@@ -31,6 +31,7 @@ struct PluginRow {
     kind: String,
     signer: Option<String>,
     enabled: bool,
+    pinned: bool,
     refused: Option<String>,
     grants: Vec<String>,
     schedule: Option<String>,
@@ -66,6 +67,7 @@ async fn plugin_row(state: &WebState, i: Installation) -> Result<PluginRow, Page
         version: i.version,
         signer,
         enabled: i.enabled,
+        pinned: i.pinned,
         refused,
         grants,
         schedule: i.schedule,
@@ -347,7 +349,13 @@ pub async fn show(
     Path(name): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, PageError> {
-    let flash = (query.as_deref() == Some("saved=1")).then(|| t("plugin-config-saved"));
+    let flash = match query.as_deref() {
+        Some("saved=1") => Some(t("plugin-config-saved")),
+        Some("done=pinned") => Some(t("plugin-pinned-done")),
+        Some("done=unpinned") => Some(t("plugin-unpinned-done")),
+        Some("done=rolled-back") => Some(t("plugin-rolled-back-done")),
+        _ => None,
+    };
     plugin_page(&state, &viewer, &name, StatusCode::OK, None, &[], flash).await
 }
 
@@ -440,6 +448,79 @@ pub async fn configure(
                 &name,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 Some(&typed),
+                &errors,
+                None,
+            )
+            .await
+        }
+    }
+}
+
+async fn set_pinned(
+    state: &WebState,
+    form: PostedForm,
+    name: String,
+    pinned: bool,
+) -> Result<Response, PageError> {
+    form.viewer.require(Action::ChangePlugins)?;
+    let actor = form.viewer.principal.actor();
+    state
+        .store()
+        .set_pinned(&name, pinned, Edit::if_revision(&actor, None))
+        .await?;
+    let done = if pinned { "pinned" } else { "unpinned" };
+    Ok(Redirect::to(&format!("/plugins/{name}?done={done}")).into_response())
+}
+
+/// Pins the installed version: upgrades and rollbacks are refused until unpinned.
+pub async fn pin(
+    State(state): State<Arc<WebState>>,
+    Path(name): Path<String>,
+    form: PostedForm,
+) -> Result<Response, PageError> {
+    set_pinned(&state, form, name, true).await
+}
+
+/// Unpins the plugin.
+pub async fn unpin(
+    State(state): State<Arc<WebState>>,
+    Path(name): Path<String>,
+    form: PostedForm,
+) -> Result<Response, PageError> {
+    set_pinned(&state, form, name, false).await
+}
+
+/// Goes back to the version installed before, verified again against the trust store; a
+/// refusal (pinned, nothing to go back to, a package that no longer verifies) is shown on the
+/// plugin's page and changes nothing.
+pub async fn rollback(
+    State(state): State<Arc<WebState>>,
+    Path(name): Path<String>,
+    form: PostedForm,
+) -> Result<Response, PageError> {
+    let viewer = &form.viewer;
+    viewer.require(Action::ChangePlugins)?;
+    let options = zemstvo_service::InstallOptions {
+        actor: viewer.principal.actor(),
+        ..zemstvo_service::InstallOptions::default()
+    };
+    match state.host.rollback(&name, &options).await {
+        Ok(_) => Ok(Redirect::to(&format!("/plugins/{name}?done=rolled-back")).into_response()),
+        Err(zemstvo_service::InstallError::Store(e)) => Err(e.into()),
+        Err(refused) => {
+            let errors = [FieldError::new(
+                "rollback",
+                t_with(
+                    "error-rollback",
+                    &[("detail", Arg::Text(refused.to_string()))],
+                ),
+            )];
+            plugin_page(
+                &state,
+                viewer,
+                &name,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                None,
                 &errors,
                 None,
             )
