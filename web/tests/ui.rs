@@ -269,6 +269,18 @@ async fn sign_in_keeps_the_login_on_errors_and_returns_to_the_page_asked_for() {
             .contains("Неверный логин или пароль")
     );
 
+    // Another site's form cannot sign a browser in.
+    let response = site
+        .client
+        .post(format!("{}/sign-in", site.base))
+        .header("origin", "https://evil.example")
+        .form(&[("login", "employee"), ("password", PASSWORD), ("next", "/")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert!(response.headers().get("set-cookie").is_none());
+
     // Signed in, the browser goes back where it was headed — never to another site.
     let response = site
         .client

@@ -54,10 +54,8 @@ cabinet-lead = { $count ->
    *[many] У вас { $n } задач.
 }
 cabinet-open = Открытых: { $n }, из них просроченных: { $overdue }.
-cabinet-no-employee = Ваша учётная запись не связана с сотрудником, поэтому личных задач у неё нет.
 tasks-caption = Задачи, новые сверху
 col-task = Задача
-col-deviation = Отклонение
 col-algorithm = Алгоритм
 col-due = Срок
 col-status = Статус
@@ -171,7 +169,6 @@ plugin-enabled-done = Алгоритм { $name } включён.
 plugin-disabled-done = Алгоритм { $name } выключен: новые запуски не начнутся.
 plugin-summary = Сведения
 plugin-kind = Вид
-plugin-description = Описание
 plugin-sha = Контрольная сумма пакета
 plugin-refused = Почему не загружается
 plugin-last-run = Последний запуск
@@ -224,7 +221,6 @@ col-rejected = Отказов
 col-pending = Ждут ответа
 col-mean-days = Длительность ответа
 col-tasks = Задач
-col-employees = Сотрудников
 days = { $count ->
     [one] { $n } день
     [few] { $n } дня

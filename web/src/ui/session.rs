@@ -71,9 +71,33 @@ pub async fn form(
     ))
 }
 
+/// Whether a post comes from a page of this site: its `Origin` (which browsers send with
+/// every form post) names the host it was sent to. The sign-in form has no session and so no
+/// CSRF token yet; this keeps another site from signing a browser into an account of its
+/// choosing. A request without `Origin` (not a browser's form) passes.
+fn same_origin(headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return true;
+    };
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    let origin_host = origin
+        .to_str()
+        .ok()
+        .and_then(|o| o.split_once("://"))
+        .map(|(_, rest)| rest.trim_end_matches('/'));
+    matches!((origin_host, host), (Some(o), Some(h)) if o.eq_ignore_ascii_case(h))
+}
+
 /// Checks the login and password: a session and a redirect back, or the form again with the
 /// errors and the login as typed.
-pub async fn sign_in(State(state): State<Arc<WebState>>, body: Bytes) -> Response {
+pub async fn sign_in(
+    State(state): State<Arc<WebState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if !same_origin(&headers) {
+        return PageError::Csrf.into_response();
+    }
     let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
     let get = |name: &str| {
         fields
@@ -136,4 +160,32 @@ pub async fn sign_out(
         session_cookie("", 0, state.secure_cookies),
     );
     Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(origin: Option<&str>, host: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(header::HOST, host.parse().unwrap());
+        if let Some(o) = origin {
+            h.insert(header::ORIGIN, o.parse().unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn sign_in_posts_come_from_this_site() {
+        assert!(same_origin(&headers(None, "127.0.0.1:8080")));
+        assert!(same_origin(&headers(
+            Some("http://127.0.0.1:8080"),
+            "127.0.0.1:8080"
+        )));
+        assert!(!same_origin(&headers(
+            Some("https://evil.example"),
+            "127.0.0.1:8080"
+        )));
+        assert!(!same_origin(&headers(Some("null"), "127.0.0.1:8080")));
+    }
 }
