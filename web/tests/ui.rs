@@ -325,6 +325,19 @@ async fn sign_in_keeps_the_login_on_errors_and_returns_to_the_page_asked_for() {
         to,
         format!("/sign-in?next=%2Ftasks%2F{}&expired=1", site.own_task)
     );
+    // A form posted after the session ended changes nothing and returns to its page.
+    let response = site
+        .client
+        .post(format!("{}/tasks/{}/status", site.base, site.own_task))
+        .header("cookie", &browser.cookie)
+        .header("referer", format!("{}{path}", site.base))
+        .form(&[("csrf", browser.csrf.as_str()), ("action", "done")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&response), to);
+    assert_eq!(site.status_of(site.own_task).await, TaskStatus::New);
     let (_, html) = site.get(&anonymous, &to).await;
     assert!(html.contains("Сессия завершилась"));
     // (minijinja escapes `/` in values as `&#x2f;`, which browsers read as `/`.)
