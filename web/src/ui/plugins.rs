@@ -190,15 +190,19 @@ fn config_field(p: &ConfigParam, value: String) -> ConfigField {
         )),
         (None, None) => None,
     };
-    let default = p.default.as_ref().map(|d| {
-        let shown = match d {
-            zemstvo_host::capabilities::config::ConfigValue::Flag(true) => t("flag-yes"),
-            zemstvo_host::capabilities::config::ConfigValue::Flag(false) => t("flag-no"),
-            zemstvo_host::capabilities::config::ConfigValue::Decimal(x) => bound(*x),
-            other => other.to_string(),
-        };
-        t_with("plugin-config-default", &[("value", Arg::Text(shown))])
-    });
+    let default = p
+        .default
+        .as_ref()
+        .filter(|d| !d.to_string().is_empty())
+        .map(|d| {
+            let shown = match d {
+                zemstvo_host::capabilities::config::ConfigValue::Flag(true) => t("flag-yes"),
+                zemstvo_host::capabilities::config::ConfigValue::Flag(false) => t("flag-no"),
+                zemstvo_host::capabilities::config::ConfigValue::Decimal(x) => bound(*x),
+                other => other.to_string(),
+            };
+            t_with("plugin-config-default", &[("value", Arg::Text(shown))])
+        });
     ConfigField {
         key: p.key.clone(),
         id: format!("cfg-{}", p.key),
