@@ -174,6 +174,11 @@ impl RegionHost {
         &self.settings
     }
 
+    /// The region's time zone: schedules run in it, and the web pages show times in it.
+    pub fn time_zone(&self) -> chrono_tz::Tz {
+        self.time_zone
+    }
+
     /// The limits the host loads and runs components under.
     pub fn runtime_settings(&self) -> &zemstvo_host::runtime::RuntimeSettings {
         self.runtime().settings()

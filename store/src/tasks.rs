@@ -487,6 +487,29 @@ impl Store {
         }
         Ok(names)
     }
+
+    /// Which of these employees still work here: only they can be given a task.
+    pub async fn active_employees(
+        &self,
+        ids: &[u64],
+    ) -> Result<std::collections::HashSet<u64>, StoreError> {
+        let mut active = std::collections::HashSet::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT id FROM employees WHERE active <> 0 AND id IN ({})",
+                marks.join(", ")
+            );
+            let mut query = sqlx::query_as::<_, (i64,)>(&sql);
+            for id in chunk {
+                query = query.bind(*id as i64);
+            }
+            for (id,) in query.fetch_all(self.pool()).await? {
+                active.insert(id as u64);
+            }
+        }
+        Ok(active)
+    }
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::{Method, header};
+use axum::http::{HeaderMap, Method, header};
 use sha2::{Digest, Sha256};
 use zemstvo_store::Store;
 use zemstvo_store::accounts::User;
@@ -138,9 +138,8 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
         })
 }
 
-fn cookie(parts: &Parts, name: &str) -> Option<String> {
-    parts
-        .headers
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
@@ -179,15 +178,25 @@ impl FromRequestParts<Arc<WebState>> for Principal {
                 credential: Credential::Token,
             });
         }
-        let Some(value) = cookie(parts, SESSION_COOKIE) else {
-            return Err(Problem::unauthorized(
-                "sign in first (POST /api/v1/session) or send an API token as `Authorization: \
-                 Bearer TOKEN`",
-            ));
+        let principal = match session_principal(&parts.headers, state).await? {
+            SessionLookup::Live(principal) => principal,
+            SessionLookup::None => {
+                return Err(Problem::unauthorized(
+                    "sign in first (POST /api/v1/session) or send an API token as \
+                     `Authorization: Bearer TOKEN`",
+                ));
+            }
+            SessionLookup::Ended => {
+                return Err(Problem::unauthorized(
+                    "your session has ended or was signed out; sign in again",
+                ));
+            }
         };
-        let (user, csrf) = state.identity.session(&value).await?.ok_or_else(|| {
-            Problem::unauthorized("your session has ended or was signed out; sign in again")
-        })?;
+        // A session lookup always gives a session credential; an empty token never matches.
+        let csrf = match &principal.credential {
+            Credential::Session { csrf, .. } => csrf.as_str(),
+            Credential::Token => "",
+        };
         // A change made with a cookie must prove it comes from our own page: browsers send
         // cookies with cross-site form posts, but cannot read or set this header.
         let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
@@ -197,7 +206,7 @@ impl FromRequestParts<Arc<WebState>> for Principal {
                 .get(CSRF_HEADER)
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("");
-            if sent.is_empty() || !constant_time_eq(sent.as_bytes(), csrf.as_bytes()) {
+            if !csrf_matches(sent, csrf) {
                 return Err(Problem::forbidden(
                     "the request lacks the session's CSRF token: send the `csrf` value the \
                      sign-in answered in the X-CSRF-Token header",
@@ -205,14 +214,44 @@ impl FromRequestParts<Arc<WebState>> for Principal {
                 .field("X-CSRF-Token"));
             }
         }
-        Ok(Principal {
+        Ok(principal)
+    }
+}
+
+/// What the session cookie of a request names.
+pub enum SessionLookup {
+    /// No session cookie.
+    None,
+    /// A cookie whose session ended, expired or was signed out.
+    Ended,
+    Live(Principal),
+}
+
+/// The caller of a request by its session cookie alone, before any CSRF check: the API's
+/// extractor checks the `X-CSRF-Token` header after it, the pages check their forms' hidden
+/// `csrf` field (`ui::forms`).
+pub async fn session_principal(
+    headers: &HeaderMap,
+    state: &Arc<WebState>,
+) -> Result<SessionLookup, Problem> {
+    let Some(value) = cookie(headers, SESSION_COOKIE) else {
+        return Ok(SessionLookup::None);
+    };
+    Ok(match state.identity.session(&value).await? {
+        None => SessionLookup::Ended,
+        Some((user, csrf)) => SessionLookup::Live(Principal {
             user,
             credential: Credential::Session {
                 token_hash: hash_secret(&value),
                 csrf,
             },
-        })
-    }
+        }),
+    })
+}
+
+/// Whether `sent` is the session's CSRF token (compared in constant time).
+pub fn csrf_matches(sent: &str, csrf: &str) -> bool {
+    !sent.is_empty() && constant_time_eq(sent.as_bytes(), csrf.as_bytes())
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

@@ -12,6 +12,7 @@ mod docs;
 pub mod policy;
 pub mod problem;
 pub mod state;
+pub mod ui;
 
 use std::future::Future;
 use std::sync::{Arc, OnceLock};
@@ -21,7 +22,7 @@ use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, patch, post, put};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -266,8 +267,8 @@ pub fn router(state: Arc<WebState>) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics))
         .route("/sign-in/{token}", get(session::sign_in_link))
-        .route("/", get(start_page))
-        .fallback(not_found)
+        .merge(ui::router())
+        .fallback(ui::fallback)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn(count_requests))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -307,10 +308,6 @@ async fn openapi() -> Response {
     response
 }
 
-async fn not_found() -> Problem {
-    Problem::not_found("no such resource; the API is described at /api/v1/openapi.json")
-}
-
 async fn method_not_allowed() -> Problem {
     Problem::new(
         StatusCode::METHOD_NOT_ALLOWED,
@@ -320,15 +317,18 @@ async fn method_not_allowed() -> Problem {
 }
 
 /// Errors axum answers by itself (a body past the limit, a wrong content type) become problem
-/// documents too.
+/// documents too; the pages' own error pages (HTML) stay pages.
 async fn problem_for_plain_errors(request: Request, next: Next) -> Response {
     let response = next.run(request).await;
     let status = response.status();
-    let is_problem = response
+    let is_problem_or_page = response
         .headers()
         .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
-    if status.is_client_error() && !is_problem {
+        .is_some_and(|v| {
+            v.as_bytes().starts_with(b"application/problem+json")
+                || v.as_bytes().starts_with(b"text/html")
+        });
+    if status.is_client_error() && !is_problem_or_page {
         let detail = if status == StatusCode::PAYLOAD_TOO_LARGE {
             format!(
                 "the request body is larger than this resource accepts ({MAX_BODY_BYTES} bytes; \
@@ -396,37 +396,6 @@ async fn metrics(State(state): State<Arc<WebState>>) -> Response {
         handle.render(),
     )
         .into_response()
-}
-
-/// The start page a sign-in link lands on.
-async fn start_page(principal: Option<auth::Principal>) -> Html<String> {
-    let who = match principal {
-        Some(p) => format!(
-            "<p>Вы вошли как <b>{}</b> ({}).</p>",
-            html_escape(&p.user.full_name),
-            match p.user.role {
-                zemstvo_store::accounts::Role::Administrator => "администратор",
-                zemstvo_store::accounts::Role::Manager => "руководитель",
-                zemstvo_store::accounts::Role::Employee => "специалист",
-                zemstvo_store::accounts::Role::Auditor => "аудитор",
-            }
-        ),
-        None => {
-            "<p>Вы не вошли в систему. Войдите по ссылке, которую выдал администратор.</p>".into()
-        }
-    };
-    Html(format!(
-        "<!doctype html><html lang=\"ru\"><head><meta charset=\"utf-8\"><title>Земство</title></head>\
-         <body><h1>Земство</h1>{who}<ul><li><a href=\"/api/v1/tasks\">Мои задачи (JSON)</a></li>\
-         <li><a href=\"/api/v1/docs\">Описание API</a></li></ul></body></html>"
-    ))
-}
-
-fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 impl axum::extract::OptionalFromRequestParts<Arc<WebState>> for auth::Principal {

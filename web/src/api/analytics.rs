@@ -451,7 +451,7 @@ pub async fn correlation(
 }
 
 /// The region's time zone, UTC when the region names none the host knows.
-async fn region_zone(state: &WebState) -> Result<Tz, Problem> {
+pub(crate) async fn region_zone(state: &WebState) -> Result<Tz, Problem> {
     Ok(state
         .store()
         .region()

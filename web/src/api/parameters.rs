@@ -85,7 +85,7 @@ fn parse_date(text: &str, field: &str) -> Result<i64, Problem> {
     })
 }
 
-fn problem(e: ParameterError) -> Problem {
+pub(crate) fn problem(e: ParameterError) -> Problem {
     match e {
         ParameterError::NotInstalled(_) | ParameterError::NoSuchEntry { .. } => {
             Problem::not_found(e.to_string())
@@ -100,7 +100,7 @@ fn problem(e: ParameterError) -> Problem {
     }
 }
 
-async fn list_of(state: &WebState, plugin: &str) -> Result<Vec<ParameterView>, Problem> {
+pub(crate) async fn list_of(state: &WebState, plugin: &str) -> Result<Vec<ParameterView>, Problem> {
     let now = crate::unix_now();
     Ok(state
         .host

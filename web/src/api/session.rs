@@ -58,7 +58,7 @@ pub struct SessionView {
     pub csrf: Option<String>,
 }
 
-fn session_cookie(value: &str, max_age: i64, secure: bool) -> HeaderValue {
+pub(crate) fn session_cookie(value: &str, max_age: i64, secure: bool) -> HeaderValue {
     let secure = if secure { "; Secure" } else { "" };
     HeaderValue::from_str(&format!(
         "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
@@ -66,7 +66,11 @@ fn session_cookie(value: &str, max_age: i64, secure: bool) -> HeaderValue {
     .expect("a cookie of hex and ASCII")
 }
 
-async fn start_session(state: &WebState, user: &User) -> Result<(HeaderValue, String), Problem> {
+/// Starts a session for `user`: the cookie to set and the session's CSRF token.
+pub(crate) async fn start_session(
+    state: &WebState,
+    user: &User,
+) -> Result<(HeaderValue, String), Problem> {
     let value = new_secret()?;
     let csrf = new_secret()?;
     state
@@ -87,9 +91,28 @@ pub async fn sign_in(
     State(state): State<Arc<WebState>>,
     JsonBody(body): JsonBody<SignIn>,
 ) -> Result<Response, Problem> {
+    let user = authenticate(&state, &body.login, &body.password).await?;
+    let (cookie, csrf) = start_session(&state, &user).await?;
+    let mut response = Json(SessionView {
+        user: (&user).into(),
+        csrf: Some(csrf),
+    })
+    .into_response();
+    response.headers_mut().insert(header::SET_COOKIE, cookie);
+    Ok(response)
+}
+
+/// The user whose login and password these are: refused with 401 when they are wrong or the
+/// account is disabled, and with 429 past [`THROTTLE_FAILURES`] recent failures of the login.
+/// The API's sign-in and the sign-in page both ask this.
+pub(crate) async fn authenticate(
+    state: &WebState,
+    login: &str,
+    password: &str,
+) -> Result<User, Problem> {
     let store = state.store();
     let failures = store
-        .sign_in_failures(&body.login, now() - THROTTLE_WINDOW_SECS)
+        .sign_in_failures(login, now() - THROTTLE_WINDOW_SECS)
         .await?;
     if failures >= THROTTLE_FAILURES {
         let mut problem = Problem::new(
@@ -104,32 +127,25 @@ pub async fn sign_in(
         problem.retry_after = Some(60);
         return Err(problem);
     }
-    let user = store.user_by_login(&body.login).await?;
+    let user = store.user_by_login(login).await?;
     let ok = match &user {
         Some(u) if !u.disabled => u
             .password_hash
             .as_deref()
-            .is_some_and(|h| verify_password(&body.password, h)),
+            .is_some_and(|h| verify_password(password, h)),
         // Hash anyway, so that a wrong login takes as long as a wrong password.
         _ => {
-            let _ = verify_password(&body.password, crate::auth::dummy_hash());
+            let _ = verify_password(password, crate::auth::dummy_hash());
             false
         }
     };
     let Some(user) = user.filter(|_| ok) else {
-        store.record_sign_in_failure(&body.login).await?;
+        store.record_sign_in_failure(login).await?;
         return Err(Problem::unauthorized(
             "the login or the password is wrong, or the account is disabled",
         ));
     };
-    let (cookie, csrf) = start_session(&state, &user).await?;
-    let mut response = Json(SessionView {
-        user: (&user).into(),
-        csrf: Some(csrf),
-    })
-    .into_response();
-    response.headers_mut().insert(header::SET_COOKIE, cookie);
-    Ok(response)
+    Ok(user)
 }
 
 /// Who is signed in.
@@ -164,20 +180,16 @@ pub async fn sign_out(
     Ok((StatusCode::NO_CONTENT, headers).into_response())
 }
 
-/// Follows a one-time sign-in link: a session starts and the browser goes to the start page.
+/// Follows a one-time sign-in link: a session starts and the browser goes to the start page
+/// (the cabinet). A used or expired link answers a page (401) that says so and offers the
+/// sign-in form: links are opened in browsers.
 pub async fn sign_in_link(
     State(state): State<Arc<WebState>>,
     PathParam(token): PathParam<String>,
 ) -> Result<Response, Problem> {
-    let user = state
-        .store()
-        .use_sign_in_link(&hash_secret(&token))
-        .await?
-        .ok_or_else(|| {
-            Problem::unauthorized(
-                "this sign-in link was already used or has expired; ask for a new one",
-            )
-        })?;
+    let Some(user) = state.store().use_sign_in_link(&hash_secret(&token)).await? else {
+        return Ok(crate::ui::PageError::LinkUsed.into_response());
+    };
     let (cookie, _) = start_session(&state, &user).await?;
     let mut response = Redirect::to("/").into_response();
     response.headers_mut().insert(header::SET_COOKIE, cookie);

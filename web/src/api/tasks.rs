@@ -175,7 +175,7 @@ pub struct TaskQuery {
     pub limit: Option<u32>,
 }
 
-fn employee(principal: &Principal) -> Result<u64, Problem> {
+pub(crate) fn employee(principal: &Principal) -> Result<u64, Problem> {
     principal.user.employee_id.ok_or_else(|| {
         Problem::unprocessable(
             "your account is not tied to an employee, so it has no tasks of its own; ask the \
@@ -184,8 +184,8 @@ fn employee(principal: &Principal) -> Result<u64, Problem> {
     })
 }
 
-/// Whose tasks the caller may see: `None` for everyone's.
-async fn visible_assignees(
+/// Whose tasks the caller may see: `None` for everyone's. The pages ask the same.
+pub(crate) async fn visible_assignees(
     state: &WebState,
     principal: &Principal,
     scope: Option<&str>,
@@ -263,7 +263,7 @@ pub async fn list(
 }
 
 /// The task if the caller may see it; 404 otherwise, whether or not it exists.
-async fn visible_task(
+pub(crate) async fn visible_task(
     state: &WebState,
     principal: &Principal,
     id: i64,
@@ -347,11 +347,31 @@ pub async fn change_status(
     PathParam(id): PathParam<i64>,
     JsonBody(change): JsonBody<StatusChange>,
 ) -> Result<Json<TaskView>, Problem> {
+    let task = set_status(
+        &state,
+        &principal,
+        id,
+        &change.status,
+        change.reason.as_deref(),
+    )
+    .await?;
+    answer_task(&state, task).await
+}
+
+/// Moves a task the caller may work on to `status` (with a reason when rejected): what the
+/// API's status change and the task page's buttons do. A refusal names the field at fault.
+pub(crate) async fn set_status(
+    state: &WebState,
+    principal: &Principal,
+    id: i64,
+    status: &str,
+    reason: Option<&str>,
+) -> Result<StoredTask, Problem> {
     principal.require(Action::WorkOnTasks)?;
-    visible_task(&state, &principal, id).await?;
-    let to = TaskStatus::parse(&change.status)
+    visible_task(state, principal, id).await?;
+    let to = TaskStatus::parse(status)
         .map_err(|e| Problem::unprocessable(e.to_string()).field("status"))?;
-    if let Some(reason) = &change.reason
+    if let Some(reason) = reason
         && reason.chars().count() > MAX_NOTE_CHARS
     {
         return Err(Problem::unprocessable(format!(
@@ -359,20 +379,14 @@ pub async fn change_status(
         ))
         .field("reason"));
     }
-    let task = state
+    state
         .store()
-        .update_task(id, to, change.reason.as_deref(), &principal.actor())
+        .update_task(id, to, reason, &principal.actor())
         .await
         .map_err(|e| match e {
             zemstvo_store::StoreError::Invalid(m) => Problem::unprocessable(m).field("status"),
             other => other.into(),
-        })?;
-    let name = state
-        .store()
-        .employee_names(&[task.assignee])
-        .await?
-        .remove(&task.assignee);
-    Ok(Json(task_view(task, name)))
+        })
 }
 
 async fn answer_task(state: &WebState, task: StoredTask) -> Result<Json<TaskView>, Problem> {
@@ -401,17 +415,27 @@ pub async fn comment(
     PathParam(id): PathParam<i64>,
     JsonBody(new): JsonBody<NewComment>,
 ) -> Result<(axum::http::StatusCode, Json<CommentView>), Problem> {
+    let comment = add_comment(&state, &principal, id, &new.body).await?;
+    Ok((axum::http::StatusCode::CREATED, Json(comment.into())))
+}
+
+/// Comments on a task the caller may see and work on (the API and the task page).
+pub(crate) async fn add_comment(
+    state: &WebState,
+    principal: &Principal,
+    id: i64,
+    body: &str,
+) -> Result<TaskComment, Problem> {
     principal.require(Action::WorkOnTasks)?;
-    visible_task(&state, &principal, id).await?;
-    let comment = state
+    visible_task(state, principal, id).await?;
+    state
         .store()
-        .add_task_comment(id, &new.body, &principal.actor())
+        .add_task_comment(id, body, &principal.actor())
         .await
         .map_err(|e| match e {
             zemstvo_store::StoreError::Invalid(m) => Problem::unprocessable(m).field("body"),
             other => other.into(),
-        })?;
-    Ok((axum::http::StatusCode::CREATED, Json(comment.into())))
+        })
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -433,31 +457,44 @@ pub async fn reassign(
     PathParam(id): PathParam<i64>,
     JsonBody(change): JsonBody<Reassignment>,
 ) -> Result<Json<TaskView>, Problem> {
+    let task = reassign_task(
+        &state,
+        &principal,
+        id,
+        change.assignee,
+        change.reason.as_deref(),
+    )
+    .await?;
+    answer_task(&state, task).await
+}
+
+/// Gives a task to `assignee`: a manager within their unit, an administrator anyone (the
+/// API and the unit page).
+pub(crate) async fn reassign_task(
+    state: &WebState,
+    principal: &Principal,
+    id: i64,
+    assignee: u64,
+    reason: Option<&str>,
+) -> Result<StoredTask, Problem> {
     principal.require(Action::ReassignTasks)?;
-    visible_task(&state, &principal, id).await?;
+    visible_task(state, principal, id).await?;
     if principal.user.role == Role::Manager {
-        let unit = state.store().unit_staff(employee(&principal)?).await?;
-        if !unit.contains(&change.assignee) {
+        let unit = state.store().unit_staff(employee(principal)?).await?;
+        if !unit.contains(&assignee) {
             return Err(Problem::unprocessable(format!(
-                "employee {} is not in your unit; give the task to someone you manage",
-                change.assignee
+                "employee {assignee} is not in your unit; give the task to someone you manage"
             ))
             .field("assignee"));
         }
     }
-    let task = state
+    state
         .store()
-        .reassign_task(
-            id,
-            change.assignee,
-            change.reason.as_deref(),
-            &principal.actor(),
-        )
+        .reassign_task(id, assignee, reason, &principal.actor())
         .await
         .map_err(|e| match e {
             zemstvo_store::StoreError::Invalid(m) => Problem::unprocessable(m).field("assignee"),
             zemstvo_store::StoreError::NotFound(m) => Problem::unprocessable(m).field("assignee"),
             other => other.into(),
-        })?;
-    answer_task(&state, task).await
+        })
 }

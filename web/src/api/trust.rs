@@ -46,7 +46,7 @@ pub struct TrustView {
     pub revocations: Vec<RevocationView>,
 }
 
-async fn current(state: &WebState) -> Result<TrustView, Problem> {
+pub(crate) async fn current(state: &WebState) -> Result<TrustView, Problem> {
     let trust = state.host.trust_store().await?;
     Ok(TrustView {
         keys: trust

@@ -1,0 +1,105 @@
+//! The region's web pages, served by the same process as the API: the employee's cabinet,
+//! the manager's unit, the plugins an administrator runs and the analytics dashboard.
+//!
+//! Pages are rendered on the server from minijinja templates and one stylesheet, all embedded
+//! in the binary (`web/ui/`), so nothing is read from disk or fetched from the internet at
+//! runtime — regions run air-gapped. They work without any script: links and form posts, each
+//! post answered by a redirect (or, when a field is wrong, by the same form with the error
+//! next to the field and in a summary at the top). Texts come from `web/ui/ru.ftl`
+//! ([`text`]).
+//!
+//! Pages ask the same questions as the API, through the same functions: the policy table
+//! (`Principal::require`) decides what a role may see, and a task outside the caller's scope
+//! is "not found" here too. Signed-in pages use the session cookie only; every form post
+//! carries the session's CSRF token in a hidden field and is refused without it
+//! ([`forms::PostedForm`]).
+
+mod cases;
+mod chart;
+mod dashboard;
+mod forms;
+mod journal;
+mod page;
+mod parameters;
+mod plugins;
+mod region;
+mod session;
+mod tasks;
+pub mod text;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::Request;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+
+pub use page::{PageError, Viewer};
+
+use crate::problem::Problem;
+use crate::state::WebState;
+
+/// The pages' stylesheet.
+const STYLE: &str = include_str!("../../ui/style.css");
+
+/// The pages' routes, merged into the service's router.
+pub fn router() -> Router<Arc<WebState>> {
+    Router::new()
+        .route("/", get(tasks::cabinet))
+        .route("/ui/style.css", get(style))
+        .route("/sign-in", get(session::form).post(session::sign_in))
+        .route("/sign-out", post(session::sign_out))
+        .route("/tasks/{id}", get(tasks::show))
+        .route("/tasks/{id}/status", post(tasks::change_status))
+        .route("/tasks/{id}/comments", post(tasks::comment))
+        .route(
+            "/tasks/{id}/reassign",
+            get(tasks::reassign_form).post(tasks::reassign),
+        )
+        .route("/unit", get(tasks::unit))
+        .route("/plugins", get(plugins::list))
+        .route("/plugins/{name}", get(plugins::show))
+        .route("/plugins/{name}/enable", post(plugins::enable))
+        .route("/plugins/{name}/disable", post(plugins::disable))
+        .route("/plugins/{name}/config", post(plugins::configure))
+        .route("/plugins/{name}/pin", post(plugins::pin))
+        .route("/plugins/{name}/unpin", post(plugins::unpin))
+        .route("/plugins/{name}/rollback", post(plugins::rollback))
+        .route(
+            "/plugins/{name}/parameters",
+            get(parameters::show).post(parameters::add),
+        )
+        .route("/dashboard", get(dashboard::page))
+        .route("/runs", get(journal::runs))
+        .route("/cases", get(cases::list))
+        .route("/cases/{application}", get(cases::show))
+        .route("/cases/{application}/retry", post(cases::retry))
+        .route("/audit", get(journal::audit))
+        .route("/trust", get(region::trust))
+        .route("/users", get(region::users))
+}
+
+async fn style() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "max-age=3600"),
+        ],
+        STYLE,
+    )
+        .into_response()
+}
+
+/// What answers a path nothing else does: a problem document under `/api/` (and for the
+/// service's machine endpoints), a Russian page everywhere else.
+pub async fn fallback(request: Request) -> Response {
+    let path = request.uri().path();
+    if path.starts_with("/api/") || path == "/api" {
+        return Problem::not_found(
+            "no such resource; the API is described at /api/v1/openapi.json",
+        )
+        .into_response();
+    }
+    PageError::Status(StatusCode::NOT_FOUND).into_response()
+}
