@@ -213,10 +213,11 @@ async fn decided(store: &Store) -> u64 {
         .unwrap_or(0)
 }
 
+/// An application to register again: its citizen, measure and form.
+type Template = (u64, String, Vec<(String, String)>);
+
 /// Application forms to register again: the demo's forms with their citizen and measure.
-fn templates(
-    region: &zemstvo_host::region::InMemoryRegion,
-) -> Vec<(u64, String, Vec<(String, String)>)> {
+fn templates(region: &zemstvo_host::region::InMemoryRegion) -> Vec<Template> {
     let table = region.table(Entity::Applications);
     let column = |name: &str| {
         Entity::Applications
