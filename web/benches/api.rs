@@ -15,23 +15,19 @@
 //! Each phase lasts `ZEMSTVO_BENCH_SECS` seconds (default 10). Under `cargo test` (no `--bench`
 //! argument) it runs a one-second smoke pass on the small demo region instead.
 
-use std::sync::Arc;
+#[path = "../tests/common/mod.rs"]
+mod common;
+
 use std::time::{Duration, Instant};
 
+use common::PLUGIN;
 use reqwest::Client;
-use serde_json::json;
-use zemstvo_host::region::demo::{DemoScale, demo_region};
-use zemstvo_host::{Runtime, RuntimeSettings};
-use zemstvo_registry::{NamePattern, SecretKey, VendorId};
-use zemstvo_service::{HostSettings, InstallOptions, RegionHost, SmevSettings};
-use zemstvo_store::Store;
-use zemstvo_store::accounts::{NewUser, Role};
-use zemstvo_store::load::RegionInfo;
-use zemstvo_web::WebState;
-use zemstvo_web::auth::hash_secret;
+use zemstvo_host::capabilities::data::Entity;
+use zemstvo_host::region::demo::DemoScale;
+use zemstvo_store::accounts::Role;
+use zemstvo_store::testing::TestDatabase;
 
 const CLIENTS: usize = 50;
-const PLUGIN: &str = "isu-daily-briefing";
 /// The p99 the issue sets at 1,000 requests per second.
 const TARGET_P99: Duration = Duration::from_millis(50);
 
@@ -69,9 +65,8 @@ async fn bench() {
         (DemoScale::SMALL, 1, 100)
     };
     let phase = Duration::from_secs(seconds.max(1));
-    let dir = tempfile::tempdir().unwrap();
     let prepared = Instant::now();
-    let (base, _stop, records) = serve_demo(&dir, scale).await;
+    let (_db, base, _stop, records) = serve_demo(scale).await;
     println!(
         "demo region: {records} SMEV requests; prepared in {:.1} s; {CLIENTS} clients, {} s per phase",
         prepared.elapsed().as_secs_f64(),
@@ -96,64 +91,22 @@ async fn bench() {
     report(&drive(&client, &base, phase, Some(rps)).await, Some(rps));
 }
 
-/// The demo region in a fresh SQLite database under `dir`, served on a free port; returns the
-/// base URL, the stop handle and the number of SMEV requests.
+/// The demo region of `scale` in a fresh SQLite database (the tests' own set-up), the daily
+/// briefing run once, served on a free port; returns the database (kept while it is served),
+/// the base URL, the stop handle and the number of SMEV requests.
 async fn serve_demo(
-    dir: &tempfile::TempDir,
     scale: DemoScale,
-) -> (String, tokio::sync::oneshot::Sender<()>, usize) {
+) -> (TestDatabase, String, tokio::sync::oneshot::Sender<()>, u64) {
+    let db = TestDatabase::sqlite().await;
     let now = zemstvo_web::unix_now();
-    let store = Store::open(&format!(
-        "sqlite://{}",
-        dir.path().join("region.db").display()
-    ))
-    .await
-    .unwrap();
-    store
-        .create_region(&RegionInfo {
-            id: "lipetsk-demo".into(),
-            name: "demo".into(),
-            timezone: "Europe/Moscow".into(),
-        })
+    let (store, host) = common::region_with_plugin_at(&db, scale, now).await;
+    let records = store
+        .counts()
         .await
-        .unwrap();
-    let region = demo_region(scale, 1, now);
-    let records = region
-        .table(zemstvo_host::capabilities::data::Entity::SmevRequests)
-        .len();
-    store.load_region(&region, &|_, _| {}).await.unwrap();
-    let settings = HostSettings {
-        host_id: "bench".into(),
-        smev: SmevSettings::None,
-        ..HostSettings::default()
-    };
-    let runtime = Arc::new(Runtime::new(RuntimeSettings::default()).unwrap());
-    let host = Arc::new(
-        RegionHost::open(store.clone(), runtime, settings)
-            .await
-            .unwrap(),
-    );
-    let key = SecretKey::from_seed(&[7; 32]);
-    let vendor = VendorId::new("bench-vendor").unwrap();
-    host.update_trust("bench", "trust-add", json!({}), |t| {
-        t.trust(key.public_key(), vendor.clone(), vec![NamePattern::any()])
-    })
-    .await
-    .unwrap();
-    let options = InstallOptions {
-        enable: true,
-        grant_declared: true,
-        actor: "bench".into(),
-        ..InstallOptions::default()
-    };
-    host.install_signed_by(
-        zemstvo_plugin_artifacts::reference(PLUGIN).unwrap().bytes,
-        &vendor,
-        &key,
-        &options,
-    )
-    .await
-    .unwrap();
+        .unwrap()
+        .iter()
+        .find(|(e, _)| *e == Entity::SmevRequests)
+        .map_or(0, |(_, n)| *n);
     store.enqueue_run(PLUGIN, "manual", now, 0).await.unwrap();
     let outcome = host.run_next().await.unwrap().unwrap();
     assert!(outcome.report.succeeded(), "{:?}", outcome.report.failure());
@@ -165,56 +118,17 @@ async fn serve_demo(
         .iter()
         .find_map(|t| t.overseer)
         .expect("a task with an overseer");
-    for (login, role, employee) in [
-        ("admin", Role::Administrator, None),
-        ("manager", Role::Manager, Some(manager)),
-    ] {
-        store
-            .add_user(
-                &NewUser {
-                    login: login.into(),
-                    full_name: login.into(),
-                    role,
-                    employee_id: employee,
-                    password_hash: None,
-                },
-                "bench",
-            )
-            .await
-            .unwrap();
-        store
-            .add_token(
-                login,
-                "bench",
-                &hash_secret(&token(login)),
-                now + 86_400,
-                "bench",
-            )
-            .await
-            .unwrap();
-    }
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(zemstvo_web::serve(
-        listener,
-        Arc::new(WebState::new(host)),
-        async {
-            let _ = stopped.await;
-        },
-    ));
-    (base, stop, records)
-}
-
-fn token(login: &str) -> String {
-    format!("bench-token-of-{login}")
+    common::add_user(&store, "admin", Role::Administrator, None).await;
+    common::add_user(&store, "manager", Role::Manager, Some(manager)).await;
+    let (base, stop) = common::serve_api(host).await;
+    (db, base, stop, records)
 }
 
 /// One request; panics unless it is answered 200. Returns the body's length.
 async fn call(client: &Client, base: &str, path: &str, login: &str) -> usize {
     let response = client
         .get(format!("{base}{path}"))
-        .bearer_auth(token(login))
+        .bearer_auth(common::token(login))
         .send()
         .await
         .unwrap();

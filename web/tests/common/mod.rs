@@ -31,6 +31,15 @@ pub fn token(login: &str) -> String {
 
 /// A small demo region in `db` with [`PLUGIN`] installed and enabled, and its host.
 pub async fn region_with_plugin(db: &TestDatabase) -> (Store, Arc<RegionHost>) {
+    region_with_plugin_at(db, DemoScale::SMALL, NOW).await
+}
+
+/// A demo region of `scale` generated at `now` in `db`, with [`PLUGIN`] installed and enabled.
+pub async fn region_with_plugin_at(
+    db: &TestDatabase,
+    scale: DemoScale,
+    now: i64,
+) -> (Store, Arc<RegionHost>) {
     let store = db.store().await;
     store
         .create_region(&RegionInfo {
@@ -41,7 +50,7 @@ pub async fn region_with_plugin(db: &TestDatabase) -> (Store, Arc<RegionHost>) {
         .await
         .unwrap();
     store
-        .load_region(&demo_region(DemoScale::SMALL, 11, NOW), &|_, _| {})
+        .load_region(&demo_region(scale, 11, now), &|_, _| {})
         .await
         .unwrap();
     let settings = HostSettings {
