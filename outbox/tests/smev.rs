@@ -92,6 +92,47 @@ on_both_databases!(
     the_simulator_answers_like_the_agencies
 );
 
+/// Two hosts of one region, each with its own simulator on the same seed, send half the
+/// requests each: every answer is applied once and none is taken for another's duplicate (the
+/// simulators' message and delivery ids used to be plain counters, equal on both hosts).
+async fn two_simulators(db: TestDatabase) {
+    let store = region_store(&db).await;
+    let before = store.pending_smev().await.unwrap().len();
+    commit_requests(&store, "run-1", queries(60)).await;
+    let config = SimulatorConfig {
+        seconds_per_day: 0.0,
+        rejection_rate: 0.0,
+        redelivery_rate: 0.0,
+        seed: 7,
+    };
+    let workers: Vec<SmevWorker> = ["host-a", "host-b"]
+        .into_iter()
+        .map(|host| {
+            let simulator = Arc::new(SmevSimulator::new(config.clone()));
+            SmevWorker::new(store.clone(), host, simulator, RetryPolicy::default())
+        })
+        .collect();
+    let mut total = SmevStats::default();
+    add(&mut total, workers[0].send_once(30).await.unwrap());
+    add(&mut total, workers[1].send_once(30).await.unwrap());
+    assert_eq!(total.sent, 60, "{total:?}");
+    for _ in 0..100 {
+        for worker in &workers {
+            add(&mut total, worker.receive_once(1_000).await.unwrap());
+        }
+        if total.applied == 60 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!((total.applied, total.duplicates), (60, 0), "{total:?}");
+    assert_eq!(store.pending_smev().await.unwrap().len(), before);
+}
+on_both_databases!(
+    two_hosts_simulators_answer_every_request_once,
+    two_simulators
+);
+
 /// A loopback SMEV adapter: requests get message ids; deliveries stay until acknowledged; the
 /// first acknowledgement fails, as a lost acknowledgement would.
 #[derive(Clone, Default)]

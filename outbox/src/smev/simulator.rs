@@ -88,8 +88,9 @@ struct State {
 /// The simulator; state lives in memory, and open requests are handed back by `resume`.
 pub struct SmevSimulator {
     config: SimulatorConfig,
-    /// Makes this simulator's message ids its own: several hosts of one region each run one,
-    /// and a message id must name one request in the region (the store keeps them unique).
+    /// Makes this simulator's message and delivery ids its own: several hosts of one region
+    /// each run one, and the store takes an id it has seen for a duplicate (a delivery of
+    /// another host's simulator with the same number was dropped as one before).
     instance: u64,
     state: Mutex<State>,
 }
@@ -153,7 +154,7 @@ impl SmevSimulator {
                 }
             };
             state.deliveries += 1;
-            let delivery_id = format!("sim-delivery-{}", state.deliveries);
+            let delivery_id = format!("sim-delivery-{:016x}-{}", self.instance, state.deliveries);
             let redeliver = state
                 .rng
                 .random_bool(self.config.redelivery_rate.clamp(0.0, 1.0));
