@@ -62,13 +62,9 @@ impl RegionHost {
                 .request(&plugin, self.region(), Some(0))
                 .map_err(|e| ServiceError::Plugin(e.to_string()))?
                 .config;
-            let measures: Vec<String> = match resolved.values.get(MEASURES_KEY) {
-                Some(ConfigValue::Text(list)) => list
-                    .split(',')
-                    .map(|m| m.trim().to_string())
-                    .filter(|m| !m.is_empty())
-                    .collect(),
-                _ => {
+            let measures = match measures(resolved.values.get(MEASURES_KEY)) {
+                Some(measures) => measures,
+                None => {
                     tracing::warn!(plugin = %installation.name, "eligibility rule declares no `{MEASURES_KEY}` key; not called");
                     continue;
                 }
@@ -159,6 +155,20 @@ fn now() -> i64 {
         .unwrap_or(0)
 }
 
+/// The measures a rule's `measures` setting lists (comma-separated); none when it has no such
+/// text setting.
+fn measures(setting: Option<&ConfigValue>) -> Option<Vec<String>> {
+    match setting {
+        Some(ConfigValue::Text(list)) => Some(
+            list.split(',')
+                .map(|m| m.trim().to_string())
+                .filter(|m| !m.is_empty())
+                .collect(),
+        ),
+        _ => None,
+    }
+}
+
 impl RegionHost {
     /// The enabled eligibility rules that decide applications of `measure` (by their
     /// configured `measures`): none means an official decides it.
@@ -183,8 +193,7 @@ impl RegionHost {
             else {
                 continue;
             };
-            if let Some(ConfigValue::Text(list)) = resolved.get(MEASURES_KEY)
-                && list.split(',').any(|m| m.trim() == measure)
+            if measures(resolved.get(MEASURES_KEY)).is_some_and(|m| m.iter().any(|m| m == measure))
             {
                 out.push(installation.name);
             }

@@ -385,17 +385,20 @@ impl Store {
 
     /// The enabled user of a live (unrevoked, unexpired) token.
     pub async fn token_user(&self, token_hash: &str) -> Result<Option<User>, StoreError> {
-        // One statement: it runs on every request a system makes.
-        let columns: Vec<String> = USER_COLUMNS.split(", ").map(|c| format!("u.{c}")).collect();
-        let row: Option<UserRow> = sqlx::query_as(&format!(
-            "SELECT {} FROM api_tokens t JOIN users u ON u.id = t.user_id \
-             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2",
-            columns.join(", ")
-        ))
-        .bind(token_hash.to_string())
-        .bind(now())
-        .fetch_optional(self.pool())
-        .await?;
+        // One statement, built once: it runs on every request a system makes.
+        static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+            let columns: Vec<String> = USER_COLUMNS.split(", ").map(|c| format!("u.{c}")).collect();
+            format!(
+                "SELECT {} FROM api_tokens t JOIN users u ON u.id = t.user_id \
+                 WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2",
+                columns.join(", ")
+            )
+        });
+        let row: Option<UserRow> = sqlx::query_as(SQL.as_str())
+            .bind(token_hash.to_string())
+            .bind(now())
+            .fetch_optional(self.pool())
+            .await?;
         Ok(row.map(user).transpose()?.filter(|u| !u.disabled))
     }
 
