@@ -13,9 +13,9 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use zemstvo_host::capabilities::data::Entity;
-use zemstvo_host::region::Cell;
-use zemstvo_host::region::demo::{DemoScale, application_forms, demo_region};
+use zemstvo_core::capabilities::data::Entity;
+use zemstvo_core::region::Cell;
+use zemstvo_demo::{DemoScale, application_forms, demo_region};
 use zemstvo_host::{Runtime, RuntimeSettings};
 use zemstvo_registry::{NamePattern, SecretKey, VendorId};
 use zemstvo_service::settings::SimulatorSettings;
@@ -150,11 +150,12 @@ async fn scenario(
 async fn install_rule(host: &RegionHost) {
     let key = SecretKey::from_seed(&[5; 32]);
     let vendor = VendorId::new("bench-vendor").unwrap();
-    host.update_trust("bench", "trust-add", serde_json::json!({}), |t| {
-        t.trust(key.public_key(), vendor.clone(), vec![NamePattern::any()])
-    })
-    .await
-    .unwrap();
+    host.installations()
+        .update_trust("bench", "trust-add", serde_json::json!({}), |t| {
+            t.trust(key.public_key(), vendor.clone(), vec![NamePattern::any()])
+        })
+        .await
+        .unwrap();
     let options = InstallOptions {
         enable: true,
         grant_declared: true,
@@ -162,7 +163,7 @@ async fn install_rule(host: &RegionHost) {
         ..InstallOptions::default()
     };
     let artifact = zemstvo_plugin_artifacts::reference(RULE).unwrap();
-    host.install_signed_by(artifact.bytes, &vendor, &key, &options)
+    zemstvo_service::pack_and_install(host, artifact.bytes, &vendor, &key, &options)
         .await
         .unwrap();
 }
@@ -184,8 +185,13 @@ async fn decide_all(hosts: &[Arc<RegionHost>], store: &Store) -> bool {
         for host in hosts {
             let host = host.clone();
             rounds.push(tokio::spawn(async move {
-                let decided = host.decide_applications(500).await.unwrap().len();
-                let smev = host.smev_once().await.unwrap();
+                let decided = host
+                    .decisions()
+                    .decide_applications(500)
+                    .await
+                    .unwrap()
+                    .len();
+                let smev = host.deliveries().smev_once().await.unwrap();
                 decided as u64 + smev.sent + smev.applied
             }));
         }
@@ -217,7 +223,7 @@ async fn decided(store: &Store) -> u64 {
 type Template = (u64, String, Vec<(String, String)>);
 
 /// Application forms to register again: the demo's forms with their citizen and measure.
-fn templates(region: &zemstvo_host::region::InMemoryRegion) -> Vec<Template> {
+fn templates(region: &zemstvo_core::region::InMemoryRegion) -> Vec<Template> {
     let table = region.table(Entity::Applications);
     let column = |name: &str| {
         Entity::Applications

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::{NOW, native_rule};
-use zemstvo_host::capabilities::data::Entity;
+use zemstvo_core::capabilities::data::Entity;
 use zemstvo_host::local::LocalRun;
 use zemstvo_host::runtime::CacheOutcome;
 use zemstvo_host::{Runtime, RuntimeSettings};

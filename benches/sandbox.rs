@@ -1,5 +1,5 @@
-//! `cargo bench --bench sandbox`: how far past its CPU budget a hostile run ends — the margin
-//! that `RunLimits::cpu_budget` documents (`BUDGET_MARGIN`) — for a plugin that computes
+//! `cargo bench --bench sandbox`: how far past its time budget a hostile run ends — the margin
+//! that `RunLimits::time_budget` documents (`BUDGET_MARGIN`) — for a plugin that computes
 //! (stopped by the epoch deadline: the baseline) side by side with plugins that live in host
 //! calls (a filtered read that walks 400,000 rows with 64 filters, over and over) or flood the
 //! log, in one process.
@@ -10,9 +10,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use zemstvo_core::region::InMemoryRegion;
+use zemstvo_demo::{DemoScale, demo_region};
 use zemstvo_host::local::LocalRun;
-use zemstvo_host::region::InMemoryRegion;
-use zemstvo_host::region::demo::{DemoScale, demo_region};
 use zemstvo_host::runtime::limits::{BUDGET_MARGIN, RunLimits};
 use zemstvo_host::{LoadedPlugin, Runtime, RuntimeSettings};
 
@@ -49,7 +49,7 @@ async fn overrun(
                 .map(|a| vec![("attack".to_string(), a.to_string())])
                 .unwrap_or_default(),
             limits: RunLimits {
-                cpu_budget: BUDGET,
+                time_budget: BUDGET,
                 ..RunLimits::default()
             },
             ..LocalRun::default()

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use common::{NOW, native_rule};
 use indicatif::{ProgressBar, ProgressStyle};
-use zemstvo_host::capabilities::data::Entity;
+use zemstvo_core::capabilities::data::Entity;
 use zemstvo_host::local::LocalRun;
 use zemstvo_host::{Runtime, RuntimeSettings};
 use zemstvo_store::Store;

@@ -62,7 +62,7 @@ impl Command {
     pub fn serves(&self) -> bool {
         match self {
             Command::Serve(args) => !args.once,
-            Command::Demo(args) => !args.once,
+            Command::Demo(args) => !args.once && !args.report,
             Command::Registry(args) => {
                 matches!(args.command, commands::registry::RegistryCommand::Serve(_))
             }

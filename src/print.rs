@@ -2,11 +2,11 @@
 
 use std::fmt::Write as _;
 
+use zemstvo_core::capabilities::log::Level;
+use zemstvo_core::capabilities::tasks::Task;
+use zemstvo_core::eligibility::{Outcome, Verdict};
+use zemstvo_core::report::{RunReport, RunStatus};
 use zemstvo_host::LoadedPlugin;
-use zemstvo_host::capabilities::log::Level;
-use zemstvo_host::capabilities::tasks::Task;
-use zemstvo_host::eligibility::{Outcome, Verdict};
-use zemstvo_host::report::{RunReport, RunStatus};
 
 /// `2026-11-23 06:00 UTC`.
 pub fn timestamp(ts: i64) -> String {

@@ -7,7 +7,7 @@
 mod support;
 
 use support::*;
-use zemstvo_host::region::demo::{DemoScale, FORM_MEASURES, application_forms, demo_region};
+use zemstvo_demo::{DemoScale, FORM_MEASURES, application_forms, demo_region};
 
 const NOW: &str = "2026-11-23T06:00:00Z";
 const NOW_SECS: i64 = 1_795_413_600;
@@ -42,9 +42,9 @@ fn region_with_a_spoiled_form(db: &str) -> u64 {
 }
 
 /// Whether application `id` waits for the rule (registered, of a measure the rule decides).
-fn is_registered(region: &zemstvo_host::region::InMemoryRegion, id: u64) -> bool {
-    use zemstvo_host::capabilities::data::Entity;
-    use zemstvo_host::region::Cell;
+fn is_registered(region: &zemstvo_core::region::InMemoryRegion, id: u64) -> bool {
+    use zemstvo_core::capabilities::data::Entity;
+    use zemstvo_core::region::Cell;
     let table = region.table(Entity::Applications);
     let col = |name: &str| {
         Entity::Applications

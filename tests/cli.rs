@@ -153,7 +153,7 @@ fn inspect_shows_kind_capabilities_and_configuration() {
         stdout.contains("max-wait-days (default 4) [1..60]"),
         "{stdout}"
     );
-    assert!(stdout.contains("zemstvo-wit=0.1.0"), "{stdout}");
+    assert!(stdout.contains("zemstvo-wit=0.2.0"), "{stdout}");
 }
 
 #[test]

@@ -7,7 +7,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use zemstvo_host::region::demo::{DemoScale, demo_region};
+use zemstvo_demo::{DemoScale, demo_region};
 use zemstvo_host::{Runtime, RuntimeSettings};
 use zemstvo_registry::{NamePattern, SecretKey, VendorId};
 use zemstvo_service::{HostSettings, InstallOptions, RegionHost};
@@ -50,17 +50,19 @@ async fn prepared(db: &TestDatabase) -> Store {
         .unwrap();
     let key = SecretKey::from_seed(&[9; 32]);
     let vendor = VendorId::new("test-vendor").unwrap();
-    host.update_trust("test", "trust-add", serde_json::json!({}), |t| {
-        t.trust(key.public_key(), vendor.clone(), vec![NamePattern::any()])
-    })
-    .await
-    .unwrap();
+    host.installations()
+        .update_trust("test", "trust-add", serde_json::json!({}), |t| {
+            t.trust(key.public_key(), vendor.clone(), vec![NamePattern::any()])
+        })
+        .await
+        .unwrap();
     let options = InstallOptions {
         enable: true,
         grant_declared: true,
         ..InstallOptions::default()
     };
-    host.install_signed_by(
+    zemstvo_service::pack_and_install(
+        &host,
         &zemstvo_plugin_artifacts::fixture(PLUGIN),
         &vendor,
         &key,

@@ -10,13 +10,13 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
+use zemstvo_core::capabilities::data::{ColumnValues, Entity, Query, RegionData};
+use zemstvo_core::capabilities::{Capability, Grants};
+use zemstvo_core::eligibility::{Application, ApplicationChannel, EligibilityInput};
+use zemstvo_core::region::InMemoryRegion;
+use zemstvo_demo::{DemoScale, demo_region};
 use zemstvo_host::FailureReason;
-use zemstvo_host::capabilities::data::{ColumnValues, Entity, Query, RegionData};
-use zemstvo_host::capabilities::{Capability, Grants};
-use zemstvo_host::eligibility::{Application, ApplicationChannel, EligibilityInput};
 use zemstvo_host::local::LocalRun;
-use zemstvo_host::region::InMemoryRegion;
-use zemstvo_host::region::demo::{DemoScale, demo_region};
 use zemstvo_host::runtime::limits::RunLimits;
 use zemstvo_host::{LoadError, LoadedPlugin, RunInput, RunReport, Runtime, RuntimeSettings};
 
@@ -112,7 +112,7 @@ async fn a_log_flood_is_capped_before_it_reaches_the_host_log() {
     let report = attack(&rt, &plugin, "log-flood", region(), limits.clone(), None).await;
     assert_eq!(
         report.failure(),
-        Some(&FailureReason::CpuBudgetExceeded { budget_ms: 2000 })
+        Some(&FailureReason::TimeBudgetExceeded { budget_ms: 2000 })
     );
     assert!(report.outputs.logs.len() <= limits.max_log_lines);
     let kept: usize = report.outputs.logs.iter().map(|l| l.message.len()).sum();
@@ -166,13 +166,13 @@ async fn a_plugin_that_lives_in_host_calls_is_stopped_at_its_budget() {
     let rt = runtime();
     let plugin = fixture(&rt, "fixture-host-abuse").await;
     let limits = RunLimits {
-        cpu_budget: Duration::from_millis(500),
+        time_budget: Duration::from_millis(500),
         ..tight_limits()
     };
     let report = attack(&rt, &plugin, "slow-scan", large_region(), limits, None).await;
     assert_eq!(
         report.failure(),
-        Some(&FailureReason::CpuBudgetExceeded { budget_ms: 500 })
+        Some(&FailureReason::TimeBudgetExceeded { budget_ms: 500 })
     );
     assert!(
         report.duration < Duration::from_millis(500) + LIVENESS,
@@ -186,7 +186,7 @@ async fn a_million_messages_stop_at_the_count_cap() {
     let rt = runtime();
     let plugin = fixture(&rt, "fixture-host-abuse").await;
     let limits = RunLimits {
-        cpu_budget: Duration::from_secs(60),
+        time_budget: Duration::from_secs(60),
         max_notifications: 20_000,
         ..tight_limits()
     };
@@ -208,7 +208,7 @@ async fn messages_are_counted_at_what_the_host_holds_not_at_their_text() {
     // A message's text here is ~20 bytes: counted by its text, 20,000 messages would be
     // 400 KB and stop at the count cap; counted at what the host holds, the byte cap is first.
     let limits = RunLimits {
-        cpu_budget: Duration::from_secs(60),
+        time_budget: Duration::from_secs(60),
         max_notifications: 20_000,
         max_output_bytes: 1 << 20,
         ..tight_limits()
@@ -301,7 +301,7 @@ async fn an_explanation_past_its_cap_is_refused_and_not_kept() {
     let now = region.now();
     let request = LocalRun {
         limits: RunLimits {
-            cpu_budget: Duration::from_secs(20),
+            time_budget: Duration::from_secs(20),
             memory_bytes: 256 << 20,
             ..RunLimits::default()
         },
@@ -447,20 +447,20 @@ async fn hostile_runs_at_once_end_on_their_own_reasons_beside_a_good_plugin() {
                     reason,
                     Some(
                         FailureReason::OutputCapExceeded { .. }
-                            | FailureReason::CpuBudgetExceeded { .. }
+                            | FailureReason::TimeBudgetExceeded { .. }
                     )
                 ),
                 "{reason:?}"
             ),
             _ => assert_eq!(
                 reason,
-                Some(FailureReason::CpuBudgetExceeded { budget_ms: 2000 }),
+                Some(FailureReason::TimeBudgetExceeded { budget_ms: 2000 }),
                 "{name}"
             ),
         }
         if !name.starts_with("good") {
             assert!(
-                report.duration < tight_limits().cpu_budget + LIVENESS,
+                report.duration < tight_limits().time_budget + LIVENESS,
                 "{name}: {:?}",
                 report.duration
             );

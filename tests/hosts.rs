@@ -11,10 +11,11 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use zemstvo_host::capabilities::notify::Channel;
-use zemstvo_host::region::demo::{DemoScale, demo_region};
-use zemstvo_host::report::{PluginRef, RunOutputs, RunReport, RunStatus, Summary};
-use zemstvo_host::{PluginKind, capabilities::notify::Notification};
+use zemstvo_core::capabilities::notify::Channel;
+use zemstvo_core::capabilities::notify::Notification;
+use zemstvo_core::report::{PluginRef, RunOutputs, RunReport, RunStatus, Summary};
+use zemstvo_demo::{DemoScale, demo_region};
+use zemstvo_host::PluginKind;
 use zemstvo_store::load::RegionInfo;
 use zemstvo_store::notifications::NewNotification;
 use zemstvo_store::runs::RunCommit;

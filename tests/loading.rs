@@ -3,9 +3,9 @@
 
 mod common;
 
-use zemstvo_host::capabilities::config::ConfigError;
+use zemstvo_core::capabilities::config::ConfigError;
+use zemstvo_core::metadata::MetadataError;
 use zemstvo_host::local::LocalRun;
-use zemstvo_host::metadata::MetadataError;
 use zemstvo_host::runtime::{ArtifactCache, CacheOutcome};
 use zemstvo_host::{FailureReason, LoadError, PluginKind, Runtime, RuntimeSettings};
 
@@ -79,8 +79,8 @@ async fn a_plugin_of_another_kind_is_refused_where_a_deviation_check_is_expected
 async fn a_risk_scoring_plugin_runs_in_its_own_world() {
     let rt = runtime();
     let plugin = fixture(&rt, "fixture-risk-scoring").await;
-    let demo = std::sync::Arc::new(zemstvo_host::region::demo::demo_region(
-        zemstvo_host::region::demo::DemoScale::SMALL,
+    let demo = std::sync::Arc::new(zemstvo_demo::demo_region(
+        zemstvo_demo::DemoScale::SMALL,
         1,
         1_795_413_600,
     ));
@@ -252,6 +252,7 @@ fn every_fixture_is_exercised() {
         include_str!("hostile.rs"),
         include_str!("loading.rs"),
         include_str!("crash.rs"),
+        include_str!("wit_versions.rs"),
         include_str!("../service/tests/host.rs"),
         include_str!("../service/tests/install.rs"),
     ]

@@ -6,10 +6,10 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use zemstvo_host::capabilities::config::ParameterValue;
-use zemstvo_host::eligibility::{Outcome, Verdict};
-use zemstvo_host::region::demo::{DemoScale, demo_region};
-use zemstvo_host::report::RunOutputs;
+use zemstvo_core::capabilities::config::ParameterValue;
+use zemstvo_core::eligibility::{Outcome, Verdict};
+use zemstvo_core::report::RunOutputs;
+use zemstvo_demo::{DemoScale, demo_region};
 use zemstvo_host::{PluginKind, Runtime, RuntimeSettings};
 use zemstvo_registry::{NamePattern, SecretKey, VendorId};
 use zemstvo_service::{HostSettings, InstallOptions, RegionHost, SmevSettings};
@@ -49,11 +49,12 @@ async fn every_reference_plugin_runs(db: TestDatabase) {
     let (store, host) = demo_host(&db).await;
     let key = SecretKey::from_seed(&[3; 32]);
     let vendor = VendorId::new("e2e-vendor").unwrap();
-    host.update_trust("e2e", "trust-add", serde_json::json!({}), |t| {
-        t.trust(key.public_key(), vendor.clone(), vec![NamePattern::any()])
-    })
-    .await
-    .unwrap();
+    host.installations()
+        .update_trust("e2e", "trust-add", serde_json::json!({}), |t| {
+            t.trust(key.public_key(), vendor.clone(), vec![NamePattern::any()])
+        })
+        .await
+        .unwrap();
     let options = InstallOptions {
         enable: true,
         grant_declared: true,
@@ -62,30 +63,27 @@ async fn every_reference_plugin_runs(db: TestDatabase) {
     };
     let mut kinds = BTreeMap::new();
     for artifact in zemstvo_plugin_artifacts::REFERENCE {
-        let outcome = host
-            .install_signed_by(artifact.bytes, &vendor, &key, &options)
-            .await
-            .unwrap();
+        let outcome =
+            zemstvo_service::pack_and_install(&host, artifact.bytes, &vendor, &key, &options)
+                .await
+                .unwrap();
         let installation = store.installation(&outcome.name).await.unwrap().unwrap();
         let package = store.package(&installation.sha256).await.unwrap().unwrap();
-        kinds.insert(
-            outcome.name.clone(),
-            package.kind.parse::<PluginKind>().unwrap(),
-        );
+        kinds.insert(outcome.name.clone(), package.kind);
     }
     zemstvo::commands::demo::configure_reference_plugins(&host)
         .await
         .unwrap();
 
     // Batch plugins: one queued run each, all succeeding.
-    let queued = host.enqueue_enabled("e2e", NOW).await.unwrap();
+    let queued = host.runs().enqueue_enabled("e2e", NOW).await.unwrap();
     let batch: Vec<&String> = kinds
         .iter()
         .filter(|(_, k)| **k != PluginKind::EligibilityRule)
         .map(|(n, _)| n)
         .collect();
     assert_eq!(queued.len(), batch.len());
-    let outcomes = host.drain_queue().await.unwrap();
+    let outcomes = host.runs().drain_queue().await.unwrap();
     assert_eq!(outcomes.len(), batch.len());
     for o in &outcomes {
         assert!(
@@ -147,8 +145,8 @@ async fn every_reference_plugin_runs(db: TestDatabase) {
 
     // A second round on the same day, on the same data, creates nothing twice.
     let before = store.output_counts().await.unwrap();
-    host.enqueue_enabled("e2e-again", NOW).await.unwrap();
-    for o in host.drain_queue().await.unwrap() {
+    host.runs().enqueue_enabled("e2e-again", NOW).await.unwrap();
+    for o in host.runs().drain_queue().await.unwrap() {
         assert!(o.report.succeeded(), "{:?}", o.report.failure());
         let c = o.committed.unwrap();
         assert_eq!(
@@ -190,7 +188,7 @@ async fn every_reference_plugin_runs(db: TestDatabase) {
     )
     .await
     .unwrap();
-    let first = host.decide_applications(500).await.unwrap();
+    let first = host.decisions().decide_applications(500).await.unwrap();
     // Before any agency answered, a rule can only ask, or deny on the form alone (a child
     // who has come of age); it never approves.
     for d in &first {
@@ -209,8 +207,8 @@ async fn every_reference_plugin_runs(db: TestDatabase) {
         "the rule asks agencies"
     );
     for _ in 0..200 {
-        host.smev_once().await.unwrap();
-        host.decide_applications(500).await.unwrap();
+        host.deliveries().smev_once().await.unwrap();
+        host.decisions().decide_applications(500).await.unwrap();
         let cases = store
             .eligibility_cases(&CaseFilter::default())
             .await
@@ -302,7 +300,13 @@ async fn every_reference_plugin_runs(db: TestDatabase) {
         "the decision cites the region's act"
     );
     // The decided applications leave the registered queue: calling the rules again does nothing.
-    assert!(host.decide_applications(500).await.unwrap().is_empty());
+    assert!(
+        host.decisions()
+            .decide_applications(500)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 on_both_databases!(
     every_reference_plugin_runs_through_the_host_and_the_store,

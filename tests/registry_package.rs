@@ -2,7 +2,7 @@
 //! packed from what the host loaded, verified by a trust store, loaded again from the
 //! package's component, and checked against its manifest.
 
-use zemstvo_host::capabilities::Capability;
+use zemstvo_core::capabilities::Capability;
 use zemstvo_host::{Runtime, RuntimeSettings};
 use zemstvo_registry::manifest::{ManifestError, current_host_version};
 use zemstvo_registry::{
@@ -117,7 +117,7 @@ async fn packing_refuses_bytes_other_than_those_loaded() {
 async fn a_registry_refuses_a_manifest_that_renames_its_component() {
     use std::sync::Arc;
     use zemstvo_registry::api::NewVendor;
-    use zemstvo_registry::server::{self, AdminToken, AppState, ComponentCheck, ServerSettings};
+    use zemstvo_registry::server::{self, AdminToken, AppState, ServerSettings};
     use zemstvo_registry::{Client, ClientError, PackageName};
 
     let dir = tempfile::tempdir().unwrap();
@@ -129,7 +129,9 @@ async fn a_registry_refuses_a_manifest_that_renames_its_component() {
     .unwrap();
     let token = AdminToken::generate().unwrap();
     let settings = ServerSettings {
-        components: Some(ComponentCheck(Arc::new(runtime()))),
+        components: Some(zemstvo_service::registry_component_check(Arc::new(
+            runtime(),
+        ))),
         ..ServerSettings::default()
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -6,8 +6,8 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
+use zemstvo_core::capabilities::Capability;
 use zemstvo_host::FailureReason;
-use zemstvo_host::capabilities::Capability;
 
 use common::{fixture, reference_plugin, run, runtime, tight_limits};
 
@@ -22,10 +22,10 @@ async fn looping_plugin_ends_within_its_budget() {
     let report = run(&rt, &plugin, tight_limits()).await;
     assert_eq!(
         report.failure(),
-        Some(&FailureReason::CpuBudgetExceeded { budget_ms: 2000 })
+        Some(&FailureReason::TimeBudgetExceeded { budget_ms: 2000 })
     );
     assert!(
-        report.duration < tight_limits().cpu_budget + GRACE,
+        report.duration < tight_limits().time_budget + GRACE,
         "{:?}",
         report.duration
     );
@@ -78,7 +78,7 @@ async fn ten_million_deviations_stop_at_the_task_cap() {
     let plugin = fixture(&rt, "fixture-task-flood").await;
     // The count cap is what is tested: a budget no loaded machine reaches first.
     let limits = zemstvo_host::runtime::limits::RunLimits {
-        cpu_budget: Duration::from_secs(60),
+        time_budget: Duration::from_secs(60),
         ..tight_limits()
     };
     let report = run(&rt, &plugin, limits).await;

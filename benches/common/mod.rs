@@ -7,12 +7,12 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
-use zemstvo_host::capabilities::data::{
+use zemstvo_core::capabilities::data::{
     Batch, ColumnValues, Comparison, Condition, Entity, Filter, Query, RegionData, Scalar,
 };
-use zemstvo_host::capabilities::tasks::{Priority, RecordRef, Task};
-use zemstvo_host::region::demo::AGENCY_PROFILE;
-use zemstvo_host::region::{Cell, InMemoryRegion, Table};
+use zemstvo_core::capabilities::smev::AGENCY_PROFILES;
+use zemstvo_core::capabilities::tasks::{Priority, RecordRef, Task};
+use zemstvo_core::region::{Cell, InMemoryRegion, Table};
 
 pub const DAY: i64 = 86_400;
 pub const NOW: i64 = 1_795_413_600; // 2026-11-23T06:00:00Z
@@ -101,18 +101,18 @@ pub fn region(request_count: u64, application_count: u64) -> InMemoryRegion {
             ])
             .unwrap();
     }
-    let total: u64 = AGENCY_PROFILE.iter().map(|a| a.1).sum();
+    let total: u64 = AGENCY_PROFILES.iter().map(|a| a.seed_requests).sum();
     let mut requests = Table::new(Entity::SmevRequests);
     for id in 1..=request_count {
         let mut x = rng.random_range(0..total);
-        let (agency, mean) = AGENCY_PROFILE
+        let (agency, mean) = AGENCY_PROFILES
             .iter()
-            .find(|(_, volume, _)| {
-                let hit = x < *volume;
-                x = x.saturating_sub(*volume);
+            .find(|p| {
+                let hit = x < p.seed_requests;
+                x = x.saturating_sub(p.seed_requests);
                 hit
             })
-            .map(|(a, _, m)| (*a, *m))
+            .map(|p| (p.code, p.mean_answer_days))
             .unwrap();
         let sent = NOW - rng.random_range(0..29 * DAY);
         let u: f64 = rng.random_range(f64::EPSILON..1.0);

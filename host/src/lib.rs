@@ -1,21 +1,22 @@
 //! The zemstvo region host: runs signed, sandboxed WebAssembly plugins against a region's data.
 //!
-//! - [`runtime`] — wasmtime: engine, limits, loading, runs, WIT bindings. Knows no SQL or HTTP.
-//! - [`capabilities`] — one module per host interface (`data`, `tasks`, `notify`, `smev`,
-//!   `log`, `config`, `assessments`, `visit-checks`) with its backend trait.
-//! - [`region`] — the in-memory region (JSON fixtures), one implementation of
-//!   [`capabilities::data::RegionData`].
-//! - [`metadata`], [`eligibility`], [`report`] — what plugins declare, decide and leave behind.
+//! Layers, each looking only down: [`limits`] (the memory limiter) ← the run's state ←
+//! [`capabilities`] (each host interface as methods on the run's state, in core types) ←
+//! [`wit`] (one module per released WIT version: bindings, linker, entry points, conversions) ←
+//! [`runtime`] (wasmtime: engine, loading, runs). Knows no SQL or HTTP.
+//! - [`local`] — defaults for local runs shared by `zemstvo run` and the SDK harness.
+//!
+//! The vocabulary (metadata, capabilities, limits, reports, eligibility, the entity schema,
+//! the in-memory region) is `zemstvo_core`, re-exported here for the host's users.
 
 pub mod capabilities;
-pub mod eligibility;
+pub mod limits;
 pub mod local;
-pub mod metadata;
-pub mod region;
-pub mod report;
 pub mod runtime;
+mod state;
+pub mod wit;
 
-pub use capabilities::{Capability, Grants};
-pub use metadata::{PluginKind, PluginMetadata};
-pub use report::{FailureReason, RunReport, RunStatus};
 pub use runtime::{LoadError, LoadedPlugin, RunInput, RunRequest, Runtime, RuntimeSettings};
+pub use zemstvo_core::{
+    Capability, FailureReason, Grants, PluginKind, PluginMetadata, RunReport, RunStatus,
+};

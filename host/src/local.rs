@@ -3,11 +3,11 @@
 
 use std::sync::Arc;
 
-use crate::capabilities::Grants;
-use crate::capabilities::config::{ConfigError, ResolvedConfig};
-use crate::capabilities::data::RegionData;
-use crate::runtime::limits::RunLimits;
+use crate::limits::RunLimits;
 use crate::runtime::{LoadedPlugin, RunInput, RunRequest};
+use zemstvo_core::capabilities::Grants;
+use zemstvo_core::capabilities::config::{ConfigError, ResolvedConfig};
+use zemstvo_core::capabilities::data::RegionData;
 
 /// How to run a plugin locally. The defaults grant what the plugin declares and use the
 /// fixture's time.
@@ -23,6 +23,8 @@ pub struct LocalRun {
     pub run_id: Option<String>,
     pub limits: RunLimits,
     pub input: RunInput,
+    /// The region's time zone; local runs default to Moscow time, the zone of most regions.
+    pub time_zone: chrono_tz::Tz,
 }
 
 impl Default for LocalRun {
@@ -34,6 +36,7 @@ impl Default for LocalRun {
             run_id: None,
             limits: RunLimits::default(),
             input: RunInput::Batch,
+            time_zone: chrono_tz::Europe::Moscow,
         }
     }
 }
@@ -74,6 +77,7 @@ impl LocalRun {
             },
             limits: self.limits.clone(),
             input: self.input.clone(),
+            time_zone: self.time_zone,
         })
     }
 }

@@ -2,7 +2,7 @@
 //! plugin's parameters and the citizen's name, addressed to the channel's contact.
 
 use minijinja::{Environment, UndefinedBehavior};
-use zemstvo_host::capabilities::notify::{Channel, Notification};
+use zemstvo_core::capabilities::notify::{Channel, Notification};
 use zemstvo_store::notifications::{Contact, NewNotification, Template};
 
 /// Why a notification cannot be rendered. The run that emitted it fails with this reason.

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use common::*;
 use metrics::{Counter, Gauge, Histogram, Key, KeyName, Metadata, Recorder, SharedString, Unit};
-use zemstvo_host::capabilities::notify::Channel;
+use zemstvo_core::capabilities::notify::Channel;
 use zemstvo_outbox::delivery::NotificationWorker;
 use zemstvo_outbox::senders::{GatewayConfig, HttpGatewaySender};
 use zemstvo_outbox::{OutboxLeases, RetryPolicy};

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::*;
-use zemstvo_host::capabilities::notify::Channel;
+use zemstvo_core::capabilities::notify::Channel;
 use zemstvo_outbox::RetryPolicy;
 use zemstvo_outbox::delivery::NotificationWorker;
 use zemstvo_outbox::senders::{GatewayConfig, HttpGatewaySender, SmtpConfig, SmtpSender};

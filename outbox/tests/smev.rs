@@ -12,7 +12,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use common::*;
-use zemstvo_host::capabilities::smev::SmevQuery;
+use zemstvo_core::capabilities::smev::SmevQuery;
 use zemstvo_outbox::RetryPolicy;
 use zemstvo_outbox::smev::{
     HttpSmevConfig, HttpSmevTransport, SimulatorConfig, SmevSimulator, SmevStats, SmevWorker,

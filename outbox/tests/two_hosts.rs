@@ -12,8 +12,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::*;
-use zemstvo_host::capabilities::notify::Channel;
-use zemstvo_host::capabilities::smev::SmevQuery;
+use zemstvo_core::capabilities::notify::Channel;
+use zemstvo_core::capabilities::smev::SmevQuery;
 use zemstvo_outbox::delivery::{DeliveryStats, NotificationWorker};
 use zemstvo_outbox::senders::{
     GatewayConfig, HttpGatewaySender, NotificationSender, SmtpConfig, SmtpSender,

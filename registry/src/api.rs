@@ -4,7 +4,7 @@
 
 use semver::Version;
 use serde::{Deserialize, Serialize};
-use zemstvo_host::PluginKind;
+use zemstvo_core::PluginKind;
 
 use crate::keys::{KeyId, PublicKey};
 use crate::name::{NamePattern, PackageName, VendorId};

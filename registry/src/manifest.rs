@@ -9,9 +9,9 @@
 use semver::Version;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use zemstvo_host::capabilities::Capability;
-use zemstvo_host::capabilities::config::ConfigSchema;
-use zemstvo_host::{LoadedPlugin, PluginKind};
+use zemstvo_core::capabilities::Capability;
+use zemstvo_core::capabilities::config::ConfigSchema;
+use zemstvo_core::metadata::{ComponentFacts, PluginKind};
 
 use crate::canonical::{CanonicalError, to_canonical_bytes};
 use crate::name::{NameError, PackageName, VendorId};
@@ -97,20 +97,20 @@ pub enum ManifestError {
 impl Manifest {
     /// The manifest of a plugin the host has loaded (and so validated) from `component`.
     pub fn from_plugin(
-        plugin: &LoadedPlugin,
+        plugin: &impl ComponentFacts,
         component: &[u8],
         vendor: VendorId,
         min_host_version: Version,
     ) -> Result<Manifest, ManifestError> {
         let component_sha256 = hex::encode(Sha256::digest(component));
-        if component_sha256 != plugin.sha256 {
+        if component_sha256 != plugin.sha256() {
             return Err(ManifestError::WrongComponent {
                 actual: component_sha256,
-                reported: plugin.sha256.clone(),
+                reported: plugin.sha256().to_string(),
             });
         }
-        let m = &plugin.metadata;
-        let wit_version = Version::parse(&plugin.wit_version)
+        let m = plugin.metadata();
+        let wit_version = Version::parse(plugin.wit_version())
             .map_err(|e| ManifestError::Json(format!("wit version: {e}")))?;
         let manifest = Manifest {
             format: MANIFEST_FORMAT,
@@ -136,13 +136,13 @@ impl Manifest {
     /// calls this after loading a verified package, so a manifest that misdescribes its
     /// component (a packing mistake, or a vendor declaring fewer capabilities than the code
     /// asks for) is refused before an administrator is asked to grant anything.
-    pub fn check_matches(&self, plugin: &LoadedPlugin) -> Result<(), ManifestError> {
-        let m = &plugin.metadata;
+    pub fn check_matches(&self, plugin: &dyn ComponentFacts) -> Result<(), ManifestError> {
+        let m = plugin.metadata();
         let checks: [(&'static str, String, String); 7] = [
             (
                 "component_sha256",
                 self.component_sha256.clone(),
-                plugin.sha256.clone(),
+                plugin.sha256().to_string(),
             ),
             ("name", self.name.to_string(), m.name.clone()),
             ("version", self.version.to_string(), m.version.to_string()),
@@ -150,7 +150,7 @@ impl Manifest {
             (
                 "wit_version",
                 self.wit_version.to_string(),
-                plugin.wit_version.clone(),
+                plugin.wit_version().to_string(),
             ),
             (
                 "capabilities",
@@ -221,7 +221,7 @@ fn json<T: Serialize>(value: &T) -> String {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use zemstvo_host::capabilities::config::{ConfigKind, ConfigParam, ConfigValue};
+    use zemstvo_core::capabilities::config::{ConfigKind, ConfigParam, ConfigValue};
 
     /// A manifest with every kind of field filled, for byte-stability tests.
     pub(crate) fn sample() -> Manifest {

@@ -130,7 +130,7 @@ impl Package {
         &self.envelope
     }
 
-    /// The component, to hand to `zemstvo_host::Runtime::load` once verified.
+    /// The component, to hand to the host runtime to load once verified.
     pub fn component(&self) -> &[u8] {
         &self.component
     }

@@ -168,7 +168,7 @@ mod tests {
         VersionInfo {
             name: PackageName::new("p").unwrap(),
             version: Version::parse(version).unwrap(),
-            kind: zemstvo_host::PluginKind::DeviationCheck,
+            kind: zemstvo_core::PluginKind::DeviationCheck,
             vendor: VendorId::new("v").unwrap(),
             title: String::new(),
             description: String::new(),

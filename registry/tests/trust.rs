@@ -81,7 +81,7 @@ fn an_edited_manifest_is_refused_as_a_bad_signature() {
     let mut edited = original.manifest().clone();
     edited
         .capabilities
-        .push(zemstvo_host::capabilities::Capability::DataCitizensPersonal);
+        .push(zemstvo_core::capabilities::Capability::DataCitizensPersonal);
     let (_, signatures, component) = parts(&original.to_bytes());
     let bytes = rebuild(&edited.canonical_bytes().unwrap(), &signatures, &component);
     let err = store_trusting(&key, &["*"])

@@ -42,10 +42,12 @@ impl AssessmentBatch {
         self.0.factor_weights.push(weight);
     }
 
+    /// Rows in the batch: record it before it grows past the host's batch limit.
     pub fn len(&self) -> usize {
         self.0.objects.len()
     }
 
+    /// Whether the batch has no rows; recording an empty batch is a wasted host call.
     pub fn is_empty(&self) -> bool {
         self.0.objects.is_empty()
     }

@@ -33,6 +33,12 @@ pub const SECTIONS: &[Section] = &[
                  `now`.",
             ),
             (
+                "time_zone",
+                "string",
+                "The region's IANA time zone, e.g. `Asia/Yekaterinburg`: the run's context \
+                 carries it and its offset from UTC. Default: `Europe/Moscow`.",
+            ),
+            (
                 "region",
                 "object",
                 "A fixture inline, shaped like a fixture file.",

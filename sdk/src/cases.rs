@@ -23,21 +23,28 @@
 //! eligibility rules: the application and the SMEV answers so far). Expectations name only what
 //! the case is about; everything left out is not checked. A configuration the host refuses is
 //! a case too: `"expect": { "refused_contains": "max-wait-days" }`.
+//!
+//! Field by field the format is `sdk/CASES.md`, generated from [`crate::case_format`], which
+//! `sdk/tests/reference_pages.rs` holds to these types; so their fields are not documented
+//! again here (`allow(missing_docs)` below).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
-use zemstvo_host::eligibility::{EligibilityInput, Outcome, Verdict};
-use zemstvo_host::report::{RunReport, RunStatus};
+use zemstvo_core::eligibility::{EligibilityInput, Outcome, Verdict};
+use zemstvo_core::report::{RunReport, RunStatus};
 
 /// One case.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
 pub struct Case {
     pub name: String,
     /// The run's logical time (RFC 3339): the date the rule decides for.
     pub now: Option<String>,
+    /// The region's IANA time zone; Moscow time by default.
+    pub time_zone: Option<String>,
     pub region: Option<serde_json::Value>,
     pub region_file: Option<String>,
     #[serde(default)]
@@ -50,6 +57,7 @@ pub struct Case {
 /// What a case expects. Every field is optional.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
 pub struct Expect {
     /// `succeeded` or `failed`.
     pub status: Option<String>,
@@ -70,8 +78,10 @@ pub struct Expect {
     pub logs_contain: Vec<String>,
 }
 
+/// What the run's summary says.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
 pub struct ExpectSummary {
     pub examined: Option<u64>,
     pub found: Option<u64>,
@@ -81,14 +91,17 @@ pub struct ExpectSummary {
 /// A count and the items that must be among the outputs (each matched by its given fields).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
 pub struct Expected<T> {
     pub count: Option<usize>,
     #[serde(default = "Vec::new")]
     pub items: Vec<T>,
 }
 
+/// A task that must be among the run's tasks.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
 pub struct ExpectTask {
     pub assignee: Option<u64>,
     pub subject: Option<u64>,
@@ -101,8 +114,10 @@ pub struct ExpectTask {
     pub records: Option<usize>,
 }
 
+/// A notification that must be among the run's notifications.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
 pub struct ExpectNotification {
     pub citizen: Option<u64>,
     pub channel: Option<String>,
@@ -111,16 +126,20 @@ pub struct ExpectNotification {
     pub params: BTreeMap<String, String>,
 }
 
+/// A SMEV request that must be among the run's (or a `need` outcome's) requests.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
 pub struct ExpectRequest {
     pub agency: Option<String>,
     pub kind: Option<String>,
     pub subject: Option<u64>,
 }
 
+/// An eligibility rule's outcome.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
 pub struct ExpectDecision {
     /// `approve`, `deny` or `need` (more SMEV requests).
     pub verdict: Option<String>,
@@ -137,8 +156,10 @@ pub struct ExpectDecision {
     pub trace_contains: Vec<String>,
 }
 
+/// A risk assessment that must be among the run's.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
 pub struct ExpectAssessment {
     pub object: Option<u64>,
     pub category: Option<String>,
@@ -146,8 +167,10 @@ pub struct ExpectAssessment {
     pub factors_contain: Vec<String>,
 }
 
+/// A visit exception that must be among the run's.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
 pub struct ExpectException {
     pub visit: Option<u64>,
     /// `out_of_geofence`, `too_short`, `missing_evidence`, `unverifiable`.
@@ -416,7 +439,7 @@ fn count(
     }
 }
 
-fn request_matches(want: &ExpectRequest, q: &zemstvo_host::capabilities::smev::SmevQuery) -> bool {
+fn request_matches(want: &ExpectRequest, q: &zemstvo_core::capabilities::smev::SmevQuery) -> bool {
     want.agency.as_ref().is_none_or(|a| *a == q.agency)
         && want.kind.as_ref().is_none_or(|k| *k == q.kind)
         && want.subject.is_none_or(|s| s == q.subject)
@@ -494,9 +517,9 @@ fn check_decision(problems: &mut Vec<String>, want: &ExpectDecision, got: Option
 mod tests {
     use std::time::Duration;
 
-    use zemstvo_host::capabilities::tasks::{Priority, Task};
-    use zemstvo_host::metadata::PluginKind;
-    use zemstvo_host::report::{PluginRef, RunOutputs, Summary};
+    use zemstvo_core::capabilities::tasks::{Priority, Task};
+    use zemstvo_core::metadata::PluginKind;
+    use zemstvo_core::report::{PluginRef, RunOutputs, Summary};
 
     use super::*;
 

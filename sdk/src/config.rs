@@ -20,7 +20,7 @@ fn wrong(key: &str, expected: &str) -> PluginError {
     ))
 }
 
-/// An integer key.
+/// An integer key's value, within its declared range: no need to check it again.
 pub fn integer(key: &str) -> Result<i64, PluginError> {
     match get(key)? {
         ConfigValue::Integer(v) => Ok(v),
@@ -53,7 +53,8 @@ pub fn flag(key: &str) -> Result<bool, PluginError> {
     }
 }
 
-/// The value of an effective-dated parameter on a date: the entry in force then.
+/// The value of an effective-dated parameter on a date: the entry in force then. Ask for the
+/// date the law cares about (an application's date, a payment's month), not the run's time.
 pub fn parameter(name: &str, on: Timestamp) -> Result<ParameterValue, PluginError> {
     wit::parameter(name, on).ok_or_else(|| {
         PluginError::invalid_config(format!(

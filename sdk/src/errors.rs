@@ -14,6 +14,7 @@ impl PluginError {
         PluginError::InvalidData(message.into())
     }
 
+    /// Anything else that ends the run; the message goes into the run's record.
     pub fn other(message: impl Into<String>) -> Self {
         PluginError::Other(message.into())
     }
@@ -48,6 +49,9 @@ impl From<notify::NotifyError> for PluginError {
             notify::NotifyError::UnknownCitizen(id) => format!("notify: no citizen with id {id}"),
             notify::NotifyError::NoConsent(id) => {
                 format!("notify: citizen {id} has not consented to proactive informing")
+            }
+            notify::NotifyError::NoContact(id) => {
+                format!("notify: the region has no contact of citizen {id} for this channel")
             }
         })
     }

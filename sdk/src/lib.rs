@@ -42,7 +42,7 @@
 //! component — same profile, same file — in the real host against fixture data, from plain
 //! `cargo test`; `zemstvo plugin pack` packs the same bytes.
 //!
-//! ## Four kinds of plugin
+//! ## Five kinds of plugin
 //!
 //! | kind | trait | export macro | what it does |
 //! |---|---|---|---|
@@ -50,6 +50,7 @@
 //! | eligibility rule | [`EligibilityRule`] | [`export_eligibility_rule!`] | decides an application from SMEV answers |
 //! | risk scoring | [`RiskScoring`] | [`export_risk_scoring!`] | puts inspected objects into risk categories |
 //! | geo check | [`GeoCheck`] | [`export_geo_check!`] | checks home-care visits against the residence |
+//! | appeal routing | [`AppealRouting`] | [`export_appeal_routing!`] | classifies citizens' appeals and names who answers |
 //!
 //! ## Rules of the sandbox
 //!
@@ -60,11 +61,14 @@
 //!   administrator; otherwise the call fails with `denied`.
 //! - The clock is the run's logical time ([`RunContext::now`]); randomness is seeded from the
 //!   run id. There are no files, no network and no environment.
-//! - A run has a CPU budget, a memory cap and caps on what it emits; past them it is stopped.
+//! - A run has a time budget, a memory cap and caps on what it emits; past them it is stopped.
+
+#![warn(missing_docs)]
 
 #[doc(hidden)]
 pub mod bindings;
 
+pub mod appeals;
 pub mod assessments;
 pub mod config;
 pub mod data;
@@ -89,16 +93,16 @@ pub mod cases;
 pub mod testing;
 
 pub use metadata::{ConfigParam, Metadata, Parameter, capability};
-pub use plugin::{DeviationCheck, EligibilityRule, GeoCheck, RiskScoring};
+pub use plugin::{AppealRouting, DeviationCheck, EligibilityRule, GeoCheck, RiskScoring};
 
 pub use bindings::deviation_check::zemstvo::platform::types::{
     Entity, PluginError, RecordRef, RunContext, RunSummary,
 };
 
 /// The WIT version of `zemstvo:platform` this SDK targets; stamped into every plugin.
-pub const WIT_VERSION: &str = "0.1.0";
+pub const WIT_VERSION: &str = "0.2.0";
 
-const STAMP_TEXT: &str = concat!("zemstvo-wit=0.1.0;zemstvo-sdk=", env!("CARGO_PKG_VERSION"));
+const STAMP_TEXT: &str = concat!("zemstvo-wit=0.2.0;zemstvo-sdk=", env!("CARGO_PKG_VERSION"));
 
 #[doc(hidden)]
 pub const STAMP_LEN: usize = STAMP_TEXT.len();
@@ -123,11 +127,13 @@ pub mod prelude {
     pub use crate::tasks::{Priority, Task};
     pub use crate::time::{DAY, HOUR, MINUTE, Timestamp};
     pub use crate::{
-        ConfigParam, DeviationCheck, EligibilityRule, Entity, GeoCheck, Metadata, Parameter,
-        PluginError, RecordRef, RiskScoring, RunContext, RunSummary, capability, config, log,
+        AppealRouting, ConfigParam, DeviationCheck, EligibilityRule, Entity, GeoCheck, Metadata,
+        Parameter, PluginError, RecordRef, RiskScoring, RunContext, RunSummary, capability, config,
+        log,
     };
     pub use crate::{
-        export_deviation_check, export_eligibility_rule, export_geo_check, export_risk_scoring,
+        export_appeal_routing, export_deviation_check, export_eligibility_rule, export_geo_check,
+        export_risk_scoring,
     };
 }
 
@@ -142,18 +148,31 @@ macro_rules! __zemstvo_stamp {
     };
 }
 
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __zemstvo_export {
+    ($plugin:ident, $trait:ident, $world:ident, $export:ident) => {
+        // Exports exist only in the component: a native build (tests, clippy) of a plugin
+        // crate must link, and component export names are not native symbol names.
+        #[cfg(target_arch = "wasm32")]
+        $crate::bindings::$world::$export!($plugin with_types_in $crate::bindings::$world);
+        // Natively the plugin is still code that runs (through the harness): keep it used.
+        #[cfg(not(target_arch = "wasm32"))]
+        const _: fn() -> $crate::Metadata = <$plugin as $crate::$trait>::metadata;
+        $crate::__zemstvo_stamp!();
+    };
+}
+
 /// Exports a [`DeviationCheck`] as the plugin's entry point. Use it once, at the crate root.
 #[macro_export]
 macro_rules! export_deviation_check {
     ($plugin:ident) => {
-        // Exports exist only in the component: a native build (tests, clippy) of a plugin
-        // crate must link, and component export names are not native symbol names.
-        #[cfg(target_arch = "wasm32")]
-        $crate::bindings::deviation_check::__export_deviation_check_world!($plugin with_types_in $crate::bindings::deviation_check);
-        // Natively the plugin is still code that runs (through the harness): keep it used.
-        #[cfg(not(target_arch = "wasm32"))]
-        const _: fn() -> $crate::Metadata = <$plugin as $crate::DeviationCheck>::metadata;
-        $crate::__zemstvo_stamp!();
+        $crate::__zemstvo_export!(
+            $plugin,
+            DeviationCheck,
+            deviation_check,
+            __export_deviation_check_world
+        );
     };
 }
 
@@ -161,14 +180,12 @@ macro_rules! export_deviation_check {
 #[macro_export]
 macro_rules! export_eligibility_rule {
     ($plugin:ident) => {
-        // Exports exist only in the component: a native build (tests, clippy) of a plugin
-        // crate must link, and component export names are not native symbol names.
-        #[cfg(target_arch = "wasm32")]
-        $crate::bindings::eligibility_rule::__export_eligibility_rule_world!($plugin with_types_in $crate::bindings::eligibility_rule);
-        // Natively the plugin is still code that runs (through the harness): keep it used.
-        #[cfg(not(target_arch = "wasm32"))]
-        const _: fn() -> $crate::Metadata = <$plugin as $crate::EligibilityRule>::metadata;
-        $crate::__zemstvo_stamp!();
+        $crate::__zemstvo_export!(
+            $plugin,
+            EligibilityRule,
+            eligibility_rule,
+            __export_eligibility_rule_world
+        );
     };
 }
 
@@ -176,14 +193,12 @@ macro_rules! export_eligibility_rule {
 #[macro_export]
 macro_rules! export_risk_scoring {
     ($plugin:ident) => {
-        // Exports exist only in the component: a native build (tests, clippy) of a plugin
-        // crate must link, and component export names are not native symbol names.
-        #[cfg(target_arch = "wasm32")]
-        $crate::bindings::risk_scoring::__export_risk_scoring_world!($plugin with_types_in $crate::bindings::risk_scoring);
-        // Natively the plugin is still code that runs (through the harness): keep it used.
-        #[cfg(not(target_arch = "wasm32"))]
-        const _: fn() -> $crate::Metadata = <$plugin as $crate::RiskScoring>::metadata;
-        $crate::__zemstvo_stamp!();
+        $crate::__zemstvo_export!(
+            $plugin,
+            RiskScoring,
+            risk_scoring,
+            __export_risk_scoring_world
+        );
     };
 }
 
@@ -191,13 +206,20 @@ macro_rules! export_risk_scoring {
 #[macro_export]
 macro_rules! export_geo_check {
     ($plugin:ident) => {
-        // Exports exist only in the component: a native build (tests, clippy) of a plugin
-        // crate must link, and component export names are not native symbol names.
-        #[cfg(target_arch = "wasm32")]
-        $crate::bindings::geo_check::__export_geo_check_world!($plugin with_types_in $crate::bindings::geo_check);
-        // Natively the plugin is still code that runs (through the harness): keep it used.
-        #[cfg(not(target_arch = "wasm32"))]
-        const _: fn() -> $crate::Metadata = <$plugin as $crate::GeoCheck>::metadata;
-        $crate::__zemstvo_stamp!();
+        $crate::__zemstvo_export!($plugin, GeoCheck, geo_check, __export_geo_check_world);
+    };
+}
+
+/// Exports an [`AppealRouting`] plugin as the plugin's entry point. Use it once, at the crate
+/// root.
+#[macro_export]
+macro_rules! export_appeal_routing {
+    ($plugin:ident) => {
+        $crate::__zemstvo_export!(
+            $plugin,
+            AppealRouting,
+            appeal_routing,
+            __export_appeal_routing_world
+        );
     };
 }

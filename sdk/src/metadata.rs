@@ -67,6 +67,8 @@ impl Metadata {
         self
     }
 
+    /// What the administrator reads before enabling the plugin: the rule, where it comes
+    /// from and what it creates.
     pub fn description(mut self, description: impl Into<String>) -> Self {
         self.description = description.into();
         self
@@ -123,18 +125,23 @@ impl ConfigParam {
         })
     }
 
+    /// A whole number (days, hours, counts); bound it with [`ConfigParam::range`].
     pub fn integer(key: &str, description: &str) -> Self {
         Self::new(key, description, wit::ConfigKind::Integer)
     }
 
+    /// A decimal (percentages, distances).
     pub fn decimal(key: &str, description: &str) -> Self {
         Self::new(key, description, wit::ConfigKind::Decimal)
     }
 
+    /// Text: a choice from [`ConfigParam::choices`], or structured data such as a list of
+    /// dates or a JSON catalogue the plugin parses and checks itself.
     pub fn text(key: &str, description: &str) -> Self {
         Self::new(key, description, wit::ConfigKind::Text)
     }
 
+    /// On or off, to switch part of the rule.
     pub fn flag(key: &str, description: &str) -> Self {
         Self::new(key, description, wit::ConfigKind::Flag)
     }
@@ -199,6 +206,8 @@ impl From<&str> for ConfigDefault {
 pub struct Parameter(wit::ParameterSpec);
 
 impl Parameter {
+    /// A parameter named as [`crate::config::parameter`] reads it; add its values with
+    /// [`Parameter::value_from`].
     pub fn new(name: &str, description: &str) -> Self {
         Parameter(wit::ParameterSpec {
             name: name.to_string(),

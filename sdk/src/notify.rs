@@ -6,7 +6,8 @@ use crate::bindings::deviation_check::zemstvo::platform::notify as wit;
 
 pub use wit::{Channel, NotifyError};
 
-/// A message being composed.
+/// A message to one citizen: the region's template by name and the values of its
+/// placeholders. The region owns the wording, so it can change a text without a new build.
 #[derive(Debug, Clone)]
 pub struct Message(wit::Message);
 

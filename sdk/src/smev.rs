@@ -24,6 +24,7 @@ impl SmevQuery {
         self
     }
 
+    /// A parameter of the request as the agency's SMEV type names it (e.g. `snils`).
     pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
         self.params.push((name.to_string(), value.into()));
         self

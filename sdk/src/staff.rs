@@ -3,19 +3,25 @@
 //! employee other than the employee themselves. Every staff check needs this, so it is here
 //! once. Needs `data.staff`.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
-use crate::PluginError;
 use crate::data::entities::{employees, units};
+use crate::{PluginError, log};
 
 /// An employee as the staff records have them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Employee {
+    /// The employee's id, as tasks' assignees and subjects name them.
     pub id: u64,
+    /// `Фамилия И.О.` as the staff records write it, for task texts.
     pub full_name: String,
+    /// The role as the region names it (`specialist`, `social-worker`, `manager`…).
     pub role: String,
+    /// The direct manager, if the records name one.
     pub manager: Option<u64>,
+    /// The unit the employee belongs to.
     pub unit: u64,
+    /// Whether the employee still works: an inactive one is given no task.
     pub active: bool,
 }
 
@@ -79,6 +85,26 @@ impl Hierarchy {
             )
         } else {
             format!("employee {employee} is not in the staff records")
+        }
+    }
+
+    /// Logs why findings got no task: one warning per employee (or one for those without an
+    /// assignee, the `None` key) naming the reason and up to five record ids to look them up
+    /// by. `unreported` maps the employee to their records; `what` names the records, e.g.
+    /// `overdue applications`. A finding nobody can act on must not vanish silently: the
+    /// run's record is where an administrator sees that the staff records need fixing.
+    pub fn log_unreported(&self, what: &str, unreported: &BTreeMap<Option<u64>, Vec<u64>>) {
+        for (employee, records) in unreported {
+            let some: Vec<String> = records.iter().take(5).map(u64::to_string).collect();
+            let why = match employee {
+                None => "they have no assignee".to_string(),
+                Some(e) => self.why_nobody(*e),
+            };
+            log::warn(&format!(
+                "{} {what} are not reported: {why} (e.g. {})",
+                records.len(),
+                some.join(", ")
+            ));
         }
     }
 }

@@ -75,6 +75,8 @@ impl Task {
         self
     }
 
+    /// How urgent the task is in the assignee's list; `Normal` unless set. Raise it with how
+    /// far past the norm the worst finding is, so a manager sees the worst first.
     pub fn priority(mut self, priority: Priority) -> Self {
         self.0.priority = priority;
         self

@@ -15,19 +15,20 @@
 //! }
 //! ```
 //!
-//! Fixture files are JSON with one array per entity; see `zemstvo_host::region`.
+//! Fixture files are JSON with one array per entity; see `zemstvo_core::region`.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
-pub use zemstvo_host::capabilities::Capability;
-pub use zemstvo_host::eligibility::{
+pub use zemstvo_core::appeals::AppealInput;
+pub use zemstvo_core::capabilities::Capability;
+pub use zemstvo_core::eligibility::{
     Application, ApplicationChannel, EligibilityInput, Outcome, Verdict,
 };
-pub use zemstvo_host::metadata::PluginMetadata;
-pub use zemstvo_host::region::InMemoryRegion;
-pub use zemstvo_host::report::{FailureReason, RunReport, RunStatus};
+pub use zemstvo_core::metadata::PluginMetadata;
+pub use zemstvo_core::region::InMemoryRegion;
+pub use zemstvo_core::report::{FailureReason, RunReport, RunStatus};
 pub use zemstvo_host::runtime::limits::RunLimits;
 
 use zemstvo_host::local::LocalRun;
@@ -129,10 +130,13 @@ impl PluginUnderTest {
             .map_err(|e| e.to_string())
     }
 
+    /// The metadata as the host validated it, for assertions beyond [`Self::assert_declares`]
+    /// (kind, parameters, defaults).
     pub fn metadata(&self) -> &PluginMetadata {
         &self.plugin.metadata
     }
 
+    /// The loaded component itself: its sha256, WIT version and SDK stamp.
     pub fn loaded(&self) -> &LoadedPlugin {
         &self.plugin
     }
@@ -174,6 +178,9 @@ impl PluginUnderTest {
                 let names: Vec<&str> = grants.iter().map(String::as_str).collect();
                 run = run.grant_only(&names);
             }
+            if let Some(zone) = &case.time_zone {
+                run = run.time_zone(zone);
+            }
             if let Some(now) = &case.now {
                 run = run.now(now);
             }
@@ -206,6 +213,32 @@ impl PluginUnderTest {
         }
     }
 
+    /// Asserts what the plugin asks an administrator for: these capabilities and
+    /// configuration keys, in the order declared, and the stamp of the WIT version this SDK
+    /// targets. A test of it turns an accidental new grant or a renamed key — which regions'
+    /// settings would silently stop matching — into a failing test.
+    pub fn assert_declares(&self, capabilities: &[&str], config_keys: &[&str]) {
+        assert_eq!(
+            self.capability_names(),
+            capabilities,
+            "declared capabilities"
+        );
+        assert_eq!(
+            self.config_keys(),
+            config_keys,
+            "declared configuration keys"
+        );
+        let stamp = self.plugin.sdk_stamp.as_deref().unwrap_or("");
+        let wit = format!("zemstvo-wit={}", crate::WIT_VERSION);
+        assert!(stamp.contains(&wit), "SDK stamp `{stamp}` lacks `{wit}`");
+    }
+
+    /// Starts a run on the crate's fixture region, `tests/fixtures/region.json` (where
+    /// `zemstvo plugin new` puts it), with these settings: the usual start of a test.
+    pub fn run_on_fixture(&self, config: &[(&str, &str)]) -> TestRun<'_> {
+        self.run().region_file(FIXTURE).configs(config)
+    }
+
     /// Starts describing a run.
     pub fn run(&self) -> TestRun<'_> {
         TestRun {
@@ -216,7 +249,11 @@ impl PluginUnderTest {
     }
 }
 
+/// The fixture region of a plugin crate, relative to the crate.
+pub const FIXTURE: &str = "tests/fixtures/region.json";
+
 /// A run being described; [`TestRun::execute`] runs it.
+#[derive(Clone)]
 pub struct TestRun<'p> {
     plugin: &'p PluginUnderTest,
     region: Option<Arc<InMemoryRegion>>,
@@ -227,7 +264,7 @@ impl TestRun<'_> {
     /// The region, from a fixture file (relative to the plugin crate's directory).
     pub fn region_file(mut self, path: &str) -> Self {
         let path = self.plugin.crate_dir.join(path);
-        let region = zemstvo_host::region::load_fixture(&path)
+        let region = zemstvo_core::region::load_fixture(&path)
             .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         self.region = Some(Arc::new(region));
         self
@@ -236,7 +273,7 @@ impl TestRun<'_> {
     /// The region, from fixture JSON text.
     pub fn region_json(mut self, json: &str) -> Self {
         let region =
-            zemstvo_host::region::parse_fixture(json).unwrap_or_else(|e| panic!("fixture: {e}"));
+            zemstvo_core::region::parse_fixture(json).unwrap_or_else(|e| panic!("fixture: {e}"));
         self.region = Some(Arc::new(region));
         self
     }
@@ -281,6 +318,8 @@ impl TestRun<'_> {
         self
     }
 
+    /// Other limits than a region's defaults: to show that the plugin stays within a smaller
+    /// budget or memory cap, or fails as it should past one.
     pub fn limits(mut self, limits: RunLimits) -> Self {
         self.local.limits = limits;
         self
@@ -292,10 +331,49 @@ impl TestRun<'_> {
         self
     }
 
+    /// Calls an appeal-routing plugin with this appeal, catalogue and open incidents.
+    pub fn appeal(mut self, input: AppealInput) -> Self {
+        self.local.input = RunInput::Appeal(input);
+        self
+    }
+
+    /// The region's time zone (an IANA name such as `Asia/Yekaterinburg`); Moscow time
+    /// unless set. Plugins read it and its offset from [`crate::RunContext`].
+    pub fn time_zone(mut self, zone: &str) -> Self {
+        self.local.time_zone = zone
+            .parse()
+            .unwrap_or_else(|_| panic!("`{zone}` is not an IANA time zone"));
+        self
+    }
+
     /// Runs the plugin and returns the run's record. Panics if the configuration is refused
     /// (use [`TestRun::try_execute`] to test that).
     pub fn execute(self) -> RunReport {
         self.try_execute().unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Runs the plugin and panics with the reason unless the run succeeded: for tests that
+    /// look at what a good run emitted.
+    pub fn execute_successfully(self) -> RunReport {
+        let report = self.execute();
+        assert!(report.succeeded(), "{:?}", report.failure());
+        report
+    }
+
+    /// Runs the plugin twice and asserts that both runs succeed and emit exactly the same
+    /// outputs; returns the first report. A region reruns a plugin after a failure or a
+    /// restart, and the store deduplicates by key: only a rule whose rerun on the same data
+    /// emits the same keys (and the same texts) creates nothing twice.
+    pub fn assert_rerun_is_identical(self) -> RunReport {
+        let first = self.clone().execute_successfully();
+        let second = self.execute_successfully();
+        assert_eq!(
+            task_keys(&first),
+            task_keys(&second),
+            "a rerun creates other tasks"
+        );
+        assert_eq!(first.outputs, second.outputs, "a rerun emits other outputs");
+        first
     }
 
     /// Runs the plugin, or returns why the host refused to start the run.

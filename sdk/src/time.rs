@@ -5,8 +5,12 @@ pub use ::time::{Date, Month, OffsetDateTime};
 /// Seconds since 1970-01-01T00:00:00Z.
 pub type Timestamp = i64;
 
+/// Seconds in a minute, hour and day: norms in configuration are minutes, hours or days,
+/// timestamps are seconds (`ctx.now - 4 * DAY`).
 pub const MINUTE: i64 = 60;
+/// Seconds in an hour.
 pub const HOUR: i64 = 60 * MINUTE;
+/// Seconds in a day (a calendar day in UTC; for the region's day see [`crate::RunContext`]).
 pub const DAY: i64 = 24 * HOUR;
 
 /// A calendar date, for the constants a plugin declares (effective dates of parameters).

@@ -33,7 +33,7 @@ fn check_page(file: &str, rendered: &str) {
 fn the_data_reference_page_matches_the_entity_schema() {
     check_page(
         "DATA.md",
-        &zemstvo_host::capabilities::data::reference::markdown(),
+        &zemstvo_core::capabilities::data::reference::markdown(),
     );
 }
 
@@ -94,7 +94,7 @@ fn the_case_format_lists_exactly_the_fields_the_case_types_accept() {
         ("application.application", fields_of::<Application>()),
         (
             "application.answers[].query",
-            fields_of::<zemstvo_host::capabilities::smev::SmevQuery>(),
+            fields_of::<zemstvo_core::capabilities::smev::SmevQuery>(),
         ),
         ("expect", fields_of::<Expect>()),
         ("expect.<outputs>", fields_of::<Expected<ExpectTask>>()),

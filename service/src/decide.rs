@@ -3,9 +3,9 @@
 //! arrive — a tick at a time, so no thread waits for an agency and a restart loses nothing
 //! (the case, its requests and its answers are all in the store).
 
-use zemstvo_host::capabilities::config::ConfigValue;
-use zemstvo_host::capabilities::smev::OutgoingRequest;
-use zemstvo_host::eligibility::{EligibilityInput, Outcome};
+use zemstvo_core::capabilities::config::ConfigValue;
+use zemstvo_core::capabilities::smev::OutgoingRequest;
+use zemstvo_core::eligibility::{EligibilityInput, Outcome};
 use zemstvo_host::local::LocalRun;
 use zemstvo_host::{PluginKind, RunInput, RunReport};
 use zemstvo_store::StoreError;
@@ -24,20 +24,27 @@ pub struct DecisionOutcome {
     pub report: RunReport,
 }
 
-impl RegionHost {
+/// Eligibility decisions: applications decided by the installed rules, with the SMEV
+/// requests they need. Got from [`RegionHost::decisions`].
+#[derive(Clone, Copy)]
+pub struct Decisions<'a> {
+    pub(crate) host: &'a RegionHost,
+}
+
+impl Decisions<'_> {
     /// Calls every enabled eligibility rule for up to `limit` applications each.
     pub async fn decide_applications(
-        &self,
+        self,
         limit: u32,
     ) -> Result<Vec<DecisionOutcome>, ServiceError> {
         let mut outcomes = Vec::new();
-        let rule = PluginKind::EligibilityRule.name();
         for installation in self
+            .host
             .store()
             .installations()
             .await?
             .into_iter()
-            .filter(|i| i.enabled && i.kind == rule)
+            .filter(|i| i.enabled && i.kind == PluginKind::EligibilityRule)
         {
             let Prepared {
                 plugin,
@@ -45,7 +52,7 @@ impl RegionHost {
                 grants,
                 config,
                 parameters,
-            } = match self.prepare_plugin(&installation.name).await {
+            } = match self.host.prepare_plugin(&installation.name).await {
                 Ok(ready) => ready,
                 Err(why) => {
                     tracing::warn!(plugin = %installation.name, "eligibility rule not called: {why}");
@@ -55,11 +62,11 @@ impl RegionHost {
             let local = LocalRun {
                 config: config.clone(),
                 grants: Some(grants.clone()),
-                limits: self.settings().limits.clone(),
+                limits: self.host.settings().limits.clone(),
                 ..LocalRun::default()
             };
             let resolved = local
-                .request(&plugin, self.region(), Some(0))
+                .request(&plugin, self.host.region(), Some(0))
                 .map_err(|e| ServiceError::Plugin(e.to_string()))?
                 .config;
             let measures = match measures(resolved.values.get(MEASURES_KEY)) {
@@ -70,18 +77,20 @@ impl RegionHost {
                 }
             };
             for candidate in self
+                .host
                 .store()
                 .eligibility_candidates(&installation.name, &measures, limit)
                 .await?
             {
-                if self.is_stopping() {
+                if self.host.is_stopping() {
                     break;
                 }
                 let app = candidate.application;
-                let answers = self.store().answers_for(app.id).await?;
+                let answers = self.host.store().answers_for(app.id).await?;
                 let now = now();
                 let mut request = LocalRun {
                     now: Some(now),
+                    time_zone: self.host.time_zone(),
                     // The same on every host for the same call, so two hosts deciding one
                     // application at once conflict at commit and only one's requests go out.
                     run_id: Some(format!(
@@ -96,11 +105,11 @@ impl RegionHost {
                     }),
                     ..local.clone()
                 }
-                .request(&plugin, self.region(), None)
+                .request(&plugin, self.host.region(), None)
                 .map_err(|e| ServiceError::Plugin(e.to_string()))?;
                 request.config = resolved.clone();
                 request.config.parameters = parameters.clone();
-                let mut report = self.runtime().run(&plugin, request).await;
+                let mut report = self.host.runtime().run(&plugin, request).await;
                 // The requests a rule needs go out like any SMEV request a run queues.
                 if let Some(Outcome::Need { requests }) = &report.outputs.eligibility {
                     report.outputs.smev_requests = requests
@@ -113,12 +122,13 @@ impl RegionHost {
                         .collect();
                 }
                 let committed = self
+                    .host
                     .store()
                     .commit_run(RunCommit {
                         report: &report,
                         queued: None,
                         cause: "application",
-                        host: &self.settings().host_id,
+                        host: &self.host.settings().host_id,
                         started_at: now,
                         grants: &grants,
                         config: &resolved.values,
@@ -169,23 +179,28 @@ fn measures(setting: Option<&ConfigValue>) -> Option<Vec<String>> {
     }
 }
 
-impl RegionHost {
+impl Decisions<'_> {
     /// The enabled eligibility rules that decide applications of `measure` (by their
     /// configured `measures`): none means an official decides it.
-    pub async fn rules_for_measure(&self, measure: &str) -> Result<Vec<String>, ServiceError> {
-        let rule = PluginKind::EligibilityRule.name();
+    pub async fn rules_for_measure(self, measure: &str) -> Result<Vec<String>, ServiceError> {
         let mut out = Vec::new();
         for installation in self
+            .host
             .store()
             .installations()
             .await?
             .into_iter()
-            .filter(|i| i.enabled && i.kind == rule)
+            .filter(|i| i.enabled && i.kind == PluginKind::EligibilityRule)
         {
-            let Ok(plugin) = self.installed_plugin(&installation.name).await else {
+            let Ok(plugin) = self
+                .host
+                .installations()
+                .installed_plugin(&installation.name)
+                .await
+            else {
                 continue;
             };
-            let settings = self.store().config(&installation.name).await?;
+            let settings = self.host.store().config(&installation.name).await?;
             let Ok(resolved) = plugin
                 .metadata
                 .config

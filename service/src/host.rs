@@ -8,12 +8,11 @@ use sha2::{Digest, Sha256};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use tokio::sync::{Mutex, Notify};
-use zemstvo_host::capabilities::Grants;
-use zemstvo_host::capabilities::config::ParameterSpec;
-use zemstvo_host::capabilities::data::RegionData;
+use zemstvo_core::capabilities::Grants;
+use zemstvo_core::capabilities::config::ParameterSpec;
+use zemstvo_core::capabilities::data::RegionData;
+use zemstvo_core::report::{FailureReason, PluginRef, RunOutputs, RunReport, RunStatus};
 use zemstvo_host::local::LocalRun;
-use zemstvo_host::metadata::PluginMetadata;
-use zemstvo_host::report::{FailureReason, PluginRef, RunOutputs, RunReport, RunStatus};
 use zemstvo_host::{LoadedPlugin, PluginKind, RunInput, Runtime};
 use zemstvo_outbox::delivery::{DeliveryStats, NotificationWorker};
 use zemstvo_outbox::render::render;
@@ -23,7 +22,7 @@ use zemstvo_outbox::smev::{
 };
 use zemstvo_store::data::SqlRegion;
 use zemstvo_store::notifications::NewNotification;
-use zemstvo_store::plugins::{Installation, StoredPackage};
+use zemstvo_store::plugins::Installation;
 use zemstvo_store::runs::{CommitSummary, QueuedRun, RunCommit};
 use zemstvo_store::{Store, StoreError};
 
@@ -33,7 +32,9 @@ use crate::schedule::due_occurrence;
 use crate::settings::{HostSettings, SmevSettings};
 
 mod run;
+pub use run::Runs;
 mod serve;
+pub use serve::Deliveries;
 
 /// Why the host could not do something. Messages say what to do next.
 #[derive(Debug, thiserror::Error)]
@@ -166,6 +167,26 @@ impl RegionHost {
         })
     }
 
+    /// Runs of batch plugins: the queue, schedules, triggers, why nothing runs.
+    pub fn runs(&self) -> run::Runs<'_> {
+        run::Runs { host: self }
+    }
+
+    /// Installing, upgrading, configuring and rolling back plugins, and the trust store.
+    pub fn installations(&self) -> crate::install::Installations<'_> {
+        crate::install::Installations { host: self }
+    }
+
+    /// Eligibility decisions: applications decided by the installed rules.
+    pub fn decisions(&self) -> crate::decide::Decisions<'_> {
+        crate::decide::Decisions { host: self }
+    }
+
+    /// Deliveries of notifications and SMEV requests, and SMEV answers.
+    pub fn deliveries(&self) -> serve::Deliveries<'_> {
+        serve::Deliveries { host: self }
+    }
+
     pub fn store(&self) -> &Store {
         &self.store
     }
@@ -184,7 +205,8 @@ impl RegionHost {
         self.runtime().settings()
     }
 
-    pub(crate) fn runtime(&self) -> &Runtime {
+    /// The runtime that loads and runs this host's plugins.
+    pub fn runtime(&self) -> &Runtime {
         &self.runtime
     }
 
@@ -199,123 +221,6 @@ impl RegionHost {
             .lock()
             .await
             .insert(plugin.sha256.clone(), plugin);
-    }
-
-    /// Installs a component unsigned, enabled with the grants it declares — for development
-    /// and tests only: runs of unsigned packages are refused unless the host's settings say
-    /// `allow_unsigned = true`. Regions install signed packages (`install_package`).
-    pub async fn install_unsigned(
-        &self,
-        bytes: &[u8],
-        schedule: Option<&str>,
-        actor: &str,
-    ) -> Result<PluginMetadata, ServiceError> {
-        let plugin =
-            self.runtime.load(bytes).await.map_err(|e| {
-                ServiceError::Plugin(format!("the bundled plugin does not load: {e}"))
-            })?;
-        let m = plugin.metadata.clone();
-        let manifest = serde_json::json!({
-            "name": m.name,
-            "version": m.version.to_string(),
-            "kind": m.kind,
-            "wit_version": plugin.wit_version,
-            "capabilities": m.capabilities,
-            "config": m.config,
-            "sha256": plugin.sha256,
-            "vendor": "zemstvo",
-        });
-        self.store
-            .add_package(&StoredPackage {
-                sha256: plugin.sha256.clone(),
-                name: m.name.clone(),
-                version: m.version.to_string(),
-                kind: m.kind.name().to_string(),
-                wit_version: plugin.wit_version.clone(),
-                manifest: manifest.to_string(),
-                signatures: None,
-                component: bytes.to_vec(),
-                package: None,
-                signer: None,
-            })
-            .await?;
-        let current = self.store.installation(&m.name).await?;
-        if current.as_ref().is_none_or(|c| c.sha256 != plugin.sha256) {
-            let action = if current.is_some() {
-                "upgrade-unsigned"
-            } else {
-                "install-unsigned"
-            };
-            self.store
-                .install(
-                    &m.name,
-                    &m.version.to_string(),
-                    &plugin.sha256,
-                    action,
-                    actor,
-                )
-                .await?;
-            let grants: Grants = m.capabilities.iter().copied().collect();
-            self.store.set_grants(&m.name, &grants, actor).await?;
-            self.store.set_schedule(&m.name, schedule, actor).await?;
-            self.store.set_enabled(&m.name, true, actor).await?;
-        }
-        self.loaded
-            .lock()
-            .await
-            .insert(plugin.sha256.clone(), plugin);
-        Ok(m)
-    }
-
-    /// Enabled plugins that run as batches: all but eligibility rules, which the host calls
-    /// per application (see `decide_applications`), never on a schedule.
-    async fn enabled_batch_plugins(&self) -> Result<Vec<Installation>, ServiceError> {
-        let rule = PluginKind::EligibilityRule.name();
-        Ok(self
-            .store
-            .installations()
-            .await?
-            .into_iter()
-            .filter(|i| i.enabled && i.kind != rule)
-            .collect())
-    }
-
-    /// Queues one run of every enabled batch plugin at `logical_time`; returns their names.
-    pub async fn enqueue_enabled(
-        &self,
-        cause: &str,
-        logical_time: i64,
-    ) -> Result<Vec<String>, ServiceError> {
-        let mut queued = Vec::new();
-        for i in self.enabled_batch_plugins().await? {
-            if self
-                .store
-                .enqueue_run(&i.name, cause, logical_time, 0)
-                .await?
-            {
-                queued.push(i.name);
-            }
-        }
-        Ok(queued)
-    }
-
-    /// Queues the scheduled runs that are due at `now` (once per occurrence, whichever host
-    /// asks first).
-    pub async fn enqueue_scheduled(&self, now: i64) -> Result<usize, ServiceError> {
-        let mut queued = 0;
-        for i in self.enabled_batch_plugins().await? {
-            let Some(schedule) = &i.schedule else {
-                continue;
-            };
-            match due_occurrence(schedule, now, self.time_zone) {
-                Ok(Some(at)) => {
-                    queued += self.store.enqueue_run(&i.name, "schedule", at, at).await? as usize
-                }
-                Ok(None) => {}
-                Err(why) => tracing::warn!(plugin = %i.name, "{why}"),
-            }
-        }
-        Ok(queued)
     }
 
     /// The installed, enabled plugin `name` — verified, with its signer, grants, stored
@@ -389,17 +294,6 @@ impl RegionHost {
         Ok((plugin, signer))
     }
 
-    /// Why the installed plugin `name` would be refused at load — its package no longer
-    /// verifies against the trust store, or it is unsigned where that is not allowed — or
-    /// `None` if it would load (or is not installed). What `zemstvo plugin list` shows as its
-    /// state; checks signatures and hashes only, compiles nothing.
-    pub async fn refusal(&self, name: &str) -> Result<Option<String>, ServiceError> {
-        let Some(installation) = self.store.installation(name).await? else {
-            return Ok(None);
-        };
-        Ok(self.verified_component(&installation.sha256).await.err())
-    }
-
     /// The installed component with this hash, verified again, and its signer.
     async fn verified_component(&self, sha256: &str) -> Result<(Vec<u8>, Option<String>), String> {
         let package = self
@@ -410,7 +304,11 @@ impl RegionHost {
             .ok_or_else(|| format!("the package {sha256} is missing from the store"))?;
         let component = match &package.package {
             Some(bytes) => {
-                let trust = self.trust_store().await.map_err(|e| e.to_string())?;
+                let trust = self
+                    .installations()
+                    .trust_store()
+                    .await
+                    .map_err(|e| e.to_string())?;
                 let (signed, _) = trust.verify_bytes(bytes).map_err(|e| {
                     format!(
                         "{} {} no longer verifies: {e}",

@@ -12,8 +12,8 @@ use std::fmt;
 
 use semver::Version;
 use serde::Serialize;
-use zemstvo_host::capabilities::{Capability, Grants};
-use zemstvo_host::{LoadedPlugin, PluginKind};
+use zemstvo_core::capabilities::{Capability, Grants};
+use zemstvo_host::LoadedPlugin;
 use zemstvo_registry::manifest::current_host_version;
 use zemstvo_registry::{
     Manifest, Package, PackageSource, PackageSpec, Progress, SecretKey, TrustError, TrustStore,
@@ -132,10 +132,17 @@ pub enum InstallError {
     Store(#[from] StoreError),
 }
 
-impl RegionHost {
+/// Installing, upgrading, configuring and rolling back plugins, and the region's trust
+/// store. Got from [`RegionHost::installations`].
+#[derive(Clone, Copy)]
+pub struct Installations<'a> {
+    pub(crate) host: &'a RegionHost,
+}
+
+impl Installations<'_> {
     /// The region's trust store (empty until a key is trusted).
-    pub async fn trust_store(&self) -> Result<TrustStore, StoreError> {
-        match self.store().trust_document().await? {
+    pub async fn trust_store(self) -> Result<TrustStore, StoreError> {
+        match self.host.store().trust_document().await? {
             Some(doc) => serde_json::from_str(&doc).map_err(|e| {
                 StoreError::Database(format!("the stored trust store is unreadable: {e}"))
             }),
@@ -149,13 +156,14 @@ impl RegionHost {
     // would buy nothing.
     #[allow(clippy::result_large_err)]
     pub async fn update_trust<T>(
-        &self,
+        self,
         actor: &str,
         action: &str,
         details: serde_json::Value,
         change: impl FnOnce(&mut TrustStore) -> Result<T, TrustError>,
     ) -> Result<T, InstallError> {
-        self.store()
+        self.host
+            .store()
             .change_trust_document(actor, action, details, |doc| {
                 let mut trust = match doc {
                     Some(doc) => serde_json::from_str(&doc).map_err(|e| {
@@ -173,7 +181,7 @@ impl RegionHost {
 
     /// Learns the source's revocations and rotations (a registry publishes them).
     pub async fn learn_key_events(
-        &self,
+        self,
         source: &PackageSource,
         actor: &str,
     ) -> Result<(), InstallError> {
@@ -209,7 +217,7 @@ impl RegionHost {
 
     /// Resolves `spec` in `source`, downloads, verifies and installs it.
     pub async fn install_from(
-        &self,
+        self,
         source: &PackageSource,
         spec: &PackageSpec,
         options: &InstallOptions,
@@ -220,7 +228,7 @@ impl RegionHost {
             .resolve(&spec.name, &spec.req)
             .await
             .map_err(|e| InstallError::Source(e.to_string()))?;
-        if let Some(current) = self.store().installation(spec.name.as_str()).await?
+        if let Some(current) = self.host.store().installation(spec.name.as_str()).await?
             && current.version == info.version.to_string()
         {
             return self
@@ -236,7 +244,7 @@ impl RegionHost {
 
     /// Verifies and installs a package file's bytes.
     pub async fn install_package(
-        &self,
+        self,
         bytes: &[u8],
         options: &InstallOptions,
     ) -> Result<InstallOutcome, InstallError> {
@@ -248,7 +256,7 @@ impl RegionHost {
         let manifest = &verified.manifest;
         let name = manifest.name.to_string();
         let version = manifest.version.clone();
-        let current = self.store().installation(&name).await?;
+        let current = self.host.store().installation(&name).await?;
         let action = match &current {
             None => InstallAction::Installed,
             Some(c) if c.version == version.to_string() => {
@@ -291,11 +299,12 @@ impl RegionHost {
     /// Goes back to the version installed before the current one (the package the region
     /// already holds, verified again).
     pub async fn rollback(
-        &self,
+        self,
         name: &str,
         options: &InstallOptions,
     ) -> Result<InstallOutcome, InstallError> {
         let current = self
+            .host
             .store()
             .installation(name)
             .await?
@@ -306,13 +315,14 @@ impl RegionHost {
                 version: current.version,
             });
         }
-        let history = self.store().history(name).await?;
+        let history = self.host.store().history(name).await?;
         let previous = history
             .iter()
             .rev()
             .find(|h| h.sha256 != current.sha256)
             .ok_or_else(|| InstallError::NothingToRollBack(name.into()))?;
         let stored = self
+            .host
             .store()
             .package(&previous.sha256)
             .await?
@@ -337,13 +347,14 @@ impl RegionHost {
     }
 
     async fn already_installed(
-        &self,
+        self,
         name: &str,
         version: &str,
     ) -> Result<InstallOutcome, InstallError> {
-        let installation = self.store().installation(name).await?;
+        let installation = self.host.store().installation(name).await?;
         let signer = match &installation {
             Some(i) => self
+                .host
                 .store()
                 .package(&i.sha256)
                 .await?
@@ -365,7 +376,7 @@ impl RegionHost {
     /// Loads and checks the verified package, then records it; nothing is written unless
     /// everything holds.
     async fn commit_install(
-        &self,
+        self,
         package: &Package,
         verified: &Verified,
         bytes: &[u8],
@@ -384,6 +395,7 @@ impl RegionHost {
             });
         }
         let plugin = self
+            .host
             .runtime()
             .load(package.component())
             .await
@@ -393,12 +405,13 @@ impl RegionHost {
             .map_err(|e| InstallError::Manifest(e.to_string()))?;
         let name = manifest.name.to_string();
         let version = manifest.version.to_string();
-        self.store()
+        self.host
+            .store()
             .add_package(&StoredPackage {
                 sha256: plugin.sha256.clone(),
                 name: name.clone(),
                 version: version.clone(),
-                kind: manifest.kind.name().to_string(),
+                kind: manifest.kind,
                 wit_version: plugin.wit_version.clone(),
                 manifest: String::from_utf8_lossy(package.manifest_bytes()).into_owned(),
                 signatures: Some(
@@ -417,7 +430,8 @@ impl RegionHost {
             InstallAction::RolledBack => "rollback",
             InstallAction::AlreadyInstalled => "reinstall",
         };
-        self.store()
+        self.host
+            .store()
             .install(
                 &name,
                 &version,
@@ -426,15 +440,17 @@ impl RegionHost {
                 Edit::if_revision(&options.actor, options.if_revision),
             )
             .await?;
-        let mut grants = self.store().grants(&name).await?;
+        let mut grants = self.host.store().grants(&name).await?;
         if options.grant_declared {
             grants = plugin.metadata.capabilities.iter().copied().collect();
-            self.store()
+            self.host
+                .store()
                 .set_grants(&name, &grants, &options.actor)
                 .await?;
         }
         if options.enable {
-            self.store()
+            self.host
+                .store()
                 .set_enabled(&name, true, &options.actor)
                 .await?;
         }
@@ -445,7 +461,7 @@ impl RegionHost {
             .copied()
             .filter(|c| !grants.is_granted(*c))
             .collect();
-        self.remember(plugin).await;
+        self.host.remember(plugin).await;
         Ok(InstallOutcome {
             name,
             version,
@@ -466,47 +482,21 @@ pub fn parse_grants(names: &[String]) -> Result<Grants, String> {
         .collect()
 }
 
-impl RegionHost {
-    /// Packs `component` as its vendor would (manifest from the loaded plugin, signed by
-    /// `key` for `vendor`) and installs the package through the same checks as any other.
-    /// For components that ship with the host — the demo's reference plugins, signed by the
-    /// demo vendor's key the demo's trust store holds — and for tests.
-    pub async fn install_signed_by(
-        &self,
-        component: &[u8],
-        vendor: &VendorId,
-        key: &SecretKey,
-        options: &InstallOptions,
-    ) -> Result<InstallOutcome, InstallError> {
-        let plugin = self
-            .runtime()
-            .load(component)
-            .await
-            .map_err(|e| InstallError::Load(e.to_string()))?;
-        let manifest =
-            Manifest::from_plugin(&plugin, component, vendor.clone(), current_host_version())
-                .map_err(|e| InstallError::Manifest(e.to_string()))?;
-        let package = Package::sign(manifest, component.to_vec(), &[key])
-            .map_err(|e| InstallError::Manifest(e.to_string()))?;
-        self.install_package(&package.to_bytes(), options).await
-    }
-}
-
-impl RegionHost {
+impl Installations<'_> {
     /// Sets (or, with `None`, clears) the cron schedule of a batch plugin. Eligibility rules
     /// are called per application and take no schedule.
     pub async fn set_schedule(
-        &self,
+        self,
         name: &str,
         schedule: Option<&str>,
         edit: impl Into<Edit<'_>>,
     ) -> Result<(), InstallError> {
-        let installation = self.store().installation(name).await?.ok_or_else(|| {
+        let installation = self.host.store().installation(name).await?.ok_or_else(|| {
             StoreError::NotFound(format!(
                 "plugin `{name}` is not installed; see `zemstvo plugin list`"
             ))
         })?;
-        if schedule.is_some() && installation.kind == PluginKind::EligibilityRule.name() {
+        if schedule.is_some() && !installation.kind.is_batch() {
             return Err(InstallError::Schedule(format!(
                 "{name} is an eligibility rule: the host calls it for each new application of its measures, never on a schedule"
             )));
@@ -514,39 +504,41 @@ impl RegionHost {
         if let Some(s) = schedule {
             crate::schedule::check_schedule(s).map_err(InstallError::Schedule)?;
         }
-        self.store().set_schedule(name, schedule, edit).await?;
+        self.host.store().set_schedule(name, schedule, edit).await?;
         Ok(())
     }
 
     /// The installed version of `name`, loaded: its declarations (configuration schema,
     /// parameters, capabilities). Compiled once per component, not per request.
-    pub async fn installed_plugin(&self, name: &str) -> Result<LoadedPlugin, InstallError> {
-        let installation = self.store().installation(name).await?.ok_or_else(|| {
+    pub async fn installed_plugin(self, name: &str) -> Result<LoadedPlugin, InstallError> {
+        let installation = self.host.store().installation(name).await?.ok_or_else(|| {
             StoreError::NotFound(format!(
                 "plugin `{name}` is not installed; see `zemstvo plugin list`"
             ))
         })?;
-        if let Some(plugin) = self.cached(&installation.sha256).await {
+        if let Some(plugin) = self.host.cached(&installation.sha256).await {
             return Ok(plugin);
         }
         let package = self
+            .host
             .store()
             .package(&installation.sha256)
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("the package of `{name}` is missing")))?;
         let plugin = self
+            .host
             .runtime()
             .load(&package.component)
             .await
             .map_err(|e| InstallError::Load(e.to_string()))?;
-        self.remember(plugin.clone()).await;
+        self.host.remember(plugin.clone()).await;
         Ok(plugin)
     }
 
     /// Sets a plugin's configuration after checking it against the installed version's
     /// schema; a setting the plugin does not accept changes nothing.
     pub async fn configure(
-        &self,
+        self,
         name: &str,
         settings: &[(String, String)],
         edit: impl Into<Edit<'_>>,
@@ -557,7 +549,76 @@ impl RegionHost {
             .config
             .resolve(settings.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .map_err(|e| InstallError::Manifest(format!("{name}: {e}")))?;
-        self.store().set_config(name, settings, edit).await?;
+        self.host.store().set_config(name, settings, edit).await?;
         Ok(())
     }
+}
+
+/// The registry's publish check backed by this host's runtime: a published component is
+/// loaded exactly as a region would load it, so a package whose manifest misdescribes its
+/// code is refused at the registry. (The registry crate links no wasmtime; this is the glue.)
+pub fn registry_component_check(
+    runtime: std::sync::Arc<zemstvo_host::Runtime>,
+) -> zemstvo_registry::server::ComponentCheck {
+    zemstvo_registry::server::ComponentCheck(std::sync::Arc::new(RuntimeLoader(runtime)))
+}
+
+struct RuntimeLoader(std::sync::Arc<zemstvo_host::Runtime>);
+
+impl zemstvo_registry::server::ComponentLoader for RuntimeLoader {
+    fn load<'a>(&'a self, component: &'a [u8]) -> zemstvo_registry::server::Loading<'a> {
+        Box::pin(async move {
+            match self.0.load(component).await {
+                Ok(plugin) => {
+                    Ok(Box::new(plugin) as Box<dyn zemstvo_core::metadata::ComponentFacts + Send>)
+                }
+                Err(e) => Err(e.to_string()),
+            }
+        })
+    }
+}
+
+/// Packs `component` as its vendor would — the manifest from the loaded plugin, signed by
+/// `keys` for `vendor` — for installing with [`Installations::install_package`]. What
+/// `zemstvo plugin pack` does; the demo packs the reference plugins it ships with this, signed
+/// by the demo vendor's key that the demo's trust store holds.
+pub async fn pack(
+    runtime: &zemstvo_host::Runtime,
+    component: &[u8],
+    vendor: &VendorId,
+    keys: &[&SecretKey],
+    min_host_version: semver::Version,
+) -> Result<Package, InstallError> {
+    let plugin = runtime
+        .load(component)
+        .await
+        .map_err(|e| InstallError::Load(e.to_string()))?;
+    let manifest = Manifest::from_plugin(&plugin, component, vendor.clone(), min_host_version)
+        .map_err(|e| InstallError::Manifest(e.to_string()))?;
+    Package::sign(manifest, component.to_vec(), keys)
+        .map_err(|e| InstallError::Manifest(e.to_string()))
+}
+
+/// [`pack`]s `component` for `vendor`, signed by `key`, and installs the package through the
+/// same checks as any other: for components that ship with the host — the demo's reference
+/// plugins, signed by the demo vendor's key that the demo's trust store holds — and for
+/// tests. Regions install packages their vendors signed ([`Installations::install_from`]).
+pub async fn pack_and_install(
+    host: &RegionHost,
+    component: &[u8],
+    vendor: &VendorId,
+    key: &SecretKey,
+    options: &InstallOptions,
+) -> Result<InstallOutcome, InstallError> {
+    let package = pack(
+        host.runtime(),
+        component,
+        vendor,
+        &[key],
+        current_host_version(),
+    )
+    .await?;
+    host.installations()
+        .install_package(&package.to_bytes(), options)
+        .await
 }

@@ -17,9 +17,13 @@ mod schedule;
 pub mod settings;
 mod trigger;
 
+pub use decide::Decisions;
 pub use decide::{DecisionOutcome, MEASURES_KEY};
-pub use host::{RegionHost, Released, RunOutcome, ServiceError};
-pub use install::{InstallAction, InstallError, InstallOptions, InstallOutcome};
+pub use host::{Deliveries, RegionHost, Released, RunOutcome, Runs, ServiceError};
+pub use install::{
+    InstallAction, InstallError, InstallOptions, InstallOutcome, Installations, pack,
+    pack_and_install, registry_component_check,
+};
 pub use parameters::{ParameterError, ParameterHistory};
 pub use round::{IdleReason, RoundReport};
 pub use schedule::{

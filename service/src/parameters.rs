@@ -2,8 +2,8 @@
 //! the entries the region adds when a new act changes an amount from a date. The next run
 //! (or eligibility call) uses the merged history; nothing is rebuilt or reinstalled.
 
+use zemstvo_core::capabilities::config::{ParameterSpec, ParameterValue};
 use zemstvo_host::LoadedPlugin;
-use zemstvo_host::capabilities::config::{ParameterSpec, ParameterValue};
 use zemstvo_store::StoreError;
 use zemstvo_store::parameters::{EntryChange, ParameterEntry};
 
@@ -97,16 +97,19 @@ impl ParameterHistory {
 impl RegionHost {
     /// The installed version of `name`, loaded (for its declarations).
     async fn declaring_plugin(&self, name: &str) -> Result<LoadedPlugin, ParameterError> {
-        self.installed_plugin(name).await.map_err(|e| match e {
-            InstallError::Store(StoreError::NotFound(_)) => {
-                ParameterError::NotInstalled(name.into())
-            }
-            InstallError::Store(e) => ParameterError::Store(e),
-            other => ParameterError::Load {
-                plugin: name.into(),
-                why: other.to_string(),
-            },
-        })
+        self.installations()
+            .installed_plugin(name)
+            .await
+            .map_err(|e| match e {
+                InstallError::Store(StoreError::NotFound(_)) => {
+                    ParameterError::NotInstalled(name.into())
+                }
+                InstallError::Store(e) => ParameterError::Store(e),
+                other => ParameterError::Load {
+                    plugin: name.into(),
+                    why: other.to_string(),
+                },
+            })
     }
 
     /// The effective-dated parameters of `plugin` with their merged histories.

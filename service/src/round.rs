@@ -3,12 +3,11 @@
 //! whether nothing is installed, nothing enabled, nothing scheduled or nothing due.
 
 use serde::Serialize;
-use zemstvo_host::PluginKind;
 use zemstvo_outbox::delivery::DeliveryStats;
 use zemstvo_outbox::smev::SmevStats;
 
 use crate::decide::DecisionOutcome;
-use crate::host::{RegionHost, RunOutcome, ServiceError, now};
+use crate::host::{RunOutcome, Runs, ServiceError, now};
 use crate::schedule::next_occurrence;
 
 /// One round: the scheduled runs it queued, the queued runs it ran (refused ones included),
@@ -44,12 +43,12 @@ pub struct IdleReason {
     pub reason: String,
 }
 
-impl RegionHost {
+impl Runs<'_> {
     /// Why a round found nothing to run: nothing installed, nothing enabled, a plugin without
     /// a schedule or not yet due (with its next run), a plugin that would be refused, an
     /// eligibility rule with no application waiting. Each reason says what to do.
-    pub async fn idle_reasons(&self) -> Result<Vec<IdleReason>, ServiceError> {
-        let installations = self.store().installations().await?;
+    pub async fn idle_reasons(self) -> Result<Vec<IdleReason>, ServiceError> {
+        let installations = self.host.store().installations().await?;
         let region = |reason: String| IdleReason {
             plugin: None,
             reason,
@@ -69,7 +68,7 @@ impl RegionHost {
                 )
             } else if let Some(why) = self.refusal(&i.name).await? {
                 format!("refused: {why}")
-            } else if i.kind.parse::<PluginKind>().is_ok_and(|k| !k.is_batch()) {
+            } else if !i.kind.is_batch() {
                 "an eligibility rule: called for each registered application of its measures, \
                  and none was waiting"
                     .to_string()
@@ -80,11 +79,11 @@ impl RegionHost {
                          with `zemstvo plugin schedule {0} CRON`",
                         i.name
                     ),
-                    Some(cron) => match next_occurrence(cron, at, self.time_zone) {
+                    Some(cron) => match next_occurrence(cron, at, self.host.time_zone) {
                         Ok(Some(next)) => format!(
                             "runs on `{cron}` ({}), next at {}; run it now with `zemstvo runs \
                              trigger {}`",
-                            self.time_zone,
+                            self.host.time_zone,
                             rfc3339(next),
                             i.name
                         ),

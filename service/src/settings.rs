@@ -6,10 +6,10 @@
 //!                                           # service installs and upgrades from
 //!
 //! [limits]               # per run; see RunLimits
-//! cpu_budget_ms = 30000
+//! time_budget_ms = 30000
 //!
 //! [leases]               # how long a host's claims last; see LeaseSettings
-//! run_secs = 600         # a queued run: longer than the CPU budget
+//! run_secs = 600         # a queued run: longer than the time budget
 //! outbox_secs = 120      # a batch of messages or SMEV requests, renewed while sending
 //! outbox_batch = 10      # messages / requests claimed at once
 //!
@@ -87,7 +87,7 @@ impl Default for HostSettings {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LeaseSettings {
-    /// A claimed run, in seconds: longer than the CPU budget (a run is not renewed).
+    /// A claimed run, in seconds: longer than the time budget (a run is not renewed).
     pub run_secs: u64,
     /// A claimed batch of messages or SMEV requests, in seconds (renewed while sending).
     pub outbox_secs: u64,
@@ -187,7 +187,7 @@ mod tests {
             r#"
             host_id = "h1"
             [limits]
-            cpu_budget_ms = 5000
+            time_budget_ms = 5000
             [sms]
             url = "http://127.0.0.1:9/sms"
             [smev]
@@ -198,7 +198,7 @@ mod tests {
         .unwrap();
         assert_eq!(s.host_id, "h1");
         assert_eq!(s.leases, LeaseSettings::default());
-        assert_eq!(s.limits.cpu_budget, Duration::from_secs(5));
+        assert_eq!(s.limits.time_budget, Duration::from_secs(5));
         assert!(matches!(s.smev, SmevSettings::Http(_)));
     }
 

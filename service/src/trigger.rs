@@ -4,25 +4,20 @@
 //! disabled, an eligibility rule (called per application, never as a run), or one that would
 //! be refused at load.
 
-use zemstvo_host::PluginKind;
 use zemstvo_store::runs::TriggeredRun;
 
-use crate::host::{RegionHost, ServiceError, now};
+use crate::host::{Runs, ServiceError, now};
 
-impl RegionHost {
+impl Runs<'_> {
     /// Queues a manual run of `name` (logical time: now) for the next round; `actor` goes to
     /// the audit log. A manual run already waiting is returned instead of a second one.
-    pub async fn trigger_run(&self, name: &str, actor: &str) -> Result<TriggeredRun, ServiceError> {
-        let Some(installation) = self.store().installation(name).await? else {
+    pub async fn trigger(self, name: &str, actor: &str) -> Result<TriggeredRun, ServiceError> {
+        let Some(installation) = self.host.store().installation(name).await? else {
             return Err(ServiceError::Plugin(format!(
                 "no plugin `{name}` is installed in this region; see `zemstvo plugin list`"
             )));
         };
-        if installation
-            .kind
-            .parse::<PluginKind>()
-            .is_ok_and(|k| !k.is_batch())
-        {
+        if !installation.kind.is_batch() {
             return Err(ServiceError::Plugin(format!(
                 "{name} is an eligibility rule: the host calls it for each registered application \
                  of its measures, never as a run; see its decisions with `zemstvo cases list`"
@@ -38,6 +33,6 @@ impl RegionHost {
                 "{name} cannot run until this is fixed: {why}"
             )));
         }
-        Ok(self.store().trigger_run(name, actor, now()).await?)
+        Ok(self.host.store().trigger_run(name, actor, now()).await?)
     }
 }

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use zemstvo_host::region::demo::{DemoScale, demo_region};
+use zemstvo_demo::{DemoScale, demo_region};
 use zemstvo_host::{FailureReason, Runtime, RuntimeSettings};
 use zemstvo_registry::{NamePattern, SecretKey, VendorId};
 use zemstvo_service::{DEFAULT_SCHEDULE, HostSettings, InstallOptions, RegionHost, SmevSettings};
@@ -49,19 +49,19 @@ async fn host(store: &Store, id: &str) -> RegionHost {
 async fn install(h: &RegionHost, component: &[u8], schedule: Option<&str>) -> String {
     let key = SecretKey::from_seed(&[7; 32]);
     let vendor = VendorId::new("test-vendor").unwrap();
-    h.update_trust("test", "trust-add", serde_json::json!({}), |t| {
-        t.trust(key.public_key(), vendor.clone(), vec![NamePattern::any()])
-    })
-    .await
-    .unwrap();
+    h.installations()
+        .update_trust("test", "trust-add", serde_json::json!({}), |t| {
+            t.trust(key.public_key(), vendor.clone(), vec![NamePattern::any()])
+        })
+        .await
+        .unwrap();
     let options = InstallOptions {
         enable: true,
         grant_declared: true,
         actor: "test".into(),
         ..InstallOptions::default()
     };
-    let outcome = h
-        .install_signed_by(component, &vendor, &key, &options)
+    let outcome = zemstvo_service::pack_and_install(h, component, &vendor, &key, &options)
         .await
         .unwrap();
     h.store()
@@ -90,7 +90,7 @@ async fn two_hosts_share_the_queue(db: TestDatabase) {
         );
     }
     let b = host(&db.store().await, "host-b").await;
-    let (ra, rb) = tokio::join!(a.drain_queue(), b.drain_queue());
+    let (ra, rb) = tokio::join!(a.runs().drain_queue(), b.runs().drain_queue());
     let (ra, rb) = (ra.unwrap(), rb.unwrap());
     assert_eq!(ra.len() + rb.len(), 6, "every queued run ran once");
     let runs = store.recent_runs(None, 20).await.unwrap();
@@ -126,7 +126,10 @@ async fn two_hosts_decide_at_once(db: TestDatabase) {
     // Both hosts call the rule for the same applications at the same moment: the same call
     // has the same run id on both, so one commits and the other meets a conflict, which is
     // that one application's business, not the round's.
-    let (ra, rb) = tokio::join!(a.decide_applications(500), b.decide_applications(500));
+    let (ra, rb) = tokio::join!(
+        a.decisions().decide_applications(500),
+        b.decisions().decide_applications(500)
+    );
     let (ra, rb) = (ra.unwrap(), rb.unwrap());
     let cases = store.eligibility_cases(&Default::default()).await.unwrap();
     assert!(!cases.is_empty());
@@ -155,6 +158,7 @@ async fn tampered_component(db: TestDatabase) {
         .unwrap();
     let fresh = host(&store, "fresh").await;
     let outcome = fresh
+        .runs()
         .run_next()
         .await
         .unwrap()
@@ -182,6 +186,7 @@ async fn tampered_component(db: TestDatabase) {
     );
     assert_eq!(
         fresh
+            .runs()
             .refusal(REFERENCE)
             .await
             .unwrap()
@@ -201,13 +206,18 @@ async fn schedule_once_per_occurrence(db: TestDatabase) {
     let h = host(&store, "host-a").await;
     install(&h, reference(), Some(DEFAULT_SCHEDULE)).await;
     let monday_0700 = NOW + 3_600;
-    assert_eq!(h.enqueue_scheduled(monday_0700).await.unwrap(), 1);
+    assert_eq!(h.runs().enqueue_scheduled(monday_0700).await.unwrap(), 1);
     assert_eq!(
-        h.enqueue_scheduled(monday_0700 + 60).await.unwrap(),
+        h.runs().enqueue_scheduled(monday_0700 + 60).await.unwrap(),
         0,
         "one run per occurrence"
     );
-    let outcome = h.run_next().await.unwrap().expect("the scheduled run");
+    let outcome = h
+        .runs()
+        .run_next()
+        .await
+        .unwrap()
+        .expect("the scheduled run");
     assert_eq!(
         outcome.report.logical_time, NOW,
         "the run's time is the occurrence's"
@@ -232,7 +242,7 @@ async fn unknown_template(db: TestDatabase) {
         .enqueue_run("fixture-slow-reporter", "manual", NOW, 0)
         .await
         .unwrap();
-    let outcome = h.run_next().await.unwrap().unwrap();
+    let outcome = h.runs().run_next().await.unwrap().unwrap();
     match outcome.report.failure() {
         Some(FailureReason::PluginError { message, .. }) => {
             assert!(message.contains("no template `decision-made`"), "{message}")
@@ -297,7 +307,7 @@ async fn malformed_outputs(db: TestDatabase) {
         .enqueue_run("fixture-bad-outputs", "manual", NOW, 0)
         .await
         .unwrap();
-    let outcome = h.run_next().await.unwrap().unwrap();
+    let outcome = h.runs().run_next().await.unwrap().unwrap();
     assert!(outcome.report.succeeded(), "{:?}", outcome.report.failure());
     let log: Vec<String> = outcome
         .report
@@ -326,8 +336,15 @@ async fn malformed_outputs(db: TestDatabase) {
         "{log:?}"
     );
     assert!(line("no consent").contains("NoConsent"), "{log:?}");
-    // Accepted whatever the citizen's contacts: the answer must not reveal them.
-    assert_eq!(line("no e-mail address"), "no e-mail address: accepted");
+    // A plugin that may read contacts is told the citizen has none.
+    let no_contact = line("no e-mail address");
+    assert!(no_contact.ends_with(": no-contact"), "{log:?}");
+    let citizen: String = no_contact
+        .split("(citizen ")
+        .nth(1)
+        .and_then(|rest| rest.split(')').next())
+        .expect("the citizen is named")
+        .to_string();
     assert!(
         line("unknown template").contains("no template `no-such-template`"),
         "{log:?}"
@@ -335,8 +352,49 @@ async fn malformed_outputs(db: TestDatabase) {
     assert!(!log.iter().any(|l| l.contains("ACCEPTED")), "{log:?}");
     let tasks = store.tasks(&Default::default()).await.unwrap();
     assert_eq!(tasks.len(), 1, "only the valid task is kept");
-    // The message to a citizen without an e-mail address is kept for the administrator as
-    // undeliverable, never sent.
+    assert!(store.notifications(None).await.unwrap().is_empty());
+
+    // A plugin that may not read contacts is never told: its message to the same citizen is
+    // accepted, whatever the citizen's contacts, and the outbox keeps it as undeliverable.
+    let grants: zemstvo_core::Grants = [
+        zemstvo_core::Capability::DataCitizens,
+        zemstvo_core::Capability::TasksCreate,
+        zemstvo_core::Capability::NotifySend,
+    ]
+    .into_iter()
+    .collect();
+    store
+        .set_grants("fixture-bad-outputs", &grants, "test")
+        .await
+        .unwrap();
+    h.installations()
+        .configure(
+            "fixture-bad-outputs",
+            &[
+                ("read-contacts".to_string(), "false".to_string()),
+                ("citizen-without-email".to_string(), citizen.clone()),
+            ],
+            "test",
+        )
+        .await
+        .unwrap();
+    store
+        .enqueue_run("fixture-bad-outputs", "manual", NOW + 60, 0)
+        .await
+        .unwrap();
+    let outcome = h.runs().run_next().await.unwrap().unwrap();
+    assert!(outcome.report.succeeded(), "{:?}", outcome.report.failure());
+    assert!(
+        outcome
+            .report
+            .outputs
+            .logs
+            .iter()
+            .any(|l| l.message == format!("no e-mail address (citizen {citizen}): accepted")),
+        "{:?}",
+        outcome.report.outputs.logs
+    );
+    h.deliveries().deliver_once().await.unwrap();
     let messages = store.notifications(None).await.unwrap();
     assert_eq!(messages.len(), 1, "{messages:?}");
     assert_eq!(messages[0].status, "failed");
@@ -367,7 +425,7 @@ async fn a_locked_database_delays_the_commit_and_loses_nothing() {
     // Another process holds the write lock for longer than the host waits (5 s).
     let mut locker = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
     locker.execute("BEGIN EXCLUSIVE").await.unwrap();
-    let err = h.run_next().await.unwrap_err();
+    let err = h.runs().run_next().await.unwrap_err();
     assert!(err.to_string().contains("database is busy"), "{err}");
     locker.execute("ROLLBACK").await.unwrap();
     drop(locker);
@@ -378,7 +436,12 @@ async fn a_locked_database_delays_the_commit_and_loses_nothing() {
     assert!(store.recent_runs(None, 5).await.unwrap().is_empty());
     // The claim expires and the run is taken again, this time committing once.
     store.expire_claims_for_tests().await.unwrap();
-    let outcome = h.run_next().await.unwrap().expect("the run is retried");
+    let outcome = h
+        .runs()
+        .run_next()
+        .await
+        .unwrap()
+        .expect("the run is retried");
     let committed = outcome.committed.unwrap();
     assert!(committed.tasks_created > 0);
     assert_eq!(
@@ -398,7 +461,7 @@ async fn hostile_runs_taken_at_once_end_on_their_own_and_the_good_one_commits() 
         host_id: "host-a".into(),
         smev: SmevSettings::None,
         limits: zemstvo_host::runtime::limits::RunLimits {
-            cpu_budget: Duration::from_secs(2),
+            time_budget: Duration::from_secs(2),
             memory_bytes: 64 << 20,
             // Reached in a fraction of the budget even on a loaded machine.
             max_tasks: 1_000,
@@ -429,7 +492,13 @@ async fn hostile_runs_taken_at_once_end_on_their_own_and_the_good_one_commits() 
     let mut workers = tokio::task::JoinSet::new();
     for _ in 0..4 {
         let h = h.clone();
-        workers.spawn(async move { h.run_next().await.unwrap().expect("a run for each worker") });
+        workers.spawn(async move {
+            h.runs()
+                .run_next()
+                .await
+                .unwrap()
+                .expect("a run for each worker")
+        });
     }
     let mut ended = std::collections::BTreeMap::new();
     while let Some(outcome) = workers.join_next().await {
@@ -445,7 +514,7 @@ async fn hostile_runs_taken_at_once_end_on_their_own_and_the_good_one_commits() 
     }
     assert_eq!(
         ended.get("fixture-infinite-loop"),
-        Some(&Some(FailureReason::CpuBudgetExceeded { budget_ms: 2000 }))
+        Some(&Some(FailureReason::TimeBudgetExceeded { budget_ms: 2000 }))
     );
     assert_eq!(
         ended.get("fixture-memory-bomb"),

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use zemstvo_host::region::demo::{DemoScale, demo_region};
+use zemstvo_demo::{DemoScale, demo_region};
 use zemstvo_host::{FailureReason, Runtime, RuntimeSettings};
 use zemstvo_registry::api::NewVendor;
 use zemstvo_registry::manifest::current_host_version;
@@ -126,15 +126,16 @@ async fn region(db: &TestDatabase) -> (Store, RegionHost) {
 }
 
 async fn trust(host: &RegionHost, key: &SecretKey, scope: &str) {
-    host.update_trust("admin", "trust-add", serde_json::json!({}), |t| {
-        t.trust(
-            key.public_key(),
-            VendorId::new(VENDOR).unwrap(),
-            vec![NamePattern::new(scope).unwrap()],
-        )
-    })
-    .await
-    .unwrap();
+    host.installations()
+        .update_trust("admin", "trust-add", serde_json::json!({}), |t| {
+            t.trust(
+                key.public_key(),
+                VendorId::new(VENDOR).unwrap(),
+                vec![NamePattern::new(scope).unwrap()],
+            )
+        })
+        .await
+        .unwrap();
 }
 
 fn spec(s: &str) -> PackageSpec {
@@ -164,6 +165,7 @@ async fn install_upgrade_rollback(db: TestDatabase) {
     let source = PackageSource::open(&r.url).unwrap();
 
     let refused = host
+        .installations()
         .install_from(
             &source,
             &spec("versioned-check@^1.2"),
@@ -176,6 +178,7 @@ async fn install_upgrade_rollback(db: TestDatabase) {
     trust(&host, &r.key, "versioned-*").await;
 
     let first = host
+        .installations()
         .install_from(
             &source,
             &spec("versioned-check@=1.2.0"),
@@ -191,6 +194,7 @@ async fn install_upgrade_rollback(db: TestDatabase) {
     assert_eq!(first.vendor, VENDOR);
 
     let up = host
+        .installations()
         .install_from(&source, &spec("versioned-check"), &options(), &mut |_| {})
         .await
         .unwrap();
@@ -199,13 +203,18 @@ async fn install_upgrade_rollback(db: TestDatabase) {
         (InstallAction::Upgraded, "1.3.0", Some("1.2.0"))
     );
 
-    let back = host.rollback(PLUGIN, &options()).await.unwrap();
+    let back = host
+        .installations()
+        .rollback(PLUGIN, &options())
+        .await
+        .unwrap();
     assert_eq!(
         (back.action, back.version.as_str()),
         (InstallAction::RolledBack, "1.2.0")
     );
 
     let down = host
+        .installations()
         .install_from(
             &source,
             &spec("versioned-check@=1.0.0"),
@@ -228,6 +237,7 @@ async fn install_upgrade_rollback(db: TestDatabase) {
         ..options()
     };
     let forced = host
+        .installations()
         .install_from(
             &source,
             &spec("versioned-check@=1.0.0"),
@@ -240,6 +250,7 @@ async fn install_upgrade_rollback(db: TestDatabase) {
 
     store.set_pinned(PLUGIN, true, "admin").await.unwrap();
     let pinned = host
+        .installations()
         .install_from(
             &source,
             &spec("versioned-check@^1.3"),
@@ -272,6 +283,7 @@ async fn install_upgrade_rollback(db: TestDatabase) {
     drop(r);
     store.enqueue_run(PLUGIN, "manual", NOW, 0).await.unwrap();
     let outcome = host
+        .runs()
         .run_next()
         .await
         .unwrap()
@@ -285,6 +297,7 @@ async fn install_upgrade_rollback(db: TestDatabase) {
     }
     store.set_pinned(PLUGIN, false, "admin").await.unwrap();
     let down = host
+        .installations()
         .install_from(&source, &spec("versioned-check"), &options(), &mut |_| {})
         .await
         .unwrap_err();
@@ -307,6 +320,7 @@ async fn refusals_change_nothing(db: TestDatabase) {
     let stranger = SecretKey::generate().unwrap();
     trust(&host, &stranger, "*").await;
     let unknown = host
+        .installations()
         .install_from(&source, &spec(PLUGIN), &options(), &mut |_| {})
         .await
         .unwrap_err();
@@ -318,6 +332,7 @@ async fn refusals_change_nothing(db: TestDatabase) {
     // The vendor's key, but trusted only for other names.
     trust(&host, &r.key, "isu-*").await;
     let scope = host
+        .installations()
         .install_from(&source, &spec(PLUGIN), &options(), &mut |_| {})
         .await
         .unwrap_err();
@@ -337,11 +352,13 @@ async fn refusals_change_nothing(db: TestDatabase) {
     // Trusted properly, it installs; once the registry revokes the key, the region learns it
     // at the next install and the plugin stops loading.
     trust(&host, &r.key, "versioned-*").await;
-    host.install_from(&source, &spec(PLUGIN), &options(), &mut |_| {})
+    host.installations()
+        .install_from(&source, &spec(PLUGIN), &options(), &mut |_| {})
         .await
         .unwrap();
     r.admin.revoke_key(&r.key.key_id(), "leaked").await.unwrap();
     let revoked = host
+        .installations()
         .install_from(
             &source,
             &spec("versioned-check@=1.2.0"),
@@ -353,7 +370,7 @@ async fn refusals_change_nothing(db: TestDatabase) {
         revoked.is_ok(),
         "the same version is already installed: {revoked:?}"
     );
-    let trust_store = host.trust_store().await.unwrap();
+    let trust_store = host.installations().trust_store().await.unwrap();
     assert!(
         trust_store.revocation(&r.key.key_id()).is_some(),
         "the revocation was learned"
@@ -361,6 +378,7 @@ async fn refusals_change_nothing(db: TestDatabase) {
     store.enqueue_run(PLUGIN, "manual", NOW, 0).await.unwrap();
     // A package signed by a revoked key does not run: the run is recorded as refused.
     let refused = host
+        .runs()
         .run_next()
         .await
         .unwrap()
@@ -409,16 +427,18 @@ async fn a_region_installs_from_an_air_gapped_mirror() {
         .unwrap();
     assert_eq!(key_from_mirror.len(), 1);
     let vendor_key = key_from_mirror[0].keys[0].public_key.clone();
-    host.update_trust("admin", "trust-add", serde_json::json!({}), |t| {
-        t.trust(
-            vendor_key,
-            VendorId::new(VENDOR).unwrap(),
-            vec![NamePattern::new("versioned-*").unwrap()],
-        )
-    })
-    .await
-    .unwrap();
+    host.installations()
+        .update_trust("admin", "trust-add", serde_json::json!({}), |t| {
+            t.trust(
+                vendor_key,
+                VendorId::new(VENDOR).unwrap(),
+                vec![NamePattern::new("versioned-*").unwrap()],
+            )
+        })
+        .await
+        .unwrap();
     let out = host
+        .installations()
         .install_from(
             &source,
             &spec("versioned-check@^1"),

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::{AnyConnection, Connection, Executor};
-use zemstvo_host::region::demo::{DemoScale, demo_region};
+use zemstvo_demo::{DemoScale, demo_region};
 use zemstvo_host::{Runtime, RuntimeSettings};
 use zemstvo_service::listen::listen_for_changes;
 use zemstvo_service::{HostSettings, RegionHost, Released, SmevSettings};

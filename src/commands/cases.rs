@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
-use zemstvo_host::eligibility::{Decision, Verdict};
+use zemstvo_core::eligibility::{Decision, Verdict};
 use zemstvo_store::eligibility::{CaseFilter, CaseRow};
 
 use super::DatabaseArgs;

@@ -4,6 +4,8 @@
 //! and installs the reference plugins; every run then queues one run of each enabled plugin
 //! and prints, per plugin, the runs, the tasks created and the tasks already present — so a
 //! second run on the same day shows the first run's tasks as already present, not again.
+//! With `--report` it also prints the region's figures beside the Lipetsk seed's before ISU
+//! ([`report`]) and exits.
 
 use std::collections::BTreeMap;
 use std::process::ExitCode;
@@ -12,9 +14,9 @@ use std::sync::Arc;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use sha2::{Digest, Sha256};
+use zemstvo_core::region::InMemoryRegion;
+use zemstvo_demo::{DemoScale, application_forms, demo_region};
 use zemstvo_host::PluginKind;
-use zemstvo_host::region::InMemoryRegion;
-use zemstvo_host::region::demo::{DemoScale, application_forms, demo_region};
 use zemstvo_registry::{NamePattern, SecretKey, VendorId};
 use zemstvo_service::SmevStats;
 use zemstvo_service::{
@@ -55,6 +57,12 @@ pub struct DemoArgs {
     #[arg(long, default_value_t = 3)]
     pub show: usize,
 
+    /// Print the region's figures beside the Lipetsk seed's (before ISU), as the reference
+    /// plugins and the dashboard measure them, one line per figure, and exit after the runs
+    /// (as `--once`).
+    #[arg(long)]
+    pub report: bool,
+
     /// Where the HTTP API listens while the demo serves.
     #[arg(long, value_name = "ADDRESS", default_value = super::web::DEFAULT_LISTEN)]
     pub listen: String,
@@ -90,7 +98,8 @@ const DEMO_CONFIG: &[(&str, &[(&str, &str)])] =
     &[("moscow-risk-categories", &[("inspection-head-id", "1")])];
 
 pub async fn demo(args: DemoArgs) -> Result<ExitCode, CliError> {
-    if !args.once {
+    let serves = !args.once && !args.report;
+    if serves {
         // Counted from the demo's first runs on, for `/metrics`.
         let _ = zemstvo_web::metrics_handle();
     }
@@ -116,10 +125,12 @@ pub async fn demo(args: DemoArgs) -> Result<ExitCode, CliError> {
         "demo:{}",
         time::OffsetDateTime::now_utc().unix_timestamp_nanos()
     );
-    host.enqueue_enabled(&cause, now)
+    host.runs()
+        .enqueue_enabled(&cause, now)
         .await
         .map_err(|e| CliError::Input(e.to_string()))?;
     let outcomes = host
+        .runs()
         .drain_queue()
         .await
         .map_err(|e| CliError::Input(e.to_string()))?;
@@ -139,12 +150,19 @@ pub async fn demo(args: DemoArgs) -> Result<ExitCode, CliError> {
             failed += 1;
         }
     }
+    // Measured before the eligibility rules decide anything: the region as generated.
+    let report = match args.report {
+        true => Some(report::measure(host.store(), &outcomes, now).await?),
+        false => None,
+    };
     let (cases, mut smev) = decide_applications(&host).await?;
     let delivered = host
+        .deliveries()
         .deliver_once()
         .await
         .map_err(|e| CliError::Input(e.to_string()))?;
     let last = host
+        .deliveries()
         .smev_once()
         .await
         .map_err(|e| CliError::Input(e.to_string()))?;
@@ -178,7 +196,11 @@ pub async fn demo(args: DemoArgs) -> Result<ExitCode, CliError> {
     if failed > 0 {
         return Err(CliError::RunFailed(format!("{failed} plugin runs failed")));
     }
-    if !args.once {
+    if let Some(report) = report {
+        println!();
+        print!("{report}");
+    }
+    if serves {
         let listener = super::web::bind(&args.listen).await?;
         let address = listener
             .local_addr()
@@ -288,18 +310,20 @@ async fn install_reference_plugins(host: &RegionHost) -> Result<(), CliError> {
     let key = demo_vendor_key();
     let vendor = VendorId::new("zemstvo-demo").expect("a valid vendor id");
     let trusted = host
+        .installations()
         .trust_store()
         .await
         .map_err(|e| CliError::Input(e.to_string()))?;
     if trusted.key(&key.key_id()).is_none() {
-        host.update_trust(
-            "demo",
-            "trust-add",
-            serde_json::json!({ "vendor": "zemstvo-demo" }),
-            |t| t.trust(key.public_key(), vendor.clone(), vec![NamePattern::any()]),
-        )
-        .await
-        .map_err(|e| CliError::Input(e.to_string()))?;
+        host.installations()
+            .update_trust(
+                "demo",
+                "trust-add",
+                serde_json::json!({ "vendor": "zemstvo-demo" }),
+                |t| t.trust(key.public_key(), vendor.clone(), vec![NamePattern::any()]),
+            )
+            .await
+            .map_err(|e| CliError::Input(e.to_string()))?;
     }
     let options = InstallOptions {
         enable: true,
@@ -308,13 +332,13 @@ async fn install_reference_plugins(host: &RegionHost) -> Result<(), CliError> {
         ..InstallOptions::default()
     };
     for artifact in zemstvo_plugin_artifacts::REFERENCE {
-        let outcome = host
-            .install_signed_by(artifact.bytes, &vendor, &key, &options)
-            .await
-            .map_err(|e| CliError::Input(format!("{}: {e}", artifact.name)))?;
+        let outcome =
+            zemstvo_service::pack_and_install(host, artifact.bytes, &vendor, &key, &options)
+                .await
+                .map_err(|e| CliError::Input(format!("{}: {e}", artifact.name)))?;
         if outcome.action != InstallAction::AlreadyInstalled {
             // Eligibility rules are called per application, never on a schedule.
-            if artifact_kind(host, &outcome.name).await? != PluginKind::EligibilityRule.name() {
+            if artifact_kind(host, &outcome.name).await?.is_batch() {
                 host.store()
                     .set_schedule(&outcome.name, Some(DEFAULT_SCHEDULE), "demo")
                     .await
@@ -342,8 +366,11 @@ async fn decide_applications(
     let deadline = std::time::Instant::now() + DECISION_WAIT;
     let mut smev = SmevStats::default();
     loop {
-        host.decide_applications(1_000).await.map_err(fail)?;
-        let round = host.smev_once().await.map_err(fail)?;
+        host.decisions()
+            .decide_applications(1_000)
+            .await
+            .map_err(fail)?;
+        let round = host.deliveries().smev_once().await.map_err(fail)?;
         smev.sent += round.sent;
         smev.applied += round.applied;
         let counts = host
@@ -358,7 +385,7 @@ async fn decide_applications(
     }
 }
 
-async fn artifact_kind(host: &RegionHost, name: &str) -> Result<String, CliError> {
+async fn artifact_kind(host: &RegionHost, name: &str) -> Result<PluginKind, CliError> {
     let installation = host
         .store()
         .installation(name)
@@ -477,9 +504,239 @@ pub async fn configure_reference_plugins(host: &RegionHost) -> Result<(), CliErr
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        host.configure(plugin, &settings, "demo")
+        host.installations()
+            .configure(plugin, &settings, "demo")
             .await
             .map_err(|e| CliError::Input(format!("{plugin}: {e}")))?;
     }
     Ok(())
+}
+
+/// `zemstvo demo --report`: the region's figures beside the seed's. Every figure is measured
+/// by what the region itself uses — the reference plugins' run summaries and the store's
+/// analytics behind the dashboard and the unit page — never counted again here, so the report
+/// cannot drift from what the demo shows.
+pub mod report {
+    use std::fmt::Write as _;
+
+    use zemstvo_core::capabilities::data::Entity;
+    use zemstvo_core::capabilities::smev::AGENCY_PROFILES;
+    use zemstvo_core::report::RunStatus;
+    use zemstvo_demo::seed;
+    use zemstvo_service::RunOutcome;
+    use zemstvo_store::Store;
+    use zemstvo_store::analytics::{Period, Week};
+    use zemstvo_store::workload::meets_norm;
+
+    use crate::cli::CliError;
+
+    /// The window the load checks and the dashboard's figures look at.
+    const DAYS: i64 = 30;
+    const DAY: i64 = 86_400;
+
+    /// One line: what is measured, the generated region's value, the seed's.
+    pub struct Figure {
+        pub name: String,
+        pub generated: String,
+        pub seed: String,
+    }
+
+    /// The report: a heading and the figures.
+    pub struct Report {
+        pub now: i64,
+        pub figures: Vec<Figure>,
+    }
+
+    impl std::fmt::Display for Report {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            writeln!(
+                f,
+                "the region beside the Lipetsk seed before ISU ({DAYS} days to {}):",
+                crate::print::timestamp(self.now)
+            )?;
+            writeln!(f, "  {:<66}  {:>10}  seed", "figure", "generated")?;
+            for figure in &self.figures {
+                writeln!(
+                    f,
+                    "  {:<66}  {:>10}  {}",
+                    figure.name, figure.generated, figure.seed
+                )?;
+            }
+            Ok(())
+        }
+    }
+
+    fn share(part: u64, whole: u64) -> String {
+        if whole == 0 {
+            return "—".into();
+        }
+        let mut text = String::new();
+        let _ = write!(text, "{:.1} %", part as f64 * 100.0 / whole as f64);
+        text
+    }
+
+    fn line(name: impl Into<String>, generated: String, seed: impl Into<String>) -> Figure {
+        Figure {
+            name: name.into(),
+            generated,
+            seed: seed.into(),
+        }
+    }
+
+    /// `(examined, found)` of a plugin's successful run in `outcomes`.
+    fn summary(outcomes: &[RunOutcome], plugin: &str) -> Result<(u64, u64), CliError> {
+        outcomes
+            .iter()
+            .filter(|o| o.report.plugin.name == plugin)
+            .find_map(|o| match &o.report.status {
+                RunStatus::Succeeded { summary } => Some((summary.examined, summary.found)),
+                RunStatus::Failed { .. } => None,
+            })
+            .ok_or_else(|| {
+                CliError::RunFailed(format!("`{plugin}` did not run: nothing to report from it"))
+            })
+    }
+
+    /// Measures the region at `now`, after the reference plugins' runs in `outcomes`.
+    pub async fn measure(
+        store: &Store,
+        outcomes: &[RunOutcome],
+        now: i64,
+    ) -> Result<Report, CliError> {
+        let fail = |e: zemstvo_store::StoreError| CliError::Input(e.to_string());
+        let since = now - DAYS * DAY;
+        let mut figures = Vec::new();
+
+        // The dashboard's effects of the ISU algorithms, over the window as one "week".
+        let window = Week {
+            label: format!("{DAYS} days"),
+            start: since,
+            end: now,
+        };
+        let effects = store
+            .weekly_effects(std::slice::from_ref(&window))
+            .await
+            .map_err(fail)?;
+        let effect = effects.first().ok_or_else(|| {
+            CliError::Input("the store measured no effects for the window".into())
+        })?;
+        figures.push(line(
+            "returned for revision, of applications decided",
+            share(effect.returned, effect.decided),
+            format!("{} %", seed::RETURNS_PERCENT),
+        ));
+        figures.push(line(
+            "accepted off the standard, of applications submitted",
+            share(effect.off_standard, effect.submitted),
+            format!("{} %", seed::OFF_STANDARD_PERCENT),
+        ));
+
+        // What the home-care check counts: active social workers with a norm, and those below.
+        let (workers, below) = summary(outcomes, "isu-home-care-load")?;
+        figures.push(line(
+            "social workers meeting their normative load (isu-home-care-load)",
+            share(workers - below, workers),
+            format!("{} %", seed::SOCIAL_WORKERS_MEETING_NORM_PERCENT),
+        ));
+
+        // Specialists against their norm, as the unit page judges them (the store's load).
+        let employees = store
+            .counts()
+            .await
+            .map_err(fail)?
+            .into_iter()
+            .find(|(e, _)| *e == Entity::Employees)
+            .map_or(0, |(_, n)| n);
+        let ids: Vec<u64> = (1..=employees).collect();
+        let active = store.active_employees(&ids).await.map_err(fail)?;
+        let loads = store
+            .staff_load(&ids, Period { since, until: now })
+            .await
+            .map_err(fail)?;
+        let specialists: Vec<_> = loads
+            .iter()
+            .filter(|l| l.role == "specialist" && l.normative_load > 0)
+            .filter(|l| active.contains(&l.employee))
+            .collect();
+        let n = specialists.len() as u64;
+        let meeting = specialists
+            .iter()
+            .filter(|l| meets_norm(l.done, l.normative_load, now - since))
+            .count() as u64;
+        figures.push(line(
+            "specialists meeting their normative load (applications decided)",
+            share(meeting, n),
+            "not published",
+        ));
+        let (done, norm) = specialists
+            .iter()
+            .fold((0, 0), |(d, m), l| (d + l.done, m + l.normative_load));
+        figures.push(line(
+            "applications a specialist decided in the window / their norm",
+            format!("{} / {}", done / n.max(1), norm / n.max(1)),
+            "not published",
+        ));
+
+        // The daily checks of applications in work.
+        let (on_desks, overdue) = summary(outcomes, "isu-overdue-applications")?;
+        let (assigned, waiting) = summary(outcomes, "isu-unaccepted-applications")?;
+        figures.push(line(
+            "applications per specialist: in work / assigned, not taken",
+            format!(
+                "{} / {}",
+                (on_desks - assigned) / n.max(1),
+                assigned / n.max(1)
+            ),
+            format!(
+                "{} / {} (one desk)",
+                seed::DESK_IN_WORK,
+                seed::DESK_NOT_TAKEN
+            ),
+        ));
+        figures.push(line(
+            "in work past their deadline, of applications in work",
+            share(overdue, on_desks),
+            "not published",
+        ));
+        figures.push(line(
+            "assigned, not taken for over 8 h, of applications in work",
+            share(waiting, on_desks),
+            "not published",
+        ));
+        // At the morning check every application assigned before 01:00 and not taken yet has
+        // waited over 8 h, so this share is high by construction; the one above compares.
+        figures.push(line(
+            "assigned, not taken for over 8 h, of those assigned, not taken",
+            share(waiting, assigned),
+            "not published",
+        ));
+
+        // SMEV, as the dashboard shows each agency: requests sent in the window.
+        let agencies = store
+            .smev_analytics(Period { since, until: now }, &[])
+            .await
+            .map_err(fail)?;
+        let total: u64 = agencies.iter().map(|a| a.current.requests).sum();
+        let seed_total: u64 = AGENCY_PROFILES.iter().map(|p| p.seed_requests).sum();
+        for profile in AGENCY_PROFILES.iter().filter(|p| p.seed_requests > 0) {
+            let current = agencies
+                .iter()
+                .find(|a| a.agency == profile.code)
+                .map(|a| a.current.clone())
+                .unwrap_or_default();
+            figures.push(line(
+                format!("SMEV {}: share of requests", profile.code),
+                share(current.requests, total),
+                share(profile.seed_requests, seed_total),
+            ));
+            figures.push(line(
+                format!("SMEV {}: mean answer, days", profile.code),
+                current
+                    .mean_answer_days
+                    .map_or("—".into(), |d| format!("{d:.2}")),
+                format!("{:.2}", profile.mean_answer_days),
+            ));
+        }
+        Ok(Report { now, figures })
+    }
 }

@@ -26,7 +26,7 @@ pub struct InspectArgs {
 }
 
 pub async fn inspect(args: InspectArgs) -> Result<ExitCode, CliError> {
-    use zemstvo_host::capabilities::data::reference;
+    use zemstvo_core::capabilities::data::reference;
     let Some(path) = &args.plugin else {
         if args.json {
             let schema = reference::json();

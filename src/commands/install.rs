@@ -224,7 +224,8 @@ pub async fn run(command: RegionPluginCommand) -> Result<ExitCode, CliError> {
             let outcome = if Path::new(&spec).is_file() {
                 let bytes =
                     std::fs::read(&spec).map_err(|e| CliError::Input(format!("{spec}: {e}")))?;
-                host.install_package(&bytes, &options)
+                host.installations()
+                    .install_package(&bytes, &options)
                     .await
                     .map_err(failed)?
             } else {
@@ -240,6 +241,7 @@ pub async fn run(command: RegionPluginCommand) -> Result<ExitCode, CliError> {
                     PackageSource::open(&source).map_err(|e| CliError::Input(e.to_string()))?;
                 let bar = TransferBar::new("download");
                 let result = host
+                    .installations()
                     .install_from(&source, &spec, &options, &mut |p| bar.update(p))
                     .await;
                 bar.finish();
@@ -258,6 +260,7 @@ pub async fn run(command: RegionPluginCommand) -> Result<ExitCode, CliError> {
                 PackageSource::open(&source).map_err(|e| CliError::Input(e.to_string()))?;
             let bar = TransferBar::new("download");
             let result = host
+                .installations()
                 .install_from(
                     &source,
                     &spec,
@@ -271,6 +274,7 @@ pub async fn run(command: RegionPluginCommand) -> Result<ExitCode, CliError> {
         RegionPluginCommand::Rollback { name, .. } => {
             report(
                 &host
+                    .installations()
                     .rollback(&name, &options(false, false, true))
                     .await
                     .map_err(failed)?,
@@ -298,7 +302,7 @@ pub async fn run(command: RegionPluginCommand) -> Result<ExitCode, CliError> {
                     .map_err(failed)?
                     .and_then(|p| p.signer)
                     .unwrap_or_else(|| "UNSIGNED".into());
-                let refusal = host.refusal(&i.name).await.map_err(failed)?;
+                let refusal = host.runs().refusal(&i.name).await.map_err(failed)?;
                 let state = match (&refusal, i.enabled) {
                     (Some(_), _) => "REFUSED",
                     (None, true) => "enabled",
@@ -356,7 +360,7 @@ pub async fn run(command: RegionPluginCommand) -> Result<ExitCode, CliError> {
                 .await
                 .map_err(failed)?;
             println!("{name} is enabled");
-            if let Some(why) = host.refusal(&name).await.map_err(failed)? {
+            if let Some(why) = host.runs().refusal(&name).await.map_err(failed)? {
                 eprintln!("warning: {name} cannot run until this is fixed: {why}");
             }
         }
@@ -371,19 +375,21 @@ pub async fn run(command: RegionPluginCommand) -> Result<ExitCode, CliError> {
             let parsed = settings
                 .iter()
                 .map(|s| {
-                    zemstvo_host::capabilities::config::parse_setting(s)
+                    zemstvo_core::capabilities::config::parse_setting(s)
                         .map(|(k, v)| (k.to_string(), v.to_string()))
                 })
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| CliError::Input(e.to_string()))?;
-            host.configure(&name, &parsed, &actor)
+            host.installations()
+                .configure(&name, &parsed, &actor)
                 .await
                 .map_err(|e| CliError::Input(e.to_string()))?;
             println!("{name} is configured: {}", settings.join(" "));
         }
         RegionPluginCommand::Schedule { name, cron, .. } => {
             let schedule = (cron != "none").then_some(cron.as_str());
-            host.set_schedule(&name, schedule, &actor)
+            host.installations()
+                .set_schedule(&name, schedule, &actor)
                 .await
                 .map_err(|e| CliError::Input(e.to_string()))?;
             match schedule {

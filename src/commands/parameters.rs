@@ -3,7 +3,7 @@
 //! region adds the entry and the next decision uses it; no new build, no reinstall.
 
 use clap::Args;
-use zemstvo_host::capabilities::config::ParameterValue;
+use zemstvo_core::capabilities::config::ParameterValue;
 use zemstvo_service::RegionHost;
 use zemstvo_store::parameters::EntryChange;
 

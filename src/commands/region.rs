@@ -63,7 +63,8 @@ async fn trigger(database: &DatabaseArgs, plugin: &str) -> Result<ExitCode, CliE
     let host = super::install::region_host(database).await?;
     let actor = super::install::actor();
     let run = host
-        .trigger_run(plugin, &actor)
+        .runs()
+        .trigger(plugin, &actor)
         .await
         .map_err(|e| match e {
             zemstvo_service::ServiceError::Plugin(why) => CliError::Refused(why),

@@ -9,9 +9,7 @@ use zemstvo_registry::api::NewVendor;
 use zemstvo_registry::key_files::{read_public_key, write_new};
 use zemstvo_registry::mirror::{export_store, import_into_store};
 use zemstvo_registry::resolve::parse_version;
-use zemstvo_registry::server::{
-    ADMIN_TOKEN_ENV, AdminToken, AppState, ComponentCheck, ServerSettings,
-};
+use zemstvo_registry::server::{ADMIN_TOKEN_ENV, AdminToken, AppState, ServerSettings};
 use zemstvo_registry::store::Store;
 use zemstvo_registry::{KeyId, NamePattern, PackageName, VendorId};
 
@@ -366,7 +364,9 @@ async fn serve(args: ServeArgs) -> Result<ExitCode, CliError> {
     let settings = ServerSettings {
         max_upload_bytes: args.max_upload_mb.clamp(1, 1024) << 20,
         // A published component must be what its manifest says (name, version, ...).
-        components: Some(ComponentCheck(std::sync::Arc::new(super::runtime()?))),
+        components: Some(zemstvo_service::registry_component_check(
+            std::sync::Arc::new(super::runtime()?),
+        )),
         ..ServerSettings::default()
     };
     let listener = tokio::net::TcpListener::bind(&args.listen)

@@ -6,12 +6,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Args;
+use zemstvo_core::capabilities::Capability;
+use zemstvo_core::capabilities::config::parse_setting;
+use zemstvo_core::eligibility::EligibilityInput;
+use zemstvo_core::region::{InMemoryRegion, load_fixture};
 use zemstvo_host::RunInput;
-use zemstvo_host::capabilities::Capability;
-use zemstvo_host::capabilities::config::parse_setting;
-use zemstvo_host::eligibility::EligibilityInput;
 use zemstvo_host::local::LocalRun;
-use zemstvo_host::region::{InMemoryRegion, load_fixture};
 use zemstvo_host::runtime::limits::RunLimits;
 
 use crate::cli::CliError;
@@ -46,9 +46,9 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE.json")]
     pub application: Option<PathBuf>,
 
-    /// CPU budget of the run, in seconds.
+    /// time budget of the run, in seconds.
     #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]
-    pub cpu_budget: f64,
+    pub time_budget: f64,
 
     /// Memory cap of the run, in MiB.
     #[arg(long, default_value_t = 256, value_name = "MIB")]
@@ -70,7 +70,7 @@ pub async fn run(args: RunArgs) -> Result<ExitCode, CliError> {
     };
     let mut local = LocalRun {
         limits: RunLimits {
-            cpu_budget: Duration::from_secs_f64(args.cpu_budget.clamp(0.01, 3_600.0)),
+            time_budget: Duration::from_secs_f64(args.time_budget.clamp(0.01, 3_600.0)),
             memory_bytes: args.memory_mb.clamp(1, 4_096) << 20,
             ..RunLimits::default()
         },

@@ -5,8 +5,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Args;
-use zemstvo_host::eligibility::{Outcome, Verdict};
-use zemstvo_host::report::RunStatus;
+use zemstvo_core::eligibility::{Outcome, Verdict};
+use zemstvo_core::report::RunStatus;
 use zemstvo_service::{HostSettings, RegionHost, RoundReport};
 
 use super::DatabaseArgs;
@@ -58,6 +58,7 @@ pub async fn serve(args: ServeArgs) -> Result<ExitCode, CliError> {
         print_round(&round);
         if round.is_idle() {
             let reasons = host
+                .runs()
                 .idle_reasons()
                 .await
                 .map_err(|e| CliError::Input(e.to_string()))?;

@@ -77,6 +77,7 @@ pub async fn trust(args: TrustArgs) -> Result<ExitCode, CliError> {
             };
             let shown: Vec<String> = scope.iter().map(|s| s.to_string()).collect();
             let id = host
+                .installations()
                 .update_trust(
                     "cli",
                     "trust-add",
@@ -91,7 +92,7 @@ pub async fn trust(args: TrustArgs) -> Result<ExitCode, CliError> {
             );
         }
         TrustCommand::List => {
-            let trust = host.trust_store().await.map_err(input)?;
+            let trust = host.installations().trust_store().await.map_err(input)?;
             for (id, key) in trust.keys() {
                 let scope: Vec<String> = key.scope.iter().map(|s| s.to_string()).collect();
                 let from = key
@@ -112,6 +113,7 @@ pub async fn trust(args: TrustArgs) -> Result<ExitCode, CliError> {
         TrustCommand::Remove { key_id } => {
             let id: KeyId = key_id.parse().map_err(input)?;
             let removed = host
+                .installations()
                 .update_trust(
                     "cli",
                     "trust-remove",
@@ -132,25 +134,26 @@ pub async fn trust(args: TrustArgs) -> Result<ExitCode, CliError> {
         TrustCommand::Revoke { key_id, reason } => {
             let id: KeyId = key_id.parse().map_err(input)?;
             let revoked_at = time::OffsetDateTime::now_utc().unix_timestamp();
-            host.update_trust(
-                "cli",
-                "trust-revoke",
-                serde_json::json!({ "key": key_id, "reason": reason }),
-                |t| {
-                    t.revoke(Revocation {
-                        key_id: id.clone(),
-                        reason,
-                        revoked_at,
-                    });
-                    Ok(())
-                },
-            )
-            .await
-            .map_err(|e| CliError::Refused(e.to_string()))?;
+            host.installations()
+                .update_trust(
+                    "cli",
+                    "trust-revoke",
+                    serde_json::json!({ "key": key_id, "reason": reason }),
+                    |t| {
+                        t.revoke(Revocation {
+                            key_id: id.clone(),
+                            reason,
+                            revoked_at,
+                        });
+                        Ok(())
+                    },
+                )
+                .await
+                .map_err(|e| CliError::Refused(e.to_string()))?;
             println!("key {id} is revoked: packages it signed no longer install or run");
         }
         TrustCommand::Export { file } => {
-            let trust = host.trust_store().await.map_err(input)?;
+            let trust = host.installations().trust_store().await.map_err(input)?;
             trust.save(&file).map_err(input)?;
             println!(
                 "wrote the region's trust store ({} key(s), {} revocation(s)) to {}; check a \
@@ -167,6 +170,7 @@ pub async fn trust(args: TrustArgs) -> Result<ExitCode, CliError> {
             let rotation: RotationStatement = serde_json::from_str(&text)
                 .map_err(|e| input(format!("{}: {e}", statement.display())))?;
             let id = host
+                .installations()
                 .update_trust(
                     "cli",
                     "trust-rotate",

@@ -5,9 +5,9 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
-use zemstvo_host::capabilities::Grants;
-use zemstvo_host::capabilities::config::ConfigValue;
-use zemstvo_host::report::{RunReport, RunStatus};
+use zemstvo_core::capabilities::Grants;
+use zemstvo_core::capabilities::config::ConfigValue;
+use zemstvo_core::report::{RunReport, RunStatus};
 
 use crate::notifications::NewNotification;
 use crate::runs::QueuedRun;
@@ -37,7 +37,7 @@ pub struct RunCommit<'a> {
 
 /// What committing an eligibility rule's call needs beyond the run.
 pub struct CaseCommit<'a> {
-    pub application: &'a zemstvo_host::eligibility::Application,
+    pub application: &'a zemstvo_core::eligibility::Application,
     /// How many answers the rule saw, so it is called again only when more arrive.
     pub answers_seen: u64,
 }
@@ -263,7 +263,7 @@ impl Store {
         run_id: &str,
         at: i64,
     ) -> Result<(), StoreError> {
-        use zemstvo_host::eligibility::{Outcome, Verdict};
+        use zemstvo_core::eligibility::{Outcome, Verdict};
         let app = case.application;
         let (status, verdict, decision) = match &report.outputs.eligibility {
             Some(Outcome::Need { .. }) => ("waiting", None, None),

@@ -12,7 +12,7 @@ use futures_util::TryStreamExt;
 use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::query::Query as SqlQuery;
 use sqlx::{Any, Row};
-use zemstvo_host::capabilities::data::{
+use zemstvo_core::capabilities::data::{
     Batch, Column, ColumnType, ColumnValues, Condition, DataError, Entity, Query, Reach,
     RegionData, RowCursor, Scalar, TextColumn,
 };

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 use sqlx::Row;
-use zemstvo_host::capabilities::smev::{AnswerOutcome, SmevAnswer, SmevQuery};
-use zemstvo_host::eligibility::{Application, ApplicationChannel};
+use zemstvo_core::capabilities::smev::{AnswerOutcome, SmevAnswer, SmevQuery};
+use zemstvo_core::eligibility::{Application, ApplicationChannel};
 
 use crate::{Store, StoreError};
 

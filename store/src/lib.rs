@@ -1,7 +1,7 @@
 //! The region store: everything a region keeps, in SQLite (the embedded default: one file,
 //! nothing to install) or PostgreSQL (several hosts sharing one region), with one schema.
 //!
-//! - [`data`]: the region's records as a [`RegionData`](zemstvo_host::capabilities::data::RegionData)
+//! - [`data`]: the region's records as a [`RegionData`](zemstvo_core::capabilities::data::RegionData)
 //!   backend — queries that read batches straight into columns, filters pushed into SQL.
 //! - [`load`]: bulk loading of region records (the demo generator, imports).
 //! - [`plugins`]: packages, installations, grants and configuration.
@@ -9,6 +9,7 @@
 //!   transaction.
 //! - [`tasks`], [`notifications`], [`smev`]: what runs emit, with their lifecycles.
 //! - [`audit`]: who did what, when.
+//! - [`analytics`], [`workload`]: the dashboard's figures and the staff's load against the norm.
 //!
 //! Both dialects are reached through sqlx's `Any` driver with portable SQL (`$1` parameters,
 //! `ON CONFLICT`, `RETURNING`); where they differ (claiming work with `FOR UPDATE SKIP
@@ -33,6 +34,7 @@ pub mod smev;
 pub mod tasks;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod workload;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

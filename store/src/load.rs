@@ -3,8 +3,8 @@
 //! Rows go in multi-row `INSERT`s of a few hundred rows, all in one transaction per entity, so a
 //! region of tens of thousands of records loads in seconds and a failed load leaves nothing.
 
-use zemstvo_host::capabilities::data::{ColumnType, Entity};
-use zemstvo_host::region::{Cell, InMemoryRegion, Table};
+use zemstvo_core::capabilities::data::{ColumnType, Entity};
+use zemstvo_core::region::{Cell, InMemoryRegion, Table};
 
 use crate::{Store, StoreError, now};
 

@@ -4,7 +4,7 @@
 //! job; the store keeps entries and their audit trail.
 
 use serde::Serialize;
-use zemstvo_host::capabilities::config::ParameterValue;
+use zemstvo_core::capabilities::config::ParameterValue;
 
 use crate::{Store, StoreError, audit, now};
 

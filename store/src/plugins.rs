@@ -5,7 +5,9 @@
 
 use serde::Serialize;
 use sqlx::{Any, Row, Transaction};
-use zemstvo_host::capabilities::{Capability, Grants};
+use zemstvo_core::capabilities::{Capability, Grants};
+
+use zemstvo_core::metadata::PluginKind;
 
 use crate::{Dialect, Store, StoreError, audit, now};
 
@@ -18,7 +20,7 @@ pub struct StoredPackage {
     pub sha256: String,
     pub name: String,
     pub version: String,
-    pub kind: String,
+    pub kind: PluginKind,
     pub wit_version: String,
     /// The package manifest, as JSON.
     pub manifest: String,
@@ -42,8 +44,8 @@ pub struct Installation {
     pub schedule: Option<String>,
     pub installed_at: i64,
     pub updated_at: i64,
-    /// The installed package's plugin kind (`deviation-check`, `eligibility-rule`, …).
-    pub kind: String,
+    /// The installed package's plugin kind.
+    pub kind: PluginKind,
     /// Bumped by every change of the set-up (version, state, pin, schedule, grants,
     /// configuration): what `If-Match` names.
     pub revision: i64,
@@ -123,8 +125,8 @@ fn installation(
         revision,
         signer,
     ): InstallationRow,
-) -> Installation {
-    Installation {
+) -> Result<Installation, StoreError> {
+    Ok(Installation {
         name,
         version,
         sha256,
@@ -133,10 +135,21 @@ fn installation(
         schedule,
         installed_at,
         updated_at,
-        kind,
+        kind: parse_kind(&kind)?,
         revision,
         signer,
-    }
+    })
+}
+
+/// A stored kind; one this build does not know means the database was written by a newer
+/// zemstvo.
+fn parse_kind(kind: &str) -> Result<PluginKind, StoreError> {
+    kind.parse().map_err(|_| {
+        StoreError::Invalid(format!(
+            "the region's database names a plugin kind `{kind}` this zemstvo does not know; \
+             upgrade zemstvo to the version that wrote it"
+        ))
+    })
 }
 
 /// Installations with their package's kind (every installation's package is kept).
@@ -171,7 +184,7 @@ impl Store {
         .bind(p.sha256.clone())
         .bind(p.name.clone())
         .bind(p.version.clone())
-        .bind(p.kind.clone())
+        .bind(p.kind.name())
         .bind(p.wit_version.clone())
         .bind(p.manifest.clone())
         .bind(p.signatures.clone())
@@ -198,7 +211,7 @@ impl Store {
             sha256: r.try_get(0)?,
             name: r.try_get(1)?,
             version: r.try_get(2)?,
-            kind: r.try_get(3)?,
+            kind: parse_kind(&r.try_get::<String, _>(3)?)?,
             wit_version: r.try_get(4)?,
             manifest: r.try_get(5)?,
             signatures: r.try_get(6)?,
@@ -276,7 +289,7 @@ impl Store {
             sqlx::query_as(&format!("SELECT {INSTALLATION_COLUMNS} ORDER BY i.name"))
                 .fetch_all(self.pool())
                 .await?;
-        Ok(rows.into_iter().map(installation).collect())
+        rows.into_iter().map(installation).collect()
     }
 
     pub async fn installation(&self, name: &str) -> Result<Option<Installation>, StoreError> {
@@ -285,7 +298,7 @@ impl Store {
                 .bind(name.to_string())
                 .fetch_optional(self.pool())
                 .await?;
-        Ok(row.map(installation))
+        row.map(installation).transpose()
     }
 
     pub async fn history(&self, name: &str) -> Result<Vec<HistoryEntry>, StoreError> {

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use zemstvo_host::capabilities::smev::SmevQuery;
+use zemstvo_core::capabilities::smev::SmevQuery;
 
 use crate::{Store, StoreError, audit, now};
 

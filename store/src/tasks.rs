@@ -4,7 +4,7 @@
 use serde::Serialize;
 use sqlx::Row;
 use sqlx::any::AnyRow;
-use zemstvo_host::capabilities::tasks::{Priority, RecordRef};
+use zemstvo_core::capabilities::tasks::{Priority, RecordRef};
 
 use crate::{Store, StoreError, audit, now};
 

@@ -3,11 +3,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use zemstvo_host::capabilities::data::{
+use zemstvo_core::capabilities::data::{
     Batch, ColumnValues, Comparison, Condition, Entity, Filter, Query, RegionData, Scalar,
 };
-use zemstvo_host::region::InMemoryRegion;
-use zemstvo_host::region::demo::{DemoScale, demo_region};
+use zemstvo_core::region::InMemoryRegion;
+use zemstvo_demo::{DemoScale, demo_region};
 use zemstvo_store::data::SqlRegion;
 use zemstvo_store::load::RegionInfo;
 use zemstvo_store::on_both_databases;
@@ -72,7 +72,7 @@ fn same(a: &[Batch], b: &[Batch]) -> bool {
         && a.iter().zip(b).all(|(x, y)| {
             x.rows == y.rows
                 && x.columns.iter().zip(&y.columns).all(|(cx, cy)| {
-                    let presence = |c: &zemstvo_host::capabilities::data::Column| {
+                    let presence = |c: &zemstvo_core::capabilities::data::Column| {
                         if c.present.is_empty() {
                             vec![1; x.rows]
                         } else {
@@ -366,10 +366,10 @@ on_both_databases!(
 );
 
 mod zemstvo_store_test_support {
-    use zemstvo_host::capabilities::Grants;
-    use zemstvo_host::capabilities::tasks::{Priority, Task};
-    use zemstvo_host::metadata::PluginKind;
-    use zemstvo_host::report::{PluginRef, RunOutputs, RunReport, RunStatus, Summary};
+    use zemstvo_core::capabilities::Grants;
+    use zemstvo_core::capabilities::tasks::{Priority, Task};
+    use zemstvo_core::metadata::PluginKind;
+    use zemstvo_core::report::{PluginRef, RunOutputs, RunReport, RunStatus, Summary};
     use zemstvo_store::Store;
     use zemstvo_store::runs::RunCommit;
 
@@ -446,7 +446,7 @@ async fn commit_idempotency_scenario(db: TestDatabase) {
     let mut again = zemstvo_store_test_support::report(
         vec![store.tasks(&Default::default()).await.unwrap()[0].clone()]
             .into_iter()
-            .map(|t| zemstvo_host::capabilities::tasks::Task {
+            .map(|t| zemstvo_core::capabilities::tasks::Task {
                 key: t.key,
                 assignee: t.assignee,
                 subject: None,
@@ -454,7 +454,7 @@ async fn commit_idempotency_scenario(db: TestDatabase) {
                 description: String::new(),
                 records: vec![],
                 steps: vec![],
-                priority: zemstvo_host::capabilities::tasks::Priority::High,
+                priority: zemstvo_core::capabilities::tasks::Priority::High,
                 due: None,
             })
             .collect(),

@@ -5,9 +5,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use zemstvo_host::capabilities::config::ResolvedConfig;
+use zemstvo_core::capabilities::config::ResolvedConfig;
+use zemstvo_core::region::{InMemoryRegion, load_fixture};
 use zemstvo_host::local::LocalRun;
-use zemstvo_host::region::{InMemoryRegion, load_fixture};
 use zemstvo_host::runtime::limits::RunLimits;
 use zemstvo_host::{LoadedPlugin, RunInput, RunReport, RunRequest, Runtime, RuntimeSettings};
 
@@ -46,7 +46,7 @@ pub async fn fixture(runtime: &Runtime, name: &str) -> LoadedPlugin {
 /// Limits small enough that hostile plugins are stopped quickly.
 pub fn tight_limits() -> RunLimits {
     RunLimits {
-        cpu_budget: Duration::from_secs(2),
+        time_budget: Duration::from_secs(2),
         memory_bytes: 64 << 20,
         ..RunLimits::default()
     }

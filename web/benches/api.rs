@@ -22,8 +22,8 @@ use std::time::{Duration, Instant};
 
 use common::PLUGIN;
 use reqwest::Client;
-use zemstvo_host::capabilities::data::Entity;
-use zemstvo_host::region::demo::DemoScale;
+use zemstvo_core::capabilities::data::Entity;
+use zemstvo_demo::DemoScale;
 use zemstvo_store::accounts::Role;
 use zemstvo_store::testing::TestDatabase;
 
@@ -108,7 +108,7 @@ async fn serve_demo(
         .find(|(e, _)| *e == Entity::SmevRequests)
         .map_or(0, |(_, n)| *n);
     store.enqueue_run(PLUGIN, "manual", now, 0).await.unwrap();
-    let outcome = host.run_next().await.unwrap().unwrap();
+    let outcome = host.runs().run_next().await.unwrap().unwrap();
     assert!(outcome.report.succeeded(), "{:?}", outcome.report.failure());
     // The manager is the overseer of the briefing's tasks: their unit has some.
     let manager = store

@@ -30,7 +30,7 @@ async fn hammer(db: TestDatabase) {
             while !done.load(std::sync::atomic::Ordering::Relaxed) || succeeded.is_empty() {
                 // A disabled plugin refuses a trigger, and a run queued before it was disabled
                 // does not start: it is recorded as refused. Every run that starts completes.
-                let triggered = match host.trigger_run(PLUGIN, "test").await {
+                let triggered = match host.runs().trigger(PLUGIN, "test").await {
                     Ok(_) => true,
                     Err(zemstvo_service::ServiceError::Plugin(why)) if why.contains("disabled") => {
                         false
@@ -38,7 +38,7 @@ async fn hammer(db: TestDatabase) {
                     // A busy database is waited for, never an error.
                     Err(e) => panic!("run now failed: {e}"),
                 };
-                if triggered && let Some(outcome) = host.run_next().await.unwrap() {
+                if triggered && let Some(outcome) = host.runs().run_next().await.unwrap() {
                     match outcome.report.failure() {
                         None => succeeded.push(outcome.report.run_id.clone()),
                         Some(zemstvo_host::FailureReason::Refused { message })

@@ -1,167 +1,29 @@
-//! `smev`: interagency requests through SMEV 3.
-//!
-//! Plugins only queue requests; the host sends them after the run commits, and answers come
-//! back later through the store. The types here are also what eligibility rules receive: the
-//! queries they asked for and the answers so far.
+//! The host side of `smev`: the grant, the query's shape, the run's cap; the request id.
 
-use serde::{Deserialize, Serialize};
+use zemstvo_core::capabilities::Capability;
+use zemstvo_core::capabilities::smev::{OutgoingRequest, SmevQuery, validate_query};
 
-use crate::capabilities::Capability;
-use crate::capabilities::tasks::check_text;
-use crate::runtime::RunState;
-use crate::runtime::wit::latest::zemstvo::platform::smev as wit;
+use crate::state::RunState;
 
-/// The agencies a region exchanges SMEV requests with. The codes are what plugins write.
-pub const AGENCIES: &[(&str, &str)] = &[
-    ("fns", "Federal Tax Service (ФНС)"),
-    ("pfr", "Pension Fund (ПФР)"),
-    ("sfr", "Social Fund (СФР)"),
-    ("mvd", "Ministry of Internal Affairs (МВД)"),
-    ("zags", "Civil registry (ЗАГС)"),
-    ("rosreestr", "Rosreestr, FGIS EGRN (Росреестр)"),
-    ("fss", "Social Insurance Fund (ФСС)"),
-    ("municipality", "Municipal administration"),
-    ("gis-zhkh", "GIS ZhKKh (ГИС ЖКХ)"),
-];
-
-/// Whether `code` names a known agency.
-pub fn is_agency(code: &str) -> bool {
-    AGENCIES.iter().any(|(c, _)| *c == code)
+/// Why a request was refused; each WIT version names these in its `smev-error`.
+#[derive(Debug)]
+pub(crate) enum SmevRefusal {
+    Denied(String),
+    Invalid(String),
 }
 
-/// A request for information from another agency.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SmevQuery {
-    pub agency: String,
-    pub kind: String,
-    pub subject: u64,
-    pub application: Option<u64>,
-    #[serde(default)]
-    pub params: Vec<(String, String)>,
-}
-
-impl SmevQuery {
-    /// Whether an answer to `other` answers this query (same agency, kind, subject and
-    /// application; parameters too).
-    pub fn same_as(&self, other: &SmevQuery) -> bool {
-        self == other
-    }
-
-    /// Bytes the host holds for the query (and the request id it is given, when queued).
-    pub(crate) fn weight(&self) -> usize {
-        std::mem::size_of::<OutgoingRequest>()
-            + self.agency.len()
-            + self.kind.len()
-            + super::held_pairs(&self.params)
-            + 64
-    }
-}
-
-/// A request a run queued, with the id the host gave it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OutgoingRequest {
-    pub request_id: String,
-    #[serde(flatten)]
-    pub query: SmevQuery,
-}
-
-/// How an agency answered.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "outcome")]
-pub enum AnswerOutcome {
-    Answered { facts: Vec<(String, String)> },
-    Rejected { code: String, reason: String },
-}
-
-/// An answer the host received and acknowledged.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SmevAnswer {
-    pub query: SmevQuery,
-    pub message_id: String,
-    /// Seconds since the epoch.
-    pub received: i64,
-    #[serde(flatten)]
-    pub outcome: AnswerOutcome,
-}
-
-/// Checks a query's shape and agency. Shared by `smev.send` and eligibility outcomes.
-pub fn validate_query(q: &SmevQuery) -> Result<(), String> {
-    if !is_agency(&q.agency) {
-        let known: Vec<&str> = AGENCIES.iter().map(|(c, _)| *c).collect();
-        return Err(format!(
-            "unknown agency `{}`; known agencies are: {}",
-            q.agency,
-            known.join(", ")
-        ));
-    }
-    if !crate::capabilities::config::is_identifier(&q.kind) {
-        return Err(format!(
-            "kind `{}` is not a kind of information: lowercase letters, digits and `-`",
-            q.kind
-        ));
-    }
-    if q.params.len() > 32 {
-        return Err("a request has at most 32 parameters".into());
-    }
-    for (k, v) in &q.params {
-        check_text("parameter name", k, 64, true)?;
-        check_text(&format!("parameter `{k}`"), v, 1_000, false)?;
-    }
-    Ok(())
-}
-
-impl From<wit::SmevQuery> for SmevQuery {
-    fn from(q: wit::SmevQuery) -> Self {
-        SmevQuery {
-            agency: q.agency,
-            kind: q.kind,
-            subject: q.subject,
-            application: q.application,
-            params: q.params,
-        }
-    }
-}
-
-impl From<SmevQuery> for wit::SmevQuery {
-    fn from(q: SmevQuery) -> Self {
-        wit::SmevQuery {
-            agency: q.agency,
-            kind: q.kind,
-            subject: q.subject,
-            application: q.application,
-            params: q.params,
-        }
-    }
-}
-
-impl From<SmevAnswer> for wit::SmevAnswer {
-    fn from(a: SmevAnswer) -> Self {
-        wit::SmevAnswer {
-            query: a.query.into(),
-            message_id: a.message_id,
-            received: a.received,
-            outcome: match a.outcome {
-                AnswerOutcome::Answered { facts } => wit::AnswerOutcome::Answered(facts),
-                AnswerOutcome::Rejected { code, reason } => {
-                    wit::AnswerOutcome::Rejected(wit::Rejection { code, reason })
-                }
-            },
-        }
-    }
-}
-
-impl wit::Host for RunState {
-    async fn send(
+impl RunState {
+    /// Queues a SMEV request and answers the id it will be sent with.
+    pub(crate) async fn queue_smev_request(
         &mut self,
-        query: wit::SmevQuery,
-    ) -> wasmtime::Result<Result<String, wit::SmevError>> {
+        query: SmevQuery,
+    ) -> wasmtime::Result<Result<String, SmevRefusal>> {
         self.ensure_running("smev")?;
         if let Err(denied) = self.require(Capability::SmevSend) {
-            return Ok(Err(wit::SmevError::Denied(denied)));
+            return Ok(Err(SmevRefusal::Denied(denied)));
         }
-        let query = SmevQuery::from(query);
         if let Err(why) = validate_query(&query) {
-            return Ok(Err(wit::SmevError::Invalid(why)));
+            return Ok(Err(SmevRefusal::Invalid(why)));
         }
         self.count_output(
             "SMEV requests",

@@ -1,84 +1,43 @@
-//! `visit-checks`: exceptions found in home-care visits, recorded with their reason.
+//! The host side of `visit-checks`: the grant, each exception's shape, the visits against the
+//! region, the run's cap.
 
-use serde::{Deserialize, Serialize};
+use zemstvo_core::capabilities::Capability;
+use zemstvo_core::capabilities::data::{DataError, Entity};
+use zemstvo_core::capabilities::visit_checks::{VisitException, validate};
 
-use crate::capabilities::Capability;
-use crate::capabilities::data::{DataError, Entity};
-use crate::capabilities::tasks::check_text;
-use crate::runtime::RunState;
-use crate::runtime::state::within_budget;
-use crate::runtime::wit::latest::zemstvo::platform::visit_checks as wit;
+use crate::state::RunState;
+use crate::state::within_budget;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ExceptionKind {
-    OutOfGeofence,
-    TooShort,
-    MissingEvidence,
-    Unverifiable,
+/// Why exceptions were refused; each WIT version names these in its `visit-check-error`.
+#[derive(Debug)]
+pub(crate) enum VisitCheckRefusal {
+    Denied(String),
+    Invalid(String),
+    UnknownVisit(u64),
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct VisitException {
-    pub visit: u64,
-    pub kind: ExceptionKind,
-    pub reason: String,
-    pub distance_m: Option<f64>,
-    pub duration_min: Option<f64>,
-}
-
-fn convert(e: wit::VisitException) -> Result<VisitException, String> {
-    check_text("reason", &e.reason, 1_000, true)?;
-    if e.distance_m.is_some_and(|d| !d.is_finite() || d < 0.0) {
-        return Err(format!(
-            "visit {}: distance-m must be a non-negative number",
-            e.visit
-        ));
-    }
-    if e.duration_min.is_some_and(|d| !d.is_finite()) {
-        return Err(format!("visit {}: duration-min must be a number", e.visit));
-    }
-    Ok(VisitException {
-        visit: e.visit,
-        kind: match e.kind {
-            wit::ExceptionKind::OutOfGeofence => ExceptionKind::OutOfGeofence,
-            wit::ExceptionKind::TooShort => ExceptionKind::TooShort,
-            wit::ExceptionKind::MissingEvidence => ExceptionKind::MissingEvidence,
-            wit::ExceptionKind::Unverifiable => ExceptionKind::Unverifiable,
-        },
-        reason: e.reason,
-        distance_m: e.distance_m,
-        duration_min: e.duration_min,
-    })
-}
-
-impl wit::Host for RunState {
-    async fn record_exceptions(
+impl RunState {
+    pub(crate) async fn record_visit_exceptions(
         &mut self,
-        exceptions: Vec<wit::VisitException>,
-    ) -> wasmtime::Result<Result<(), wit::VisitCheckError>> {
+        exceptions: Vec<VisitException>,
+    ) -> wasmtime::Result<Result<(), VisitCheckRefusal>> {
         self.ensure_running("visit-checks")?;
         if let Err(denied) = self.require(Capability::VisitsRecordExceptions) {
-            return Ok(Err(wit::VisitCheckError::Denied(denied)));
+            return Ok(Err(VisitCheckRefusal::Denied(denied)));
         }
-        let exceptions = match exceptions
-            .into_iter()
-            .map(convert)
-            .collect::<Result<Vec<_>, _>>()
-        {
-            Ok(e) => e,
-            Err(why) => return Ok(Err(wit::VisitCheckError::Invalid(why))),
-        };
+        if let Some(why) = exceptions.iter().find_map(|e| validate(e).err()) {
+            return Ok(Err(VisitCheckRefusal::Invalid(why)));
+        }
         let ids: Vec<u64> = exceptions.iter().map(|e| e.visit).collect();
         match within_budget(
             self.deadline(),
-            self.limits.cpu_budget,
+            self.limits.time_budget,
             self.region.first_missing(Entity::Visits, &ids),
         )
         .await?
         {
             Ok(None) => {}
-            Ok(Some(id)) => return Ok(Err(wit::VisitCheckError::UnknownVisit(id))),
+            Ok(Some(id)) => return Ok(Err(VisitCheckRefusal::UnknownVisit(id))),
             Err(DataError::Unavailable(why)) => {
                 return Err(wasmtime::Error::msg(format!(
                     "could not check the visits: the region's data is unavailable: {why}"
@@ -86,7 +45,7 @@ impl wit::Host for RunState {
             }
         }
         for e in exceptions {
-            let weight = std::mem::size_of::<VisitException>() + e.reason.len();
+            let weight = e.weight();
             self.count_output(
                 "visit exceptions",
                 self.outputs.visit_exceptions.len() + 1,

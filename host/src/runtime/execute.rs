@@ -10,30 +10,25 @@ use std::time::{Duration, Instant};
 use wasmtime::component::{InstancePre, ResourceTable};
 use wasmtime::{Store, Trap, UpdateDeadline};
 
-use super::limits::{
+use crate::limits::{
     BUDGET_MARGIN, LimitExceeded, MAX_INSTANCES, MAX_MEMORIES, MAX_TABLE_ELEMENTS, MAX_TABLES,
     Refusal, RunLimiter, RunLimits,
 };
-use super::loaded::{Entry, LoadError};
-use super::sandbox::{CapturedOutput, wasi_context};
-use super::state::{CalledDuringMetadata, Phase, RunState};
-use super::wit::latest::zemstvo::platform::types as wit;
-use super::{LoadedPlugin, Runtime};
-use crate::capabilities::config::ResolvedConfig;
-use crate::capabilities::data::RegionData;
-use crate::capabilities::{Capability, Grants};
-use crate::eligibility::{EligibilityInput, outcome_from_wit};
-use crate::region::EmptyRegion;
-use crate::report::{FailureReason, RunOutputs, RunReport, RunStatus, Summary};
+use zemstvo_core::RunInput;
+use zemstvo_core::appeals;
+use zemstvo_core::capabilities::Grants;
+use zemstvo_core::capabilities::config::ResolvedConfig;
+use zemstvo_core::capabilities::data::RegionData;
+use zemstvo_core::eligibility::{self, Outcome, Verdict};
+use zemstvo_core::metadata::DeclaredMetadata;
+use zemstvo_core::region::EmptyRegion;
+use zemstvo_core::report::{FailureReason, RunOutputs, RunReport, RunStatus, Summary};
 
-/// What a run is asked to do.
-#[derive(Debug, Clone)]
-pub enum RunInput {
-    /// A batch run over the whole region (deviation checks, risk scoring, geo checks).
-    Batch,
-    /// One call of an eligibility rule.
-    Eligibility(EligibilityInput),
-}
+use super::loaded::LoadError;
+use super::sandbox::{CapturedOutput, wasi_context};
+use super::{LoadedPlugin, Runtime};
+use crate::state::{CalledDuringMetadata, Phase, RunState};
+use crate::wit::{Ended, Entry, RunContext, utc_offset};
 
 /// Everything a run gets from the host. The run is a pure function of this.
 #[derive(Debug, Clone)]
@@ -46,16 +41,9 @@ pub struct RunRequest {
     pub config: ResolvedConfig,
     pub limits: RunLimits,
     pub input: RunInput,
-}
-
-/// How the entry point ended, before it is turned into a report.
-enum Ended {
-    Summary(wit::RunSummary),
-    Eligibility(crate::eligibility::Outcome),
-    PluginError(wit::PluginError),
-    Invalid(String),
-    Trap(wasmtime::Error),
-    Timeout,
+    /// The region's time zone: plugins built for WIT 0.2.0 and later are told its name and
+    /// its offset from UTC at `now`.
+    pub time_zone: chrono_tz::Tz,
 }
 
 impl Runtime {
@@ -92,18 +80,20 @@ impl Runtime {
             open_cursors: 0,
             started,
         };
-        let mut store = self.new_store(state, limits.cpu_budget);
-        let ctx = wit::RunContext {
+        let mut store = self.new_store(state, limits.time_budget);
+        let ctx = RunContext {
             run_id: request.run_id.clone(),
             region: request.region.region().to_string(),
             now: request.now,
+            time_zone: request.time_zone,
+            utc_offset_seconds: utc_offset(request.time_zone, request.now),
         };
         // The epoch stops a guest that computes and host calls check the budget; this stops
         // one stuck in host work that does not yield, a little later.
-        let deadline = limits.cpu_budget + BUDGET_MARGIN;
+        let deadline = limits.time_budget + BUDGET_MARGIN;
         let ended = match tokio::time::timeout(
             deadline,
-            call_entry(&mut store, &plugin.pre, &plugin.entry, &ctx, &request.input),
+            call_entry(&mut store, plugin, &ctx, &request.input),
         )
         .await
         {
@@ -130,7 +120,9 @@ impl Runtime {
         let ended = match ended {
             Ended::Eligibility(outcome) => {
                 let steps = outcome.explanation_steps();
-                if steps > limits.max_explanation_steps {
+                if let Err(why) = eligibility::check_outcome(&outcome) {
+                    Ended::Invalid(why)
+                } else if steps > limits.max_explanation_steps {
                     Ended::Trap(wasmtime::Error::new(LimitExceeded::ExplanationSteps {
                         cap: limits.max_explanation_steps,
                     }))
@@ -142,43 +134,73 @@ impl Runtime {
                     Ended::Eligibility(outcome)
                 }
             }
+            Ended::Routing(routing) => {
+                let check = match &request.input {
+                    RunInput::Appeal(input) => appeals::check_routing(&routing, input),
+                    _ => Err("a routing answered to a call that was not an appeal".into()),
+                };
+                if let Err(why) = check {
+                    Ended::Invalid(why)
+                } else if routing.trace.len() > limits.max_explanation_steps {
+                    Ended::Trap(wasmtime::Error::new(LimitExceeded::ExplanationSteps {
+                        cap: limits.max_explanation_steps,
+                    }))
+                } else if state.output_bytes + routing.weight() > limits.max_output_bytes {
+                    Ended::Trap(wasmtime::Error::new(LimitExceeded::OutputBytes {
+                        cap: limits.max_output_bytes,
+                    }))
+                } else {
+                    Ended::Routing(routing)
+                }
+            }
             other => other,
         };
         let status = match ended {
-            Ended::Summary(s) => RunStatus::Succeeded {
-                summary: Summary {
-                    examined: s.examined,
-                    found: s.found,
-                    message: s.message,
-                },
-            },
-            // The host sends a rule's requests on its behalf, so asking is using `smev.send`.
-            Ended::Eligibility(crate::eligibility::Outcome::Need { .. })
-                if !request.grants.is_granted(Capability::SmevSend) =>
-            {
-                outputs.denied.push(Capability::SmevSend);
-                RunStatus::Failed {
-                    reason: FailureReason::PluginError {
-                        kind: "denied".into(),
-                        message: format!(
-                            "the rule asks for SMEV requests but is not granted `smev.send`; \
-                             grant it with `zemstvo plugin grant {} … smev.send`",
-                            plugin.metadata.name
-                        ),
-                    },
-                }
-            }
-            Ended::Eligibility(outcome) => {
-                let message = match &outcome {
-                    crate::eligibility::Outcome::Need { requests } => {
-                        format!("needs {} SMEV requests", requests.len())
+            Ended::Summary(summary) => RunStatus::Succeeded { summary },
+            Ended::Eligibility(outcome) => match outcome.missing_grant(&request.grants) {
+                // The host acts on the outcome on the rule's behalf (it sends the requests a
+                // rule asks for), so the outcome needs the grants that acting needs.
+                Some(capability) => {
+                    outputs.denied.push(capability);
+                    RunStatus::Failed {
+                        reason: FailureReason::PluginError {
+                            kind: "denied".into(),
+                            message: format!(
+                                "the rule asks the host to act for it but is not granted \
+                                 `{capability}`; grant it with `zemstvo plugin grant {} … \
+                                 {capability}`",
+                                plugin.metadata.name
+                            ),
+                        },
                     }
-                    crate::eligibility::Outcome::Decided { decision } => match &decision.verdict {
-                        crate::eligibility::Verdict::Approve { .. } => "approved".to_string(),
-                        crate::eligibility::Verdict::Deny { .. } => "denied".to_string(),
-                    },
+                }
+                None => {
+                    let message = match &outcome {
+                        Outcome::Need { requests } => {
+                            format!("needs {} SMEV requests", requests.len())
+                        }
+                        Outcome::Decided { decision } => match &decision.verdict {
+                            Verdict::Approve { .. } => "approved".to_string(),
+                            Verdict::Deny { .. } => "denied".to_string(),
+                        },
+                    };
+                    outputs.eligibility = Some(outcome);
+                    RunStatus::Succeeded {
+                        summary: Summary {
+                            examined: 1,
+                            found: 1,
+                            message,
+                        },
+                    }
+                }
+            },
+            Ended::Routing(routing) => {
+                let message = match (&routing.classification.category, &routing.authority) {
+                    (Some(category), Some(authority)) => format!("{category} → {authority}"),
+                    (Some(category), None) => format!("{category}, no authority"),
+                    (None, _) => "not classified: to a specialist".to_string(),
                 };
-                outputs.eligibility = Some(outcome);
+                outputs.routing = Some(routing);
                 RunStatus::Succeeded {
                     summary: Summary {
                         examined: 1,
@@ -187,9 +209,7 @@ impl Runtime {
                     },
                 }
             }
-            Ended::PluginError(e) => RunStatus::Failed {
-                reason: plugin_error(e),
-            },
+            Ended::PluginError(reason) => RunStatus::Failed { reason },
             Ended::Invalid(message) => RunStatus::Failed {
                 reason: FailureReason::InvalidResult { message },
             },
@@ -197,8 +217,8 @@ impl Runtime {
                 reason: classify(&error, &state.limiter, &limits, &err_text),
             },
             Ended::Timeout => RunStatus::Failed {
-                reason: FailureReason::CpuBudgetExceeded {
-                    budget_ms: limits.cpu_budget.as_millis() as u64,
+                reason: FailureReason::TimeBudgetExceeded {
+                    budget_ms: limits.time_budget.as_millis() as u64,
                 },
             },
         };
@@ -239,20 +259,20 @@ impl Runtime {
         let started = Instant::now();
         for _ in 0..iterations {
             let mut store =
-                self.new_store(idle_state(&limits, &stdout, &stderr), limits.cpu_budget);
+                self.new_store(idle_state(&limits, &stdout, &stderr), limits.time_budget);
             plugin.pre.instantiate_async(&mut store).await?;
         }
         Ok(started.elapsed() / iterations.max(1))
     }
 
-    /// A store with the run's memory limiter and CPU budget installed.
+    /// A store with the run's memory limiter and time budget installed.
     fn new_store(&self, state: RunState, budget: Duration) -> Store<RunState> {
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limiter);
         store.set_epoch_deadline(1);
         store.epoch_deadline_callback(move |ctx| {
             if ctx.data().started.elapsed() >= budget {
-                Err(wasmtime::Error::new(LimitExceeded::CpuBudget { budget }))
+                Err(wasmtime::Error::new(LimitExceeded::TimeBudget { budget }))
             } else {
                 // Yield at every tick, so a long run shares the executor with other runs.
                 Ok(UpdateDeadline::Yield(1))
@@ -266,11 +286,11 @@ impl Runtime {
         &self,
         pre: &InstancePre<RunState>,
         entry: &Entry,
-    ) -> Result<wit::PluginMetadata, LoadError> {
+    ) -> Result<DeclaredMetadata, LoadError> {
         let stdout = CapturedOutput::default();
         let stderr = CapturedOutput::default();
         let limits = RunLimits {
-            cpu_budget: Duration::from_secs(5),
+            time_budget: Duration::from_secs(5),
             memory_bytes: 64 << 20,
             ..RunLimits::default()
         };
@@ -280,33 +300,12 @@ impl Runtime {
             .acquire()
             .await
             .expect("the run semaphore is never closed");
-        let mut store = self.new_store(state, limits.cpu_budget);
+        let mut store = self.new_store(state, limits.time_budget);
         let call = async {
             let instance = pre.instantiate_async(&mut store).await?;
-            match entry {
-                Entry::DeviationCheck(ix) => {
-                    ix.load(&mut store, &instance)?
-                        .call_metadata(&mut store)
-                        .await
-                }
-                Entry::EligibilityRule(ix) => {
-                    ix.load(&mut store, &instance)?
-                        .call_metadata(&mut store)
-                        .await
-                }
-                Entry::RiskScoring(ix) => {
-                    ix.load(&mut store, &instance)?
-                        .call_metadata(&mut store)
-                        .await
-                }
-                Entry::GeoCheck(ix) => {
-                    ix.load(&mut store, &instance)?
-                        .call_metadata(&mut store)
-                        .await
-                }
-            }
+            entry.metadata(&mut store, &instance).await
         };
-        let result = tokio::time::timeout(limits.cpu_budget + BUDGET_MARGIN, call).await;
+        let result = tokio::time::timeout(limits.time_budget + BUDGET_MARGIN, call).await;
         let (_, err_text) = (stdout.take(), stderr.take().0);
         match result {
             Ok(Ok(metadata)) => Ok(metadata),
@@ -316,8 +315,8 @@ impl Runtime {
                 &limits,
                 &err_text,
             ))),
-            Err(_) => Err(LoadError::MetadataCall(FailureReason::CpuBudgetExceeded {
-                budget_ms: limits.cpu_budget.as_millis() as u64,
+            Err(_) => Err(LoadError::MetadataCall(FailureReason::TimeBudgetExceeded {
+                budget_ms: limits.time_budget.as_millis() as u64,
             })),
         }
     }
@@ -349,73 +348,13 @@ fn idle_state(limits: &RunLimits, stdout: &CapturedOutput, stderr: &CapturedOutp
 
 async fn call_entry(
     store: &mut Store<RunState>,
-    pre: &InstancePre<RunState>,
-    entry: &Entry,
-    ctx: &wit::RunContext,
+    plugin: &LoadedPlugin,
+    ctx: &RunContext,
     input: &RunInput,
 ) -> Ended {
-    let instance = match pre.instantiate_async(&mut *store).await {
-        Ok(instance) => instance,
-        Err(e) => return Ended::Trap(e),
-    };
-    let summary = match (entry, input) {
-        (Entry::DeviationCheck(ix), RunInput::Batch) => match ix.load(&mut *store, &instance) {
-            Ok(guest) => guest.call_run(&mut *store, ctx).await,
-            Err(e) => Err(e),
-        },
-        (Entry::RiskScoring(ix), RunInput::Batch) => match ix.load(&mut *store, &instance) {
-            Ok(guest) => guest.call_run(&mut *store, ctx).await,
-            Err(e) => Err(e),
-        },
-        (Entry::GeoCheck(ix), RunInput::Batch) => match ix.load(&mut *store, &instance) {
-            Ok(guest) => guest.call_run(&mut *store, ctx).await,
-            Err(e) => Err(e),
-        },
-        (Entry::EligibilityRule(ix), RunInput::Eligibility(input)) => {
-            let guest = match ix.load(&mut *store, &instance) {
-                Ok(guest) => guest,
-                Err(e) => return Ended::Trap(e),
-            };
-            let application = (&input.application).into();
-            let answers: Vec<_> = input.answers.iter().cloned().map(Into::into).collect();
-            return match guest
-                .call_decide(&mut *store, ctx, &application, &answers)
-                .await
-            {
-                Ok(Ok(outcome)) => match outcome_from_wit(outcome) {
-                    Ok(outcome) => Ended::Eligibility(outcome),
-                    Err(why) => Ended::Invalid(why),
-                },
-                Ok(Err(e)) => Ended::PluginError(e),
-                Err(e) => Ended::Trap(e),
-            };
-        }
-        (Entry::EligibilityRule(_), RunInput::Batch) => {
-            return Ended::Invalid(
-                "an eligibility rule is called per application: give it an application and its SMEV answers".into(),
-            );
-        }
-        (_, RunInput::Eligibility(_)) => {
-            return Ended::Invalid("only eligibility rules decide applications".into());
-        }
-    };
-    match summary {
-        Ok(Ok(summary)) => Ended::Summary(summary),
-        Ok(Err(e)) => Ended::PluginError(e),
+    match plugin.pre.instantiate_async(&mut *store).await {
+        Ok(instance) => plugin.entry.call(store, &instance, ctx, input).await,
         Err(e) => Ended::Trap(e),
-    }
-}
-
-fn plugin_error(e: wit::PluginError) -> FailureReason {
-    let (kind, message) = match e {
-        wit::PluginError::InvalidConfig(m) => ("invalid-config", m),
-        wit::PluginError::InvalidData(m) => ("invalid-data", m),
-        wit::PluginError::HostCall(m) => ("host-call", m),
-        wit::PluginError::Other(m) => ("other", m),
-    };
-    FailureReason::PluginError {
-        kind: kind.to_string(),
-        message,
     }
 }
 
@@ -428,7 +367,7 @@ pub(crate) fn classify(
 ) -> FailureReason {
     if let Some(limit) = error.downcast_ref::<LimitExceeded>() {
         return match limit {
-            LimitExceeded::CpuBudget { budget } => FailureReason::CpuBudgetExceeded {
+            LimitExceeded::TimeBudget { budget } => FailureReason::TimeBudgetExceeded {
                 budget_ms: budget.as_millis() as u64,
             },
             LimitExceeded::OutputCount { output, cap } => FailureReason::OutputCapExceeded {
@@ -461,8 +400,8 @@ pub(crate) fn classify(
         return FailureReason::StackExhausted;
     }
     if trap == Some(Trap::Interrupt) {
-        return FailureReason::CpuBudgetExceeded {
-            budget_ms: limits.cpu_budget.as_millis() as u64,
+        return FailureReason::TimeBudgetExceeded {
+            budget_ms: limits.time_budget.as_millis() as u64,
         };
     }
     match limiter.refused {

@@ -7,9 +7,10 @@
 use wasmtime::Engine;
 use wasmtime::component::Component;
 
-use crate::metadata::PluginKind;
+use zemstvo_core::metadata::PluginKind;
+
 use crate::runtime::loaded::LoadError;
-use crate::runtime::wit::SUPPORTED_WIT_VERSIONS;
+use crate::wit::{self, Release};
 
 /// The custom section in which the SDK stamps the WIT version it targets.
 pub const SDK_STAMP_SECTION: &str = "zemstvo:sdk";
@@ -68,11 +69,12 @@ pub(crate) fn header(bytes: &[u8]) -> Result<Header, LoadError> {
     Ok(header)
 }
 
-/// The plugin kind and WIT version a component exports.
+/// The plugin kind and WIT version a component exports, and the release whose bindings
+/// serve that version.
 pub(crate) fn world(
     component: &Component,
     engine: &Engine,
-) -> Result<(PluginKind, String), LoadError> {
+) -> Result<(PluginKind, String, Release), LoadError> {
     let mut exports = Vec::new();
     let mut kinds = Vec::new();
     let mut versions = Vec::new();
@@ -102,14 +104,14 @@ pub(crate) fn world(
         )));
     }
     let version = versions.remove(0);
-    if !SUPPORTED_WIT_VERSIONS.contains(&version.as_str()) {
+    let Some(release) = wit::release_for(&version) else {
         return Err(LoadError::UnsupportedWitVersion {
             found: version,
-            supported: SUPPORTED_WIT_VERSIONS.join(", "),
+            supported: wit::supported_text(),
         });
-    }
+    };
     match kinds.as_slice() {
-        [kind] => Ok((*kind, version)),
+        [kind] => Ok((*kind, version, release)),
         [] => Err(LoadError::NotAPlugin { exports }),
         many => Err(LoadError::Invalid(format!(
             "the component exports the entry points of several kinds ({}); a plugin has one kind",

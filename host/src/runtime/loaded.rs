@@ -3,10 +3,11 @@
 
 use wasmtime::component::InstancePre;
 
-use crate::metadata::{MetadataError, PluginKind, PluginMetadata};
-use crate::report::{FailureReason, PluginRef};
-use crate::runtime::RunState;
-use crate::runtime::wit::latest::exports::zemstvo::platform as exports;
+use zemstvo_core::metadata::{ComponentFacts, MetadataError, PluginKind, PluginMetadata};
+use zemstvo_core::report::{FailureReason, PluginRef};
+
+use crate::state::RunState;
+use crate::wit::Entry;
 
 /// Why a file could not be loaded as a plugin. Nothing is loaded half-way: the host goes on
 /// exactly as before.
@@ -74,34 +75,6 @@ pub enum LoadError {
     Host(String),
 }
 
-/// The typed entry point of each kind, looked up once per loaded plugin.
-#[derive(Clone)]
-pub(crate) enum Entry {
-    DeviationCheck(exports::deviation_check_entry::GuestIndices),
-    EligibilityRule(exports::eligibility_rule_entry::GuestIndices),
-    RiskScoring(exports::risk_scoring_entry::GuestIndices),
-    GeoCheck(exports::geo_check_entry::GuestIndices),
-}
-
-impl Entry {
-    pub(crate) fn new(kind: PluginKind, pre: &InstancePre<RunState>) -> wasmtime::Result<Entry> {
-        Ok(match kind {
-            PluginKind::DeviationCheck => {
-                Entry::DeviationCheck(exports::deviation_check_entry::GuestIndices::new(pre)?)
-            }
-            PluginKind::EligibilityRule => {
-                Entry::EligibilityRule(exports::eligibility_rule_entry::GuestIndices::new(pre)?)
-            }
-            PluginKind::RiskScoring => {
-                Entry::RiskScoring(exports::risk_scoring_entry::GuestIndices::new(pre)?)
-            }
-            PluginKind::GeoCheck => {
-                Entry::GeoCheck(exports::geo_check_entry::GuestIndices::new(pre)?)
-            }
-        })
-    }
-}
-
 /// A plugin ready to run.
 #[derive(Clone)]
 pub struct LoadedPlugin {
@@ -140,6 +113,20 @@ impl LoadedPlugin {
             kind: self.metadata.kind,
             sha256: self.sha256.clone(),
         }
+    }
+}
+
+impl ComponentFacts for LoadedPlugin {
+    fn metadata(&self) -> &PluginMetadata {
+        &self.metadata
+    }
+
+    fn sha256(&self) -> &str {
+        &self.sha256
+    }
+
+    fn wit_version(&self) -> &str {
+        &self.wit_version
     }
 }
 

@@ -1,7 +1,7 @@
 //! The runtime: everything wasmtime-specific — engine settings, the pooling allocator, the
-//! epoch ticker behind CPU budgets, the precompiled-artifact cache, loading and instantiating
-//! plugins, and the WIT bindings of every released version. It knows nothing of SQL or HTTP:
-//! data comes through [`crate::capabilities::data::RegionData`].
+//! epoch ticker behind time budgets, the precompiled-artifact cache, loading and instantiating
+//! plugins (the WIT bindings of every released version are `crate::wit`). It knows nothing of
+//! SQL or HTTP: data comes through `zemstvo_core::capabilities::data::RegionData`.
 //!
 //! One [`Runtime`] per process runs any number of plugins concurrently. Each run gets a fresh
 //! `Store` from the plugin's `InstancePre` (microseconds with the pooling allocator), so a
@@ -10,11 +10,8 @@
 pub mod cache;
 mod execute;
 mod inspect;
-pub mod limits;
 mod loaded;
 mod sandbox;
-pub(crate) mod state;
-pub mod wit;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -24,15 +21,19 @@ use std::time::{Duration, Instant};
 use sha2::{Digest, Sha256};
 use tokio::sync::Semaphore;
 use wasmtime::component::Linker;
+
+use crate::state::RunState;
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
+/// The limits of a run (`zemstvo_core::limits`) and the memory limiter that enforces them.
+pub use crate::limits;
 pub use cache::{ArtifactCache, CacheOutcome};
-pub use execute::{RunInput, RunRequest};
+pub use execute::RunRequest;
 pub use inspect::SDK_STAMP_SECTION;
 pub use loaded::{LoadError, LoadedPlugin};
-pub use state::RunState;
+pub use zemstvo_core::RunInput;
 
-use crate::metadata::PluginMetadata;
+use zemstvo_core::metadata::PluginMetadata;
 
 /// How the runtime is set up. The defaults suit one region host.
 #[derive(Debug, Clone)]
@@ -43,7 +44,7 @@ pub struct RuntimeSettings {
     pub max_concurrent_runs: u32,
     /// The largest memory cap any run may be given (the pooling allocator's slot size).
     pub max_memory_bytes: usize,
-    /// How often the epoch advances: the granularity of CPU budgets.
+    /// How often the epoch advances: the granularity of time budgets.
     pub epoch_tick: Duration,
     /// The largest component the host loads, in bytes (the registry refuses larger uploads).
     pub max_component_bytes: usize,
@@ -55,9 +56,7 @@ pub struct RuntimeSettings {
     pub compile_timeout: Duration,
 }
 
-/// The largest component a host loads by default, and the registry's cap on a package's
-/// component: a release build of a plugin is well under 2 MiB.
-pub const DEFAULT_MAX_COMPONENT_BYTES: usize = 16 << 20;
+pub use zemstvo_core::limits::DEFAULT_MAX_COMPONENT_BYTES;
 
 impl Default for RuntimeSettings {
     fn default() -> Self {
@@ -124,11 +123,7 @@ impl Runtime {
         let engine = Engine::new(&config).map_err(engine_err)?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(engine_err)?;
-        wit::latest::PluginHost::add_to_linker::<RunState, wasmtime::component::HasSelf<RunState>>(
-            &mut linker,
-            |state| state,
-        )
-        .map_err(engine_err)?;
+        crate::wit::add_to_linker(&mut linker).map_err(engine_err)?;
         let cache = match &settings.cache_dir {
             Some(dir) => Some(
                 ArtifactCache::open(dir).map_err(|source| RuntimeError::Cache {
@@ -221,15 +216,15 @@ impl Runtime {
                 .map_err(compile_error)?
         };
         let compile_time = started.elapsed();
-        let (kind, wit_version) = inspect::world(&component, &self.engine)?;
+        let (kind, wit_version, release) = inspect::world(&component, &self.engine)?;
         let pre = self
             .linker
             .instantiate_pre(&component)
             .map_err(|e| LoadError::UnsatisfiedImports(format!("{e:#}")))?;
-        let entry =
-            loaded::Entry::new(kind, &pre).map_err(|e| LoadError::Invalid(format!("{e:#}")))?;
+        let entry = crate::wit::Entry::new(release, kind, &pre)
+            .map_err(|e| LoadError::Invalid(format!("{e:#}")))?;
         let raw = self.call_metadata(&pre, &entry).await?;
-        let metadata = PluginMetadata::from_wit(raw, kind)?;
+        let metadata = PluginMetadata::validate(raw, kind)?;
         let plugin = LoadedPlugin {
             metadata,
             sha256,
@@ -272,7 +267,7 @@ fn compile_error(e: wasmtime::Error) -> LoadError {
     LoadError::Invalid(message)
 }
 
-/// Advances the engine's epoch on a fixed tick so that CPU budgets can be enforced.
+/// Advances the engine's epoch on a fixed tick so that time budgets can be enforced.
 struct EpochTicker {
     stop: Arc<AtomicBool>,
 }

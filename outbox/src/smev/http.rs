@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
-use zemstvo_host::capabilities::smev::SmevQuery;
+use zemstvo_core::capabilities::smev::SmevQuery;
 use zemstvo_store::smev::SmevDelivery;
 
 use super::SmevTransport;

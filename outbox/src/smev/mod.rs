@@ -9,7 +9,7 @@ mod simulator;
 mod worker;
 
 use async_trait::async_trait;
-use zemstvo_host::capabilities::smev::SmevQuery;
+use zemstvo_core::capabilities::smev::SmevQuery;
 use zemstvo_store::smev::{PendingSmev, SmevDelivery};
 
 pub use http::{HttpSmevConfig, HttpSmevTransport};

@@ -1,6 +1,6 @@
 //! A SMEV simulator that behaves like the agencies of the ISU seed: each agency answers after
-//! a delay drawn around its mean answer time (FNS 1.34 days, PFR 0.14, MVD 1.7, ZAGS 0.1,
-//! Rosreestr 1.05, FSS 0.17, GIS ZhKKh 0.13; December 2022), rejects a configurable share of
+//! a delay drawn around its mean answer time (`zemstvo_core::capabilities::smev::
+//! AGENCY_PROFILES`: FNS 1.34 days, MVD 1.7, …; December 2022), rejects a configurable share of
 //! requests with a reason code, and now and then delivers an answer twice, as SMEV does when
 //! an acknowledgement is lost. A time scale compresses days into seconds for tests.
 
@@ -14,24 +14,11 @@ use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use zemstvo_host::capabilities::smev::SmevQuery;
+use zemstvo_core::capabilities::smev::{SmevQuery, agency_profile};
 use zemstvo_store::smev::{DeliveryOutcome, PendingSmev, SmevDelivery};
 
 use super::SmevTransport;
 use crate::senders::SendError;
-
-/// Mean answer days by agency (ISU seed, December 2022); unknown agencies answer in a day.
-pub const MEAN_ANSWER_DAYS: &[(&str, f64)] = &[
-    ("fns", 1.34),
-    ("pfr", 0.14),
-    ("sfr", 0.14),
-    ("mvd", 1.7),
-    ("zags", 0.1),
-    ("rosreestr", 1.05),
-    ("fss", 0.17),
-    ("municipality", 0.23),
-    ("gis-zhkh", 0.13),
-];
 
 /// How the simulator behaves.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -117,10 +104,8 @@ impl SmevSimulator {
     /// An answer delay in days, drawn around the agency's mean (exponential, as queueing
     /// delays are), and when it falls due in real time and in the region's time.
     fn schedule(&self, rng: &mut StdRng, agency: &str, sent_at: i64) -> (Instant, i64) {
-        let mean = MEAN_ANSWER_DAYS
-            .iter()
-            .find(|(a, _)| *a == agency)
-            .map_or(1.0, |(_, m)| *m);
+        // Unknown agencies answer in a day on average.
+        let mean = agency_profile(agency).map_or(1.0, |p| p.mean_answer_days);
         let u: f64 = rng.random_range(f64::EPSILON..1.0);
         let days = -u.ln() * mean;
         let due =

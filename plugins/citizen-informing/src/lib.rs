@@ -1,26 +1,31 @@
 //! # Proactive informing of citizens on life events
 //!
-//! From the unified contact centre (ЕКЦ) of the social-security system (seed
-//! `001_6422ededbf851b41.txt`): under Government decree 1994 of 03.12.2020 citizens are
-//! informed, proactively, of the rights a life event gives them and of the course and result
-//! of their applications. The information systems of the participants form "lists of
-//! messages" — a template and the data to fill it, and the recipient's number — and the
-//! contact centre informs citizens "путём голосового сообщения или посредством
-//! СМС-сообщений". Informing needs the citizen's consent.
+//! **Where it comes from.** The unified contact centre (ЕКЦ) of the social-security system (seed
+//! `001_6422ededbf851b41.txt`): under Government decree 1994 of 03.12.2020 citizens are informed,
+//! proactively, of the rights a life event gives them and of the course and result of their
+//! applications. The information systems of the participants form "lists of messages" — a
+//! template and the data to fill it, and the recipient's number — and the contact centre informs
+//! citizens "путём голосового сообщения или посредством СМС-сообщений". Informing needs the
+//! citizen's consent.
 //!
-//! This plugin is that list-former for a region. Its life-event catalogue ([`catalogue`],
-//! shipped as `catalogue.json`, replaceable by configuration) maps each event to its trigger
-//! in the region's data, the measures it concerns, a template and a channel. Each run:
+//! **The rule.** This plugin is that list-former for a region. Its life-event catalogue
+//! ([`catalogue`], shipped as `catalogue.json`, replaceable by configuration) maps each event to
+//! its trigger in the region's data, the measures it concerns, a template and a channel. Each
+//! run:
 //! 1. finds the events of the last `window-hours` (24) before the run's time: status changes
 //!    in `application_events` and SMEV answers to applications in work;
 //! 2. reads the citizens' consent **first**, and skips everyone who has not consented (and
 //!    anyone without a phone number to call or text), counting them in the log;
-//! 3. sends one message per citizen, event and application (`notify`), at most
-//!    `max-messages` (5000) a run, with a key that makes a rerun send nothing twice.
+//! 3. sends one message per citizen, event and application, at most `max-messages` (5000) a
+//!    run.
 //!
-//! The region keeps the templates; the plugin fills `number`, `measure`, `date` and, for SMEV
-//! answers, `agency`, plus any fixed `params` of the catalogue entry. The host adds the
-//! citizen's `full_name` and the phone number itself: the plugin never reads either.
+//! **Reads** `application_events`, `applications` and `smev_requests` (`data.applications`,
+//! `data.smev`) and the citizens' consent and whether they have a phone (`data.citizens`,
+//! `data.citizens.personal`). **Emits** messages (`notify.send`) keyed by citizen, event and
+//! application, so a rerun sends nothing twice. The region keeps the templates; the plugin fills
+//! `number`, `measure`, `date` and, for SMEV answers, `agency`, plus any fixed `params` of the
+//! catalogue entry. The host adds the citizen's `full_name` and the phone number itself: the
+//! plugin never reads either.
 
 pub mod catalogue;
 

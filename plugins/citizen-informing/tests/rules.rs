@@ -4,15 +4,6 @@
 
 use zemstvo_sdk::testing::RunReport;
 
-fn run_fixture(config: &[(&str, &str)]) -> RunReport {
-    let plugin = zemstvo_sdk::plugin_under_test!();
-    plugin
-        .run()
-        .region_file("tests/fixtures/region.json")
-        .configs(config)
-        .execute()
-}
-
 #[test]
 fn the_rule_test_cases_hold() {
     zemstvo_sdk::plugin_under_test!().run_cases("tests/cases");
@@ -20,8 +11,8 @@ fn the_rule_test_cases_hold() {
 
 #[test]
 fn message_keys_are_stable_per_citizen_event_and_application() {
-    let first = run_fixture(&[]);
-    assert!(first.succeeded(), "{:?}", first.failure());
+    let plugin = zemstvo_sdk::plugin_under_test!();
+    let first = plugin.run_on_fixture(&[]).assert_rerun_is_identical();
     let keys = |r: &RunReport| {
         let mut keys: Vec<String> = r
             .outputs
@@ -41,15 +32,16 @@ fn message_keys_are_stable_per_citizen_event_and_application() {
             "citizen-informing/103/smev-answer-received/1003",
         ]
     );
-    // A rerun, even with a longer window that sees the same events again, repeats the keys.
-    let wider = keys(&run_fixture(&[("window-hours", "72")]));
+    // A rerun with a longer window, which sees the same events again, repeats their keys.
+    let wider = keys(&plugin.run_on_fixture(&[("window-hours", "72")]).execute());
     assert!(keys(&first).iter().all(|k| wider.contains(k)), "{wider:?}");
-    assert_eq!(keys(&first), keys(&run_fixture(&[])));
 }
 
 #[test]
 fn nobody_without_consent_is_ever_messaged() {
-    let report = run_fixture(&[("window-hours", "720")]);
+    let report = zemstvo_sdk::plugin_under_test!()
+        .run_on_fixture(&[("window-hours", "720")])
+        .execute();
     assert!(report.succeeded(), "{:?}", report.failure());
     assert!(!report.outputs.notifications.is_empty());
     for n in &report.outputs.notifications {
@@ -62,28 +54,22 @@ fn nobody_without_consent_is_ever_messaged() {
 fn metadata_declares_what_the_plugin_reads_and_sends() {
     let plugin = zemstvo_sdk::plugin_under_test!();
     let metadata = plugin.metadata();
-    let caps = plugin.capability_names();
-    assert_eq!(
-        caps,
-        [
+    plugin.assert_declares(
+        &[
             "data.applications",
             "data.smev",
             "data.citizens",
             "data.citizens.personal",
-            "notify.send"
-        ]
-    );
-    assert_eq!(metadata.kind.name(), "deviation-check");
-    let keys = plugin.config_keys();
-    assert_eq!(
-        keys,
-        [
+            "notify.send",
+        ],
+        &[
             "window-hours",
             "default-channel",
             "max-messages",
-            "catalogue"
-        ]
+            "catalogue",
+        ],
     );
+    assert_eq!(metadata.kind.name(), "deviation-check");
 }
 
 #[test]
@@ -181,7 +167,9 @@ fn placeholders(text: &str) -> Vec<&str> {
 
 #[test]
 fn every_message_fills_every_placeholder_of_its_template() {
-    let report = run_fixture(&[]);
+    let report = zemstvo_sdk::plugin_under_test!()
+        .run_on_fixture(&[])
+        .execute();
     assert!(report.succeeded(), "{:?}", report.failure());
     let sent: std::collections::BTreeSet<&str> = report
         .outputs

@@ -1,29 +1,31 @@
 //! # Geo check of home-care visits
 //!
-//! From the Lipetsk social-protection centre's "intelligent management system" (ISU, seed
-//! `000_dcf501ce1aae61c7.txt`), where the home social services block plans "мониторинг
-//! фактической геопозиции предоставления услуг гражданам и соотношение с местом жительства
-//! гражданина": where a social worker actually was during a home visit, compared with where
-//! the citizen lives. It follows the practice of US electronic visit verification (EVV): a
+//! **Where it comes from.** The Lipetsk social-protection centre's "intelligent management
+//! system" (ISU; seed `000_dcf501ce1aae61c7.txt`), where the home social services block plans
+//! "мониторинг фактической геопозиции предоставления услуг гражданам и соотношение с местом
+//! жительства гражданина": where a social worker actually was during a home visit, compared with
+//! where the citizen lives. It follows the practice of US electronic visit verification (EVV): a
 //! visit records the service, the citizen, the worker, the start, the end and the place; a
 //! geofence around each address (about 100 m) bounds the place; a visit out of bounds is an
 //! **exception recorded with its reason**, never silently dropped.
 //!
-//! Each run looks at the visits planned in the last `lookback-days` (7) that should be over
-//! by the run's time and, for each one (see [`checks`]):
+//! **The rule.** Each run looks at the visits planned in the last `lookback-days` (7) that
+//! should be over by the run's time and, for each one (see [`checks`]):
 //! - measures the geodesic distance from its GPS point to the residence (the `geo` crate,
 //!   WGS 84) against the geofence: `geofence-m` (100), or the address's own
 //!   `citizens.geofence_m`;
 //! - compares its actual duration with the service's norm (`service-norms`, JSON);
 //! - records every exception — `out_of_geofence`, `too_short`, `missing_evidence`,
-//!   `unverifiable` — with `visit_checks::record`, in batches.
+//!   `unverifiable`.
 //!
 //! An employee with `pattern-threshold` (3) or more exceptions in the window shows a pattern,
 //! not an accident: their manager (or else the head of their unit) gets one task a day that
 //! lists the visits and reasons of all such employees and the steps to take.
 //!
-//! Data is read as the reference plugin reads it: one pass over the window's visits with the
-//! filters on the host, then the residences and the employees by id (`any_of`, in chunks).
+//! **Reads** `visits` (`data.visits`), the residences of their citizens by id
+//! (`data.citizens`) and the staff who answer for the workers (`data.staff`). **Emits** visit
+//! exceptions in batches (`visits.record-exceptions`) and one task per manager
+//! (`tasks.create`), keyed by manager and day.
 
 mod checks;
 mod norms;

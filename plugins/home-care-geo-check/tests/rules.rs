@@ -2,16 +2,7 @@
 //! real host, against the fixture region in `tests/fixtures/region.json` and the rule test
 //! cases in `tests/cases/`.
 
-use zemstvo_sdk::testing::{RunReport, task_keys};
-
-fn run_fixture(config: &[(&str, &str)]) -> RunReport {
-    let plugin = zemstvo_sdk::plugin_under_test!();
-    plugin
-        .run()
-        .region_file("tests/fixtures/region.json")
-        .configs(config)
-        .execute()
-}
+use zemstvo_sdk::testing::task_keys;
 
 /// A region with one manager, one social worker, one citizen at home and `visits` visits
 /// without a GPS point, each of them an exception.
@@ -44,7 +35,9 @@ fn the_rule_test_cases_hold() {
 
 #[test]
 fn every_exception_carries_what_was_measured() {
-    let report = run_fixture(&[]);
+    let report = zemstvo_sdk::plugin_under_test!()
+        .run_on_fixture(&[])
+        .execute();
     assert!(report.succeeded(), "{:?}", report.failure());
     let exceptions = &report.outputs.visit_exceptions;
     let of = |visit: u64| {
@@ -71,14 +64,10 @@ fn every_exception_carries_what_was_measured() {
 
 #[test]
 fn a_rerun_on_the_same_day_produces_the_same_task_keys_and_exceptions() {
-    let first = run_fixture(&[("pattern-threshold", "1")]);
-    let second = run_fixture(&[("pattern-threshold", "1")]);
-    assert_eq!(task_keys(&first), task_keys(&second));
+    let first = zemstvo_sdk::plugin_under_test!()
+        .run_on_fixture(&[("pattern-threshold", "1")])
+        .assert_rerun_is_identical();
     assert_eq!(task_keys(&first).len(), 2);
-    assert_eq!(
-        first.outputs.visit_exceptions,
-        second.outputs.visit_exceptions
-    );
 }
 
 #[test]
@@ -111,26 +100,20 @@ fn many_exceptions_are_recorded_in_batches_and_the_task_stays_readable() {
 fn metadata_declares_what_the_check_reads_and_writes() {
     let plugin = zemstvo_sdk::plugin_under_test!();
     let metadata = plugin.metadata();
-    let caps = plugin.capability_names();
-    assert_eq!(
-        caps,
-        [
+    plugin.assert_declares(
+        &[
             "data.visits",
             "data.citizens",
             "data.staff",
             "visits.record-exceptions",
-            "tasks.create"
-        ]
-    );
-    assert_eq!(metadata.kind.name(), "geo-check");
-    let keys = plugin.config_keys();
-    assert_eq!(
-        keys,
-        [
+            "tasks.create",
+        ],
+        &[
             "lookback-days",
             "geofence-m",
             "service-norms",
-            "pattern-threshold"
-        ]
+            "pattern-threshold",
+        ],
     );
+    assert_eq!(metadata.kind.name(), "geo-check");
 }

@@ -2,15 +2,15 @@
 //!
 //! The host's clock is UTC; the staff's day is not. Lipetsk keeps Moscow time (UTC+3), so a
 //! run at 22:30 UTC on a Friday is already Saturday morning there, and "the end of the day"
-//! a task is due by is 20:59:59 UTC. `utc-offset-hours` says how far the region's clock is
-//! from UTC. A work day is Monday to Friday, less the public holidays the administrator lists
+//! a task is due by is 20:59:59 UTC. The run's context says how far the region's clock is
+//! from UTC at the run's time (WIT 0.2.0), so the plugin needs no time-zone setting. A work day is Monday to Friday, less the public holidays the administrator lists
 //! in `holidays`, plus the Saturdays or Sundays the production calendar makes work days
 //! (`extra-work-days`) — or every day, when `every-day` is on.
 
 use std::collections::BTreeSet;
 
 use zemstvo_sdk::PluginError;
-use zemstvo_sdk::time::{DAY, Date, HOUR, Month, Timestamp, date_of, midnight};
+use zemstvo_sdk::time::{DAY, Date, Month, Timestamp, date_of, midnight};
 
 /// How far back the previous work day is looked for. Russia's longest run of days off (the
 /// New Year holidays) is under two weeks; a month of holidays is a configuration mistake.
@@ -27,13 +27,13 @@ pub struct Calendar {
 
 impl Calendar {
     pub fn new(
-        offset_hours: i64,
+        offset_seconds: i64,
         every_day: bool,
         holidays: BTreeSet<Date>,
         extra_work_days: BTreeSet<Date>,
     ) -> Self {
         Calendar {
-            offset: offset_hours * HOUR,
+            offset: offset_seconds,
             every_day,
             holidays,
             extra_work_days,
@@ -138,7 +138,12 @@ mod tests {
     }
 
     fn moscow() -> Calendar {
-        Calendar::new(3, false, BTreeSet::new(), BTreeSet::new())
+        Calendar::new(
+            3 * zemstvo_sdk::time::HOUR,
+            false,
+            BTreeSet::new(),
+            BTreeSet::new(),
+        )
     }
 
     #[test]
@@ -154,7 +159,12 @@ mod tests {
         let calendar = moscow();
         assert_eq!(calendar.previous_work_day(november(23)), november(20));
         let holidays = parse_dates("holidays", "2026-11-20").unwrap();
-        let calendar = Calendar::new(3, false, holidays, BTreeSet::new());
+        let calendar = Calendar::new(
+            3 * zemstvo_sdk::time::HOUR,
+            false,
+            holidays,
+            BTreeSet::new(),
+        );
         assert_eq!(calendar.previous_work_day(november(23)), november(19));
     }
 

@@ -1,20 +1,17 @@
 //! # ISU daily information task: the morning briefing of each employee
 //!
-//! From the Lipetsk social-protection centre's "intelligent management system" (ISU; seed
-//! `000_dcf501ce1aae61c7.txt`). The seed shows one such task, #21712, «Ежедневная
-//! информационная задача — инструмент стандартизации процесса и повышения качества
-//! обслуживания»: on the morning of a work day it told a specialist that 70 applications were
-//! in her work, 23 were assigned to her but not taken into work, and SMEV answers that had
-//! waited more than 4 days arrived during the previous work day for 11 of her applications —
-//! with the lists below. The seed counts "planning the employee's day with the daily ISU
-//! tasks" among the block's benefits.
+//! **Where it comes from.** The Lipetsk social-protection centre's "intelligent management
+//! system" (ISU; seed `000_dcf501ce1aae61c7.txt`). The seed shows one such task, #21712,
+//! «Ежедневная информационная задача — инструмент стандартизации процесса и повышения качества
+//! обслуживания»: on the morning of a work day it told a specialist that 70 applications were in
+//! her work, 23 were assigned to her but not taken into work, and SMEV answers that had waited
+//! more than 4 days arrived during the previous work day for 11 of her applications — with the
+//! lists below. The seed counts "planning the employee's day with the daily ISU tasks" among the
+//! block's benefits.
 //!
-//! This plugin writes that task. Unlike the other ISU checks it is not addressed to a
-//! manager: each active specialist and social worker gets their own task (assignee and
-//! subject are the employee), low priority, due by the end of that day, with the key
-//! `isu-daily-briefing/<employee>/<date>` so a second run that morning changes nothing.
-//!
-//! What it counts, and why:
+//! **The rule.** Unlike the other ISU checks this one is not addressed to a manager: each active
+//! specialist and social worker gets their own task (assignee and subject are the employee), low
+//! priority, due by the end of that day. What it counts, and why:
 //! - **in work**: the employee's applications with status `in-work` or `returned` (a case
 //!   returned for revision is back on their desk), soonest deadline first;
 //! - **assigned, not taken**: status `assigned` — distributed to them, not yet opened;
@@ -26,6 +23,10 @@
 //! Work days are the region's own (see [`calendar`]): Saturdays, Sundays and listed holidays
 //! are skipped unless `every-day` is on. An employee with nothing to report gets no task,
 //! unless `send-empty` is on. Lists are bounded; every case is linked to the task as a record.
+//!
+//! **Reads** `employees` (`data.staff`), `applications` (`data.applications`) and
+//! `smev_requests` (`data.smev`). **Emits** one task per employee (`tasks.create`), keyed
+//! `isu-daily-briefing/<employee>/<date>`, so a second run that morning changes nothing.
 
 mod calendar;
 mod text;
@@ -45,7 +46,6 @@ use text::{agency, applications_dative, wait};
 const MAX_WAIT_DAYS: &str = "max-wait-days";
 const EVERY_DAY: &str = "every-day";
 const SEND_EMPTY: &str = "send-empty";
-const UTC_OFFSET_HOURS: &str = "utc-offset-hours";
 const HOLIDAYS: &str = "holidays";
 const EXTRA_WORK_DAYS: &str = "extra-work-days";
 
@@ -154,14 +154,6 @@ impl DeviationCheck for DailyBriefing {
                 .default(false),
             )
             .config(
-                ConfigParam::integer(
-                    UTC_OFFSET_HOURS,
-                    "Hours the region's clock is ahead of UTC (Lipetsk keeps Moscow time, 3)",
-                )
-                .default(3)
-                .range(-12, 14),
-            )
-            .config(
                 ConfigParam::text(
                     HOLIDAYS,
                     "Public holidays on weekdays, YYYY-MM-DD separated by commas",
@@ -179,7 +171,7 @@ impl DeviationCheck for DailyBriefing {
 
     fn run(ctx: &RunContext) -> Result<RunSummary, PluginError> {
         let calendar = Calendar::new(
-            config::integer(UTC_OFFSET_HOURS)?,
+            i64::from(ctx.utc_offset_seconds),
             config::flag(EVERY_DAY)?,
             parse_dates(HOLIDAYS, &config::text(HOLIDAYS)?)?,
             parse_dates(EXTRA_WORK_DAYS, &config::text(EXTRA_WORK_DAYS)?)?,

@@ -2,16 +2,8 @@
 //! real host, against the fixture region in `tests/fixtures/region.json`. The rule cases in
 //! `tests/cases/` carry most of the promises; the tests here cover what a case cannot say.
 
-use zemstvo_sdk::testing::{RunReport, task_keys};
+use zemstvo_sdk::testing::task_keys;
 use zemstvo_sdk::time::{Date, HOUR, Month, midnight};
-
-fn run_at(now: &str) -> RunReport {
-    zemstvo_sdk::plugin_under_test!()
-        .run()
-        .region_file("tests/fixtures/region.json")
-        .now(now)
-        .execute()
-}
 
 #[test]
 fn the_rule_test_cases_hold() {
@@ -20,9 +12,11 @@ fn the_rule_test_cases_hold() {
 
 #[test]
 fn a_rerun_the_same_morning_produces_the_same_task_keys() {
-    let first = run_at("2026-11-24T06:00:00Z");
+    let plugin = zemstvo_sdk::plugin_under_test!();
+    let keys_at = |now| task_keys(&plugin.run_on_fixture(&[]).now(now).execute());
+    let first = keys_at("2026-11-24T06:00:00Z");
     assert_eq!(
-        task_keys(&first),
+        first,
         [
             "isu-daily-briefing/11/2026-11-24",
             "isu-daily-briefing/12/2026-11-24",
@@ -30,15 +24,15 @@ fn a_rerun_the_same_morning_produces_the_same_task_keys() {
         ]
     );
     // Later the same morning: the same keys, so the host keeps one task per employee.
-    assert_eq!(
-        task_keys(&first),
-        task_keys(&run_at("2026-11-24T07:30:00Z"))
-    );
+    assert_eq!(first, keys_at("2026-11-24T07:30:00Z"));
 }
 
 #[test]
 fn the_briefing_is_due_by_the_end_of_the_regions_day() {
-    let report = run_at("2026-11-24T06:00:00Z");
+    let report = zemstvo_sdk::plugin_under_test!()
+        .run_on_fixture(&[])
+        .now("2026-11-24T06:00:00Z")
+        .execute();
     assert!(report.succeeded(), "{:?}", report.failure());
     // 23:59:59 in Lipetsk (UTC+3) on 24.11.2026 is 20:59:59 UTC.
     let next_day = Date::from_calendar_date(2026, Month::November, 25).expect("a real date");
@@ -51,27 +45,20 @@ fn the_briefing_is_due_by_the_end_of_the_regions_day() {
 #[test]
 fn metadata_declares_what_the_briefing_reads_and_writes() {
     let plugin = zemstvo_sdk::plugin_under_test!();
-    let caps = plugin.capability_names();
-    assert_eq!(
-        caps,
-        [
+    plugin.assert_declares(
+        &[
             "data.applications",
             "data.smev",
             "data.staff",
-            "tasks.create"
-        ]
-    );
-    let keys = plugin.config_keys();
-    assert_eq!(
-        keys,
-        [
+            "tasks.create",
+        ],
+        &[
             "max-wait-days",
             "every-day",
             "send-empty",
-            "utc-offset-hours",
             "holidays",
-            "extra-work-days"
-        ]
+            "extra-work-days",
+        ],
     );
 }
 

@@ -1,14 +1,14 @@
 //! # ISU check: home-care social workers below their normative load
 //!
-//! From the Lipetsk social-protection centre's "intelligent management system" (ISU; seed
-//! `000_dcf501ce1aae61c7.txt`, block «Обслуживание граждан на дому»). The block's first goal
-//! was to raise the share of employees who meet their normative load, and the seed reports
-//! it rising from 64 % to 75 % once ISU was rolled out. The algorithm behind that figure
-//! counts each social worker's completed visits over the last `period-days` (30 by default),
-//! compares them with their normative load, and gives the manager of everyone below it one
-//! task with the visits done against the norm and the steps to take.
+//! **Where it comes from.** The Lipetsk social-protection centre's "intelligent management
+//! system" (ISU; seed `000_dcf501ce1aae61c7.txt`, block «Обслуживание граждан на дому»). The
+//! block's first goal was to raise the share of employees who meet their normative load, and the
+//! seed reports it rising from 64 % to 75 % once ISU was rolled out.
 //!
-//! What counts, and why:
+//! **The rule.** A social worker whose completed visits over the last `period-days` (30 by
+//! default) fall short of their normative load is a deviation; the manager of everyone below it
+//! gets one task with the visits done against the norm and the steps to take. What counts, and
+//! why:
 //! - **who**: active employees with the role `social-worker` and a normative load above zero
 //!   (a load of zero means no norm was set, so there is nothing to fall short of);
 //! - **a completed visit**: one with both an actual start and an actual end, started within
@@ -21,8 +21,9 @@
 //!   An employee exactly at the norm meets it. The comparison is done in whole numbers, so no
 //!   rounding ever puts someone on the wrong side of it.
 //!
-//! The run's summary line reports the block's own metric: the share of social workers who
-//! met their norm.
+//! **Reads** `employees` and `visits` (`data.staff`, `data.visits`). **Emits** one task per
+//! manager (`tasks.create`), keyed by manager and day; the run's summary line reports the block's
+//! own metric, the share of social workers who met their norm.
 
 use std::collections::{BTreeMap, HashMap};
 

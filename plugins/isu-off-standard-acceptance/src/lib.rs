@@ -1,26 +1,27 @@
 //! # ISU check: applications accepted off the standard
 //!
-//! From the Lipetsk social-protection centre's "intelligent management system" (ISU, seed
-//! `000_dcf501ce1aae61c7.txt`, block "social support measures"): an application is accepted
-//! "off the standard" when the specialist takes it without the full set of documents or
-//! checks the standard requires. Such cases come back for revision and take longer; the seed
-//! reports that the ISU brought their share down from 25 % to 5.3 %.
+//! **Where it comes from.** The Lipetsk social-protection centre's "intelligent management
+//! system" (ISU; seed `000_dcf501ce1aae61c7.txt`, block "social support measures"): an
+//! application is accepted "off the standard" when the specialist takes it without the full set
+//! of documents or checks the standard requires. Such cases come back for revision and take
+//! longer; the seed reports that the ISU brought their share down from 25 % to 5.3 %.
 //!
-//! The check looks at the applications accepted over a lookback window (`lookback-days`, 30 by
-//! default), attributes each to the employee who accepted it, and reports every employee whose
-//! share of off-standard acceptances exceeds `max-share-percent` (5 by default), provided they
-//! accepted at least `min-applications` (10 by default) — one case in three applications is a
-//! small sample, not a habit. Each responsible manager (or, failing that, the head of the
-//! employee's unit) gets one task a day listing the employees, their shares and the cases.
+//! **The rule.** Over the applications accepted in the last `lookback-days` (30 by default), an
+//! employee whose share of off-standard acceptances exceeds `max-share-percent` (5) is a
+//! deviation, provided they accepted at least `min-applications` (10) — one case in three
+//! applications is a small sample, not a habit. Who accepted an application: the employee
+//! recorded on its `registered` status event, where the case system records one (office
+//! reception); otherwise the assignee, who checks the documents of an application that came from
+//! the portal or an MFC. Each responsible manager (or else the head of the employee's unit) gets
+//! one task a day listing the employees, their shares and the cases.
 //!
-//! Who accepted an application: the employee recorded on its `registered` status event, where
-//! the case system records one (office reception); otherwise the assignee, who checks the
-//! documents of an application that came from the portal or an MFC.
+//! **Reads** `applications` and `application_events` (`data.applications`) and the staff who
+//! answer for the employees (`data.staff`). **Emits** one task per manager (`tasks.create`),
+//! keyed by manager and day.
 //!
-//! It follows the reference plugin `isu-smev-answer-delay`: one pass over the window's
-//! applications in columnar batches with the filters pushed to the host, then targeted reads
-//! (`any_of` on ids) of only the records that matter, then one task per manager with a stable
-//! key.
+//! It reads data as the reference plugin `isu-smev-answer-delay` does: one
+//! pass over the window's applications with the filters on the host, then targeted reads by id of
+//! only the records that matter.
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, HashMap};

@@ -5,17 +5,6 @@
 
 use zemstvo_sdk::testing::RunReport;
 
-fn run_with(config: &[(&str, &str)]) -> RunReport {
-    let plugin = zemstvo_sdk::plugin_under_test!();
-    let report = plugin
-        .run()
-        .region_file("tests/fixtures/region.json")
-        .configs(config)
-        .execute();
-    assert!(report.succeeded(), "{:?}", report.failure());
-    report
-}
-
 /// The position of the manager's task among the run's tasks.
 fn task_for(report: &RunReport, manager: u64) -> usize {
     report
@@ -33,7 +22,9 @@ fn the_rule_test_cases_hold() {
 
 #[test]
 fn a_share_at_the_threshold_and_a_small_sample_are_not_listed() {
-    let report = run_with(&[]);
+    let report = zemstvo_sdk::plugin_under_test!()
+        .run_on_fixture(&[])
+        .execute_successfully();
     let task = &report.outputs.tasks[task_for(&report, 10)];
     // Климова: 1 of 20 = exactly 5 %, counting the application she registered for Попова.
     // Попова: 5 of 9, under the minimum of 10.
@@ -50,7 +41,9 @@ fn a_share_at_the_threshold_and_a_small_sample_are_not_listed() {
 
 #[test]
 fn employees_are_listed_by_share_highest_first() {
-    let report = run_with(&[("min-applications", "9"), ("max-share-percent", "4.99")]);
+    let report = zemstvo_sdk::plugin_under_test!()
+        .run_on_fixture(&[("min-applications", "9"), ("max-share-percent", "4.99")])
+        .execute_successfully();
     let task = &report.outputs.tasks[task_for(&report, 10)];
     let at = |n: &str| task.description.find(n).unwrap_or_else(|| panic!("{n}"));
     // Попова 55.6 % before Зайцев 15 % before Климова 5 %.
@@ -65,25 +58,17 @@ fn employees_are_listed_by_share_highest_first() {
 
 #[test]
 fn a_rerun_on_the_same_day_produces_the_same_tasks() {
-    let keys = |r: &RunReport| {
-        r.outputs
-            .tasks
-            .iter()
-            .map(|t| (t.key.clone(), t.description.clone()))
-            .collect::<Vec<_>>()
-    };
-    assert_eq!(keys(&run_with(&[])), keys(&run_with(&[])));
+    zemstvo_sdk::plugin_under_test!()
+        .run_on_fixture(&[])
+        .assert_rerun_is_identical();
 }
 
 #[test]
 fn metadata_declares_what_the_check_reads_and_writes() {
     let plugin = zemstvo_sdk::plugin_under_test!();
-    let caps = plugin.capability_names();
-    assert_eq!(caps, ["data.applications", "data.staff", "tasks.create"]);
-    let keys = plugin.config_keys();
-    assert_eq!(
-        keys,
-        ["lookback-days", "max-share-percent", "min-applications"]
+    plugin.assert_declares(
+        &["data.applications", "data.staff", "tasks.create"],
+        &["lookback-days", "max-share-percent", "min-applications"],
     );
 }
 

@@ -1,20 +1,25 @@
 //! # ISU check: applications in work past their deadline
 //!
-//! From the Lipetsk social-protection centre's "intelligent management system" (ISU, seed
-//! `000_dcf501ce1aae61c7.txt`, block "social support measures"): every application has a term
-//! set by the measure's regulation, and the ISU's first list in the daily information task is
-//! "applications in work". An application still in someone's work after its deadline means a
-//! citizen is waiting longer than the law allows, and is the commonest ground for a complaint.
+//! **Where it comes from.** The Lipetsk social-protection centre's "intelligent management
+//! system" (ISU; seed `000_dcf501ce1aae61c7.txt`, block "social support measures"): every
+//! application has a term set by the measure's regulation, and the first list of the ISU's daily
+//! information task is "applications in work". An application still in someone's work after its
+//! deadline means a citizen is waiting longer than the law allows, and is the commonest ground
+//! for a complaint.
 //!
-//! The check finds applications in work (`in-work`; by default also `assigned` and `returned`,
-//! both configurable) whose `deadline_at` has passed — optionally with a grace of some hours —
-//! and gives the manager of each responsible employee (or, failing that, the head of the
-//! employee's unit) one task a day listing the cases, worst first, with the steps to take. The
-//! longer the worst case is overdue, the higher the task's priority.
+//! **The rule.** An application in work (`in-work`; by default also `assigned` and `returned`,
+//! both configurable) whose `deadline_at` has passed — optionally by more than `grace-hours` —
+//! is a deviation. The manager of each responsible employee (or else the head of the employee's
+//! unit) gets one task a day listing the cases, worst first, with the steps to take; the longer
+//! the worst case is overdue, the higher the task's priority.
 //!
-//! It follows the reference plugin `isu-smev-answer-delay`: one pass over the applications in
-//! columnar batches with the filters pushed to the host, then targeted reads (`any_of` on ids)
-//! of only the records the tasks need, then one task per manager with a stable key.
+//! **Reads** `applications` (`data.applications`) and the staff who answer for their assignees
+//! (`data.staff`). **Emits** one task per manager (`tasks.create`), keyed by manager and day;
+//! cases nobody can act on are logged, not dropped.
+//!
+//! It reads data as the reference plugin `isu-smev-answer-delay` does: one
+//! pass per watched status with the filters on the host, then the numbers of only the overdue
+//! applications by id.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -208,7 +213,7 @@ impl DeviationCheck for OverdueApplications {
                     .push(case.application),
             }
         }
-        log_unreported(&unreported, &hierarchy);
+        hierarchy.log_unreported("overdue applications", &unreported);
 
         for (manager, cases) in &by_manager {
             task_for_manager(ctx, *manager, cases, &numbers, &hierarchy, &rules).create()?;
@@ -269,23 +274,6 @@ fn application_numbers(
     let numbers =
         applications::by_id(ids, &[applications::NUMBER], |row| row.number().to_string())?;
     Ok(numbers)
-}
-
-/// Says why overdue applications got no task, once per employee (or once for those without
-/// an assignee), with a few application ids to look them up by.
-fn log_unreported(unreported: &BTreeMap<Option<u64>, Vec<u64>>, hierarchy: &Hierarchy) {
-    for (employee, applications) in unreported {
-        let some: Vec<String> = applications.iter().take(5).map(u64::to_string).collect();
-        let why = match employee {
-            None => "they have no assignee".to_string(),
-            Some(e) => hierarchy.why_nobody(*e),
-        };
-        log::warn(&format!(
-            "{} overdue applications are not reported: {why} (e.g. {})",
-            applications.len(),
-            some.join(", ")
-        ));
-    }
 }
 
 /// The manager's task: the overdue cases grouped by employee, worst first, and what to do.

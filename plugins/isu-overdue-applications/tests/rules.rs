@@ -3,19 +3,6 @@
 //! `tests/cases/`. The tests here cover what a case file cannot say: what must be absent, what
 //! two runs share, and what the metadata declares.
 
-use zemstvo_sdk::testing::RunReport;
-
-fn run_with(config: &[(&str, &str)]) -> RunReport {
-    let plugin = zemstvo_sdk::plugin_under_test!();
-    let report = plugin
-        .run()
-        .region_file("tests/fixtures/region.json")
-        .configs(config)
-        .execute();
-    assert!(report.succeeded(), "{:?}", report.failure());
-    report
-}
-
 #[test]
 fn the_rule_test_cases_hold() {
     zemstvo_sdk::plugin_under_test!().run_cases("tests/cases");
@@ -23,7 +10,9 @@ fn the_rule_test_cases_hold() {
 
 #[test]
 fn applications_in_time_decided_or_unregistered_are_not_listed() {
-    let report = run_with(&[]);
+    let report = zemstvo_sdk::plugin_under_test!()
+        .run_on_fixture(&[])
+        .execute_successfully();
     let text: String = report
         .outputs
         .tasks
@@ -44,7 +33,9 @@ fn applications_in_time_decided_or_unregistered_are_not_listed() {
 
 #[test]
 fn the_cases_are_listed_worst_first() {
-    let report = run_with(&[]);
+    let report = zemstvo_sdk::plugin_under_test!()
+        .run_on_fixture(&[])
+        .execute_successfully();
     let task = report
         .outputs
         .tasks
@@ -60,7 +51,9 @@ fn the_cases_are_listed_worst_first() {
 
 #[test]
 fn steps_name_what_the_stages_of_the_cases_need() {
-    let report = run_with(&[]);
+    let report = zemstvo_sdk::plugin_under_test!()
+        .run_on_fixture(&[])
+        .execute_successfully();
     let steps = |manager: u64| {
         report
             .outputs
@@ -93,31 +86,23 @@ fn steps_name_what_the_stages_of_the_cases_need() {
 
 #[test]
 fn a_rerun_on_the_same_day_produces_the_same_tasks() {
-    let keys = |r: &RunReport| {
-        r.outputs
-            .tasks
-            .iter()
-            .map(|t| (t.key.clone(), t.description.clone()))
-            .collect::<Vec<_>>()
-    };
-    assert_eq!(keys(&run_with(&[])), keys(&run_with(&[])));
+    zemstvo_sdk::plugin_under_test!()
+        .run_on_fixture(&[])
+        .assert_rerun_is_identical();
 }
 
 #[test]
 fn metadata_declares_what_the_check_reads_and_writes() {
     let plugin = zemstvo_sdk::plugin_under_test!();
-    let caps = plugin.capability_names();
-    assert_eq!(caps, ["data.applications", "data.staff", "tasks.create"]);
-    let keys = plugin.config_keys();
-    assert_eq!(
-        keys,
-        [
+    plugin.assert_declares(
+        &["data.applications", "data.staff", "tasks.create"],
+        &[
             "grace-hours",
             "include-assigned",
             "include-returned",
             "high-after-days",
-            "urgent-after-days"
-        ]
+            "urgent-after-days",
+        ],
     );
 }
 

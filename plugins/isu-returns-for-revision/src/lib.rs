@@ -1,16 +1,14 @@
 //! # ISU check: employees whose applications are too often returned for revision
 //!
-//! From the Lipetsk social-protection centre's "intelligent management system" (ISU; seed
-//! `000_dcf501ce1aae61c7.txt`, block «Назначение мер социальной поддержки»). The first goal of
-//! that block was better work with applications — fewer returns for revision — and the seed
-//! reports the regional share of returned applications falling from 2 % to 0.7 % once ISU
-//! was rolled out. The algorithm behind that figure looks at each employee's applications of a
-//! recent window and finds those whose share returned for revision is above the threshold;
-//! their manager gets one task listing them, their shares and the returned cases, with
-//! mentoring steps (the seed's fourth aim: «развивать систему управления через
-//! наставничество»).
+//! **Where it comes from.** The Lipetsk social-protection centre's "intelligent management
+//! system" (ISU; seed `000_dcf501ce1aae61c7.txt`, block «Назначение мер социальной поддержки»).
+//! The block's first goal was better work with applications — fewer returns for revision — and
+//! the seed reports the regional share of returned applications falling from 2 % to 0.7 % once
+//! ISU was rolled out; its fourth aim is «развивать систему управления через наставничество».
 //!
-//! What counts, and why:
+//! **The rule.** An employee whose share of recent applications returned for revision is above
+//! the threshold is a deviation; their manager gets one task a day listing them, their shares and
+//! the returned cases, with mentoring steps. What counts, and why:
 //! - **whose application**: the assignee's — the employee who prepared the case and will
 //!   prepare the next one like it;
 //! - **which applications**: those submitted within `lookback-days` (30 by default), so the
@@ -23,10 +21,11 @@
 //! - **a fair sample**: an employee with fewer than `min-applications` (10) applications in
 //!   the window is not judged: one return out of three cases says little about anyone.
 //!
-//! Employees no longer active are not reported (there is no one to mentor). The task goes to
-//! whoever answers for the employee by `zemstvo_sdk::staff`: their manager, or else their
-//! unit's head, whichever is an active employee other than themselves; an employee with
-//! neither is logged and skipped.
+//! Employees no longer active are not reported (there is no one to mentor); one nobody answers
+//! for (see [`zemstvo_sdk::staff`]) is logged and skipped.
+//!
+//! **Reads** `applications` and `application_events` (`data.applications`) and the staff
+//! (`data.staff`). **Emits** one task per manager (`tasks.create`), keyed by manager and day.
 
 mod text;
 

@@ -2,16 +2,7 @@
 //! host, against the fixture region in `tests/fixtures/region.json`. The rule cases in
 //! `tests/cases/` carry most of the promises; the tests here cover what a case cannot say.
 
-use zemstvo_sdk::testing::{RunReport, task_keys};
-
-fn run_with(config: &[(&str, &str)]) -> RunReport {
-    let plugin = zemstvo_sdk::plugin_under_test!();
-    plugin
-        .run()
-        .region_file("tests/fixtures/region.json")
-        .configs(config)
-        .execute()
-}
+use zemstvo_sdk::testing::task_keys;
 
 #[test]
 fn the_rule_test_cases_hold() {
@@ -20,7 +11,9 @@ fn the_rule_test_cases_hold() {
 
 #[test]
 fn a_rerun_on_the_same_day_produces_the_same_task_keys() {
-    let first = run_with(&[]);
+    let first = zemstvo_sdk::plugin_under_test!()
+        .run_on_fixture(&[])
+        .assert_rerun_is_identical();
     assert_eq!(
         task_keys(&first),
         [
@@ -28,18 +21,14 @@ fn a_rerun_on_the_same_day_produces_the_same_task_keys() {
             "isu-returns-for-revision/20/2026-11-23"
         ]
     );
-    assert_eq!(task_keys(&first), task_keys(&run_with(&[])));
 }
 
 #[test]
 fn metadata_declares_what_the_check_reads_and_writes() {
     let plugin = zemstvo_sdk::plugin_under_test!();
-    let caps = plugin.capability_names();
-    assert_eq!(caps, ["data.applications", "data.staff", "tasks.create"]);
-    let keys = plugin.config_keys();
-    assert_eq!(
-        keys,
-        ["lookback-days", "threshold-percent", "min-applications"]
+    plugin.assert_declares(
+        &["data.applications", "data.staff", "tasks.create"],
+        &["lookback-days", "threshold-percent", "min-applications"],
     );
 }
 

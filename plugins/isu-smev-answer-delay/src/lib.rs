@@ -1,10 +1,18 @@
 //! # ISU check: SMEV answers that waited more than N days
 //!
-//! From the Lipetsk social-protection centre's "intelligent management system" (ISU): when
-//! an interagency (SMEV) answer takes longer than the norm, the case it belongs to stalls.
-//! The check finds requests whose answer waited more than `max-wait-days` (4 by default) —
-//! answered late, or still unanswered past the norm — and gives each responsible
-//! employee's manager one task listing the cases and the steps to take.
+//! **Where it comes from.** The Lipetsk social-protection centre's "intelligent management
+//! system" (ISU; seed `000_dcf501ce1aae61c7.txt`): when an interagency (SMEV) answer takes
+//! longer than the norm, the case it belongs to stalls, and its legal term keeps running.
+//!
+//! **The rule.** A request of the last `lookback-days` (30 by default) whose answer waited more
+//! than `max-wait-days` (4) — answered late, or still unanswered past the norm — is a deviation;
+//! rejected requests are another deviation and are left out. Each responsible employee's
+//! manager gets one task a day listing the cases and the steps to take.
+//!
+//! **Reads** `smev_requests` (`data.smev`), the applications behind the late ones
+//! (`data.applications`) and the staff who answer for their assignees (`data.staff`).
+//! **Emits** one task per manager (`tasks.create`), keyed by manager and day, so a rerun that
+//! day creates nothing new.
 //!
 //! How it reads data is the pattern to copy: one pass over SMEV requests in columnar batches
 //! with the filters pushed to the host, then targeted reads by id of only the records that
@@ -108,8 +116,6 @@ impl DeviationCheck for SmevAnswerDelay {
                 unassigned += 1;
                 continue;
             };
-            // The platform's rule for who must act: the manager, or else the unit head,
-            // whichever is an active employee other than the assignee.
             match hierarchy.responsible_manager(employee) {
                 Some(manager) => by_manager
                     .entry(manager)

@@ -1,20 +1,13 @@
 //! The check run as a region runs it: this crate built for wasm32-wasip2, loaded into the real
 //! host, against the fixture region in `tests/fixtures/region.json`.
 
-use zemstvo_sdk::testing::{FailureReason, RunReport, task_keys};
-
-fn run_with(config: &[(&str, &str)]) -> RunReport {
-    let plugin = zemstvo_sdk::plugin_under_test!();
-    plugin
-        .run()
-        .region_file("tests/fixtures/region.json")
-        .configs(config)
-        .execute()
-}
+use zemstvo_sdk::testing::FailureReason;
 
 #[test]
 fn late_answers_become_one_task_per_manager() {
-    let report = run_with(&[]);
+    let report = zemstvo_sdk::plugin_under_test!()
+        .run_on_fixture(&[])
+        .execute();
     assert!(report.succeeded(), "{:?}", report.failure());
     let summary = match &report.status {
         zemstvo_sdk::testing::RunStatus::Succeeded { summary } => summary.clone(),
@@ -76,7 +69,9 @@ fn late_answers_become_one_task_per_manager() {
 
 #[test]
 fn the_norm_comes_from_the_configuration() {
-    let report = run_with(&[("max-wait-days", "7")]);
+    let report = zemstvo_sdk::plugin_under_test!()
+        .run_on_fixture(&[("max-wait-days", "7")])
+        .execute();
     assert!(report.succeeded(), "{:?}", report.failure());
     let tasks = &report.outputs.tasks;
     assert_eq!(tasks.len(), 2);
@@ -90,16 +85,16 @@ fn the_norm_comes_from_the_configuration() {
 
 #[test]
 fn a_rerun_on_the_same_day_produces_the_same_task_keys() {
-    assert_eq!(task_keys(&run_with(&[])), task_keys(&run_with(&[])));
+    zemstvo_sdk::plugin_under_test!()
+        .run_on_fixture(&[])
+        .assert_rerun_is_identical();
 }
 
 #[test]
 fn a_config_out_of_range_is_refused_before_the_run() {
     let plugin = zemstvo_sdk::plugin_under_test!();
     let err = plugin
-        .run()
-        .region_file("tests/fixtures/region.json")
-        .config("max-wait-days", "0")
+        .run_on_fixture(&[("max-wait-days", "0")])
         .try_execute()
         .unwrap_err();
     assert!(
@@ -123,8 +118,7 @@ fn an_empty_region_creates_no_task() {
 fn without_the_tasks_grant_the_run_fails_and_names_it() {
     let plugin = zemstvo_sdk::plugin_under_test!();
     let report = plugin
-        .run()
-        .region_file("tests/fixtures/region.json")
+        .run_on_fixture(&[])
         .grant_only(&["data.smev", "data.applications", "data.staff"])
         .execute();
     match report.failure() {
@@ -138,29 +132,14 @@ fn without_the_tasks_grant_the_run_fails_and_names_it() {
 
 #[test]
 fn metadata_declares_what_the_check_reads_and_writes() {
-    let plugin = zemstvo_sdk::plugin_under_test!();
-    let caps: Vec<String> = plugin
-        .metadata()
-        .capabilities
-        .iter()
-        .map(|c| c.to_string())
-        .collect();
-    assert_eq!(
-        caps,
-        [
+    zemstvo_sdk::plugin_under_test!().assert_declares(
+        &[
             "data.smev",
             "data.applications",
             "data.staff",
-            "tasks.create"
-        ]
-    );
-    assert!(
-        plugin
-            .loaded()
-            .sdk_stamp
-            .as_deref()
-            .unwrap_or("")
-            .contains("zemstvo-wit=0.1.0")
+            "tasks.create",
+        ],
+        &["max-wait-days", "lookback-days"],
     );
 }
 

@@ -1,21 +1,25 @@
 //! # ISU check: applications assigned but not taken into work
 //!
-//! From the Lipetsk social-protection centre's "intelligent management system" (ISU, seed
-//! `000_dcf501ce1aae61c7.txt`, block "social support measures"): the daily information task
-//! tells each specialist how many applications are "распределено, но не взято в работу" —
-//! assigned to them, not yet taken. While an application waits there nobody checks its
+//! **Where it comes from.** The Lipetsk social-protection centre's "intelligent management
+//! system" (ISU; seed `000_dcf501ce1aae61c7.txt`, block "social support measures"): the daily
+//! information task tells each specialist how many applications are "распределено, но не взято в
+//! работу" — assigned to them, not yet taken. While an application waits there nobody checks its
 //! documents or sends its SMEV requests, yet its legal term keeps running.
 //!
-//! The check finds applications in status `assigned` that have an assignment time and no
-//! taking time, assigned more than `max-wait-hours` ago (8 by default: a working day). It
-//! counts plain hours — nights, weekends and holidays included — which is what the seed's
-//! daily task does and is enough to catch an application left lying. Each responsible
-//! employee's manager (or, failing that, the head of the employee's unit) gets one task a day
-//! with the employees, each application and how long it has waited.
+//! **The rule.** An application in status `assigned`, with an assignment time and no taking
+//! time, assigned more than `max-wait-hours` ago (8 by default: a working day), is a deviation.
+//! Hours are plain hours — nights, weekends and holidays included — as the seed's daily task
+//! counts them, which is enough to catch an application left lying. Each responsible employee's
+//! manager (or else the head of the employee's unit) gets one task a day with the employees, each
+//! application and how long it has waited.
 //!
-//! It follows the reference plugin `isu-smev-answer-delay`: one pass over the applications in
-//! columnar batches with the filters pushed to the host, then targeted reads (`any_of` on ids)
-//! of only the records the tasks need, then one task per manager with a stable key.
+//! **Reads** `applications` (`data.applications`) and the staff who answer for their assignees
+//! (`data.staff`). **Emits** one task per manager (`tasks.create`), keyed by manager and day;
+//! applications nobody can act on are logged, not dropped.
+//!
+//! It reads data as the reference plugin `isu-smev-answer-delay` does: one
+//! pass over the assigned applications with the filters on the host, then the records the tasks
+//! need by id.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -114,7 +118,7 @@ impl DeviationCheck for UnacceptedApplications {
                     .push(case.application),
             }
         }
-        log_unreported(&unreported, &hierarchy);
+        hierarchy.log_unreported("applications not taken into work", &unreported);
 
         for (manager, list) in &by_manager {
             let priority = if list.iter().any(|w| w.waited >= high_after) {
@@ -195,23 +199,6 @@ fn cases(ids: impl Iterator<Item = u64>) -> Result<HashMap<u64, Case>, PluginErr
         deadline: row.deadline_at(),
     })?;
     Ok(cases)
-}
-
-/// Says why waiting applications got no task, once per employee (or once for those without
-/// an assignee), with a few application ids to look them up by.
-fn log_unreported(unreported: &BTreeMap<Option<u64>, Vec<u64>>, hierarchy: &Hierarchy) {
-    for (employee, applications) in unreported {
-        let some: Vec<String> = applications.iter().take(5).map(u64::to_string).collect();
-        let why = match employee {
-            None => "they have no assignee".to_string(),
-            Some(e) => hierarchy.why_nobody(*e),
-        };
-        log::warn(&format!(
-            "{} applications not taken into work are not reported: {why} (e.g. {})",
-            applications.len(),
-            some.join(", ")
-        ));
-    }
 }
 
 /// The manager's task: the waiting applications grouped by employee, longest wait first.

@@ -3,19 +3,6 @@
 //! `tests/cases/`. The tests here cover what a case file cannot say: what must be absent, what
 //! two runs share, and what the metadata declares.
 
-use zemstvo_sdk::testing::RunReport;
-
-fn run_with(config: &[(&str, &str)]) -> RunReport {
-    let plugin = zemstvo_sdk::plugin_under_test!();
-    let report = plugin
-        .run()
-        .region_file("tests/fixtures/region.json")
-        .configs(config)
-        .execute();
-    assert!(report.succeeded(), "{:?}", report.failure());
-    report
-}
-
 #[test]
 fn the_rule_test_cases_hold() {
     zemstvo_sdk::plugin_under_test!().run_cases("tests/cases");
@@ -23,7 +10,9 @@ fn the_rule_test_cases_hold() {
 
 #[test]
 fn applications_in_time_taken_or_unmeasurable_are_not_listed() {
-    let report = run_with(&[]);
+    let report = zemstvo_sdk::plugin_under_test!()
+        .run_on_fixture(&[])
+        .execute_successfully();
     let text: String = report
         .outputs
         .tasks
@@ -42,7 +31,9 @@ fn applications_in_time_taken_or_unmeasurable_are_not_listed() {
 
 #[test]
 fn the_longest_waits_are_listed_first() {
-    let report = run_with(&[]);
+    let report = zemstvo_sdk::plugin_under_test!()
+        .run_on_fixture(&[])
+        .execute_successfully();
     let task = report
         .outputs
         .tasks
@@ -59,23 +50,18 @@ fn the_longest_waits_are_listed_first() {
 
 #[test]
 fn a_rerun_on_the_same_day_produces_the_same_tasks() {
-    let keys = |r: &RunReport| {
-        r.outputs
-            .tasks
-            .iter()
-            .map(|t| (t.key.clone(), t.description.clone()))
-            .collect::<Vec<_>>()
-    };
-    assert_eq!(keys(&run_with(&[])), keys(&run_with(&[])));
+    zemstvo_sdk::plugin_under_test!()
+        .run_on_fixture(&[])
+        .assert_rerun_is_identical();
 }
 
 #[test]
 fn metadata_declares_what_the_check_reads_and_writes() {
     let plugin = zemstvo_sdk::plugin_under_test!();
-    let caps = plugin.capability_names();
-    assert_eq!(caps, ["data.applications", "data.staff", "tasks.create"]);
-    let keys = plugin.config_keys();
-    assert_eq!(keys, ["max-wait-hours", "high-after-hours"]);
+    plugin.assert_declares(
+        &["data.applications", "data.staff", "tasks.create"],
+        &["max-wait-hours", "high-after-hours"],
+    );
 }
 
 #[test]

@@ -1,26 +1,30 @@
 //! # Risk categories of inspected real estate (Moscow)
 //!
-//! From the State Inspectorate for the Control of the Use of Real Estate of the City of
-//! Moscow (Госинспекция по недвижимости; seed `003_82b856c67bd744bf.txt`, "Система
+//! **Where it comes from.** The State Inspectorate for the Control of the Use of Real Estate of
+//! the City of Moscow (Госинспекция по недвижимости; seed `003_82b856c67bd744bf.txt`, "Система
 //! категоризации рисков на основе объективных источников"). Since July 2021 the inspectorate
-//! plans its control measures by risk: every object of control is scored from drone imagery
-//! and AI findings, open data, federal and municipal registries, citizens' appeals and the
-//! results of earlier control measures, put into one of five risk categories (extremely high,
-//! high, medium, moderate, low) in the AIS "Real estate control of the city of Moscow", and a
-//! task to inspect goes to the control and inspection unit. Inspectors focus on likely
-//! offenders; conscientious owners are left alone.
+//! plans its control measures by risk: every object of control is scored from drone imagery and
+//! AI findings, open data, federal and municipal registries, citizens' appeals and the results of
+//! earlier control measures, put into one of five risk categories (extremely high, high, medium,
+//! moderate, low) in the AIS "Real estate control of the city of Moscow", and a task to inspect
+//! goes to the control and inspection unit. Inspectors focus on likely offenders; conscientious
+//! owners are left alone.
 //!
-//! What the rule does, run over the whole register:
+//! **The rule.** Run over the whole register, it
 //! 1. **scores** each object from 0 to 100 points from five weighted indicators — the
 //!    strongest recent drone finding, appeal, earlier violation and registry mismatch, and
 //!    the time since the last inspection (see [`scoring`] for the formula and why);
 //! 2. **categorises** it by the configured category set — 248-FZ allows three to six
 //!    categories, so the set, with each category's threshold and inspection frequency, is
 //!    configuration (see [`categories`]);
-//! 3. **records** each object's category, score and contributing factors with
-//!    `zemstvo_sdk::assessments`, one call per batch of objects;
+//! 3. **records** each object's category, score and contributing factors;
 //! 4. gives the inspection unit's head **one task per object** of the top categories whose
 //!    inspection is due, the riskiest first and at most `max-tasks` (see [`inspection`]).
+//!
+//! **Reads** `object_signals` and `inspected_objects` (`data.objects`). **Emits** assessments,
+//! one call per batch of objects (`assessments.write`), and inspection tasks (`tasks.create`)
+//! keyed by object and inspection cycle, so the key stays the same from day to day while the
+//! object waits.
 //!
 //! Reading pattern: one pass over the recent signals into a small per-object index, one pass
 //! over the objects reading numbers only, then a targeted read (`any_of` on ids) of the

@@ -5,19 +5,6 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use zemstvo_sdk::testing::{RunReport, task_keys};
-
-fn run_with(config: &[(&str, &str)]) -> RunReport {
-    let plugin = zemstvo_sdk::plugin_under_test!();
-    let report = plugin
-        .run()
-        .region_file("tests/fixtures/region.json")
-        .configs(config)
-        .execute();
-    assert!(report.succeeded(), "{:?}", report.failure());
-    report
-}
-
 #[test]
 fn the_rule_test_cases_hold() {
     zemstvo_sdk::plugin_under_test!().run_cases("tests/cases");
@@ -27,12 +14,9 @@ fn the_rule_test_cases_hold() {
 fn metadata_declares_what_the_rule_reads_and_writes() {
     let plugin = zemstvo_sdk::plugin_under_test!();
     let metadata = plugin.metadata();
-    let caps = plugin.capability_names();
-    assert_eq!(caps, ["data.objects", "assessments.write", "tasks.create"]);
-    let keys = plugin.config_keys();
-    assert_eq!(
-        keys,
-        [
+    plugin.assert_declares(
+        &["data.objects", "assessments.write", "tasks.create"],
+        &[
             "weights",
             "categories",
             "signal-horizon-days",
@@ -40,29 +24,20 @@ fn metadata_declares_what_the_rule_reads_and_writes() {
             "task-categories",
             "inspection-head-id",
             "max-tasks",
-            "task-due-days"
-        ]
+            "task-due-days",
+        ],
     );
     assert!(
         metadata.config.params.iter().all(|p| p.default.is_some()),
         "every key has a default, so the plugin runs as installed"
     );
-    assert!(
-        plugin
-            .loaded()
-            .sdk_stamp
-            .as_deref()
-            .unwrap_or("")
-            .contains("zemstvo-wit=0.1.0")
-    );
 }
 
 #[test]
 fn a_rerun_on_the_same_data_produces_the_same_keys_and_assessments() {
-    let config = [("inspection-head-id", "501")];
-    let (a, b) = (run_with(&config), run_with(&config));
-    assert_eq!(task_keys(&a), task_keys(&b));
-    assert_eq!(a.outputs.assessments, b.outputs.assessments);
+    zemstvo_sdk::plugin_under_test!()
+        .run_on_fixture(&[("inspection-head-id", "501")])
+        .assert_rerun_is_identical();
 }
 
 #[test]
@@ -88,7 +63,9 @@ fn task_keys_do_not_change_from_day_to_day_while_the_object_waits() {
 
 #[test]
 fn future_and_old_signals_count_for_nothing() {
-    let report = run_with(&[]);
+    let report = zemstvo_sdk::plugin_under_test!()
+        .run_on_fixture(&[])
+        .execute_successfully();
     let rows = report.outputs.assessments.rows();
     let factors = |object: u64| {
         rows.iter()
@@ -107,7 +84,9 @@ fn future_and_old_signals_count_for_nothing() {
 
 #[test]
 fn contributions_add_up_to_the_score() {
-    let report = run_with(&[]);
+    let report = zemstvo_sdk::plugin_under_test!()
+        .run_on_fixture(&[])
+        .execute_successfully();
     for row in report.outputs.assessments.rows() {
         let sum: f32 = row.factors.iter().map(|(_, w)| w).sum();
         assert!(
@@ -122,7 +101,9 @@ fn contributions_add_up_to_the_score() {
 
 #[test]
 fn reads_only_recent_signals_every_object_once_and_the_cards_of_tasked_objects() {
-    let report = run_with(&[("inspection-head-id", "501")]);
+    let report = zemstvo_sdk::plugin_under_test!()
+        .run_on_fixture(&[("inspection-head-id", "501")])
+        .execute_successfully();
     // 13 of the 15 signals (one too old, one dated after the run), 9 objects, and the address
     // and cadastral number of the 3 objects that got a task.
     assert_eq!(report.outputs.rows_read, 13 + 9 + 3);

@@ -1,14 +1,14 @@
 //! # «Без чиновника»: monthly allowances for disabled children and for children who lost a breadwinner
 //!
-//! From the Khanty-Mansi Autonomous Okrug – Yugra's service "without an official" (seed
-//! `002_860b53816a3baa4c.txt`, the region's Department of IT and digital development, 2019):
-//! an application comes from the federal portal (or an MFC), the social-protection system ASOI
-//! sends interagency (SMEV) requests about the applicant, reads the answers, decides by the
-//! rules, and on approval creates the assignment with its monthly payment schedule — recording
-//! that the system, not an official, decided. About 9,000 such applications a year used to take
-//! a specialist ten minutes each.
+//! **Where it comes from.** The Khanty-Mansi Autonomous Okrug – Yugra's service "without an
+//! official" (seed `002_860b53816a3baa4c.txt`, the region's Department of IT and digital
+//! development, 2019): an application comes from the federal portal (or an MFC), the
+//! social-protection system ASOI sends interagency (SMEV) requests about the applicant, reads
+//! the answers, decides by the rules, and on approval creates the assignment with its monthly
+//! payment schedule — recording that the system, not an official, decided. About 9,000 such
+//! applications a year used to take a specialist ten minutes each.
 //!
-//! This rule decides two measures of the Yugra law on support of families with children
+//! **The rule.** It decides two measures of the Yugra law on support of families with children
 //! (Закон ХМАО – Югры от 07.07.2004 № 45-оз):
 //!
 //! | measure code | measure |
@@ -18,6 +18,10 @@
 //!
 //! An application for any other measure is `invalid_data` naming the measure: the host called
 //! the wrong rule, and a specialist must look.
+//!
+//! **Reads** no region data: the host hands it the application and the SMEV answers so far.
+//! **Emits** an outcome — the SMEV requests still needed (`smev.send`; the host sends them and
+//! calls again), or a decision with its trace, which the host records with the case.
 //!
 //! ## How it decides
 //!

@@ -40,6 +40,7 @@ use axum::routing::{get, post};
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
+use zemstvo_core::metadata::ComponentFacts;
 
 pub use auth::{ADMIN_TOKEN_ENV, AdminToken};
 pub use error::ApiError;
@@ -61,9 +62,27 @@ pub struct ServerSettings {
     pub components: Option<ComponentCheck>,
 }
 
-/// The runtime a registry checks published components with.
+/// Loads a published component the way a region would, to compare it with its manifest. The
+/// region host's runtime implements it (`zemstvo_service::registry_component_check`); the
+/// registry itself links no wasmtime.
+pub trait ComponentLoader: Send + Sync {
+    /// The component's facts, or why it does not load as a plugin.
+    fn load<'a>(&'a self, component: &'a [u8]) -> Loading<'a>;
+}
+
+/// What [`ComponentLoader::load`] returns: the loaded component's facts, or why it does not
+/// load as a plugin.
+pub type Loading<'a> = std::pin::Pin<
+    Box<
+        dyn std::future::Future<Output = Result<Box<dyn ComponentFacts + Send>, String>>
+            + Send
+            + 'a,
+    >,
+>;
+
+/// The loader a registry checks published components with.
 #[derive(Clone)]
-pub struct ComponentCheck(pub Arc<zemstvo_host::Runtime>);
+pub struct ComponentCheck(pub Arc<dyn ComponentLoader>);
 
 impl std::fmt::Debug for ComponentCheck {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -182,7 +182,7 @@ pub async fn publish(
 
     let package = Package::read(&bytes)?;
     // What no region would load is refused here, with the limit named.
-    let cap = zemstvo_host::runtime::DEFAULT_MAX_COMPONENT_BYTES;
+    let cap = zemstvo_core::limits::DEFAULT_MAX_COMPONENT_BYTES;
     if package.component().len() > cap {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -235,7 +235,7 @@ pub async fn publish(
                 format!("the package's component does not load as a zemstvo plugin: {e}"),
             )
         })?;
-        manifest.check_matches(&loaded).map_err(|e| {
+        manifest.check_matches(loaded.as_ref()).map_err(|e| {
             ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "manifest_mismatch",

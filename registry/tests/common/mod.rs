@@ -15,9 +15,9 @@ use std::time::Duration;
 
 use semver::Version;
 use sqlx::Connection;
-use zemstvo_host::PluginKind;
-use zemstvo_host::capabilities::Capability;
-use zemstvo_host::capabilities::config::ConfigSchema;
+use zemstvo_core::PluginKind;
+use zemstvo_core::capabilities::Capability;
+use zemstvo_core::capabilities::config::ConfigSchema;
 use zemstvo_registry::api::NewVendor;
 use zemstvo_registry::manifest::{MANIFEST_FORMAT, current_host_version};
 use zemstvo_registry::server::{self, AdminToken, AppState, ServerSettings};

@@ -68,7 +68,11 @@ macro_rules! entity {
             use crate::data::{Batch, Presence, Query};
             use crate::Entity;
 
-            $( $(#[$fdoc])* pub const $const: &str = stringify!($field); )*
+            $(
+                #[doc = concat!("Column `", stringify!($field), "`: name it in `.columns(…)` to read it.")]
+                $(#[doc = ""] #[$fdoc])*
+                pub const $const: &str = stringify!($field);
+            )*
 
             /// Every column of the entity.
             pub const ALL: &[&str] = &[$($const),*];
@@ -93,10 +97,12 @@ macro_rules! entity {
             }
 
             impl<'a> Rows<'a> {
+                /// Rows in the batch.
                 pub fn len(&self) -> usize {
                     self.len
                 }
 
+                /// Whether the batch has no rows.
                 pub fn is_empty(&self) -> bool {
                     self.len == 0
                 }
@@ -107,6 +113,7 @@ macro_rules! entity {
                     Row { rows: self, i }
                 }
 
+                /// Every row, in the batch's order: the usual inner loop of a check.
                 pub fn iter(&self) -> impl Iterator<Item = Row<'_, 'a>> + '_ {
                     (0..self.len).map(move |i| Row { rows: self, i })
                 }
@@ -167,6 +174,7 @@ macro_rules! entity {
         }
     };
     (@accessor $field:ident, $ty:ident, $const:ident) => {
+        #[doc = concat!("The row's `", stringify!($field), "`; panics, naming it, unless [`", stringify!($const), "`] was among the query's columns.")]
         #[inline]
         pub fn $field(&self) -> value_type!($ty) {
             match &self.rows.$field.0 {
@@ -176,7 +184,7 @@ macro_rules! entity {
         }
     };
     (@accessor $field:ident, $ty:ident, $const:ident, optional) => {
-        /// `None` where the record has no value.
+        #[doc = concat!("The row's `", stringify!($field), "`, `None` where the record has none; panics unless [`", stringify!($const), "`] was among the query's columns.")]
         #[inline]
         pub fn $field(&self) -> Option<value_type!($ty)> {
             let (Some(col), Some(present)) = (&self.rows.$field.0, &self.rows.$field.1) else {

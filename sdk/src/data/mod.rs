@@ -40,6 +40,8 @@ pub struct Query {
 }
 
 impl Query {
+    /// A query over `entity`; the entity modules' `query()` (e.g. `applications::query()`)
+    /// says the same more briefly.
     pub fn new(entity: Entity) -> Self {
         Query {
             entity,
@@ -235,6 +237,7 @@ impl Batch {
         self.raw.rows as usize
     }
 
+    /// Whether the batch has no rows.
     pub fn is_empty(&self) -> bool {
         self.raw.rows == 0
     }
@@ -295,6 +298,8 @@ impl Batch {
         Presence(&self.expect(name, self.column(name), "any").present)
     }
 
+    /// Like [`Batch::u64s`], but `None` instead of a panic: for columns a plugin reads only
+    /// when present.
     pub fn try_u64s(&self, name: &str) -> Option<&[u64]> {
         match &self.column(name)?.values {
             wit::ColumnValues::U64s(v) => Some(v),
@@ -302,6 +307,7 @@ impl Batch {
         }
     }
 
+    /// Like [`Batch::s64s`], `None` instead of a panic.
     pub fn try_s64s(&self, name: &str) -> Option<&[i64]> {
         match &self.column(name)?.values {
             wit::ColumnValues::S64s(v) => Some(v),
@@ -309,6 +315,7 @@ impl Batch {
         }
     }
 
+    /// Like [`Batch::u32s`], `None` instead of a panic.
     pub fn try_u32s(&self, name: &str) -> Option<&[u32]> {
         match &self.column(name)?.values {
             wit::ColumnValues::U32s(v) => Some(v),
@@ -316,6 +323,7 @@ impl Batch {
         }
     }
 
+    /// Like [`Batch::f32s`], `None` instead of a panic.
     pub fn try_f32s(&self, name: &str) -> Option<&[f32]> {
         match &self.column(name)?.values {
             wit::ColumnValues::F32s(v) => Some(v),
@@ -323,6 +331,7 @@ impl Batch {
         }
     }
 
+    /// Like [`Batch::f64s`], `None` instead of a panic.
     pub fn try_f64s(&self, name: &str) -> Option<&[f64]> {
         match &self.column(name)?.values {
             wit::ColumnValues::F64s(v) => Some(v),
@@ -330,6 +339,7 @@ impl Batch {
         }
     }
 
+    /// Like [`Batch::flags`], `None` instead of a panic.
     pub fn try_flags(&self, name: &str) -> Option<&[u8]> {
         match &self.column(name)?.values {
             wit::ColumnValues::Booleans(v) => Some(v),
@@ -337,6 +347,7 @@ impl Batch {
         }
     }
 
+    /// Like [`Batch::texts`], `None` instead of a panic.
     pub fn try_texts(&self, name: &str) -> Option<Texts<'_>> {
         match &self.column(name)?.values {
             wit::ColumnValues::Texts(t) => Some(Texts {
@@ -347,6 +358,7 @@ impl Batch {
         }
     }
 
+    /// Like [`Batch::presence`], `None` instead of a panic.
     pub fn try_presence(&self, name: &str) -> Option<Presence<'_>> {
         Some(Presence(&self.column(name)?.present))
     }
@@ -368,10 +380,12 @@ impl<'a> Texts<'a> {
         std::str::from_utf8(bytes).unwrap_or("\u{FFFD}")
     }
 
+    /// Strings in the column.
     pub fn len(&self) -> usize {
         self.offsets.len().saturating_sub(1)
     }
 
+    /// Whether the column has no strings.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

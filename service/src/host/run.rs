@@ -4,11 +4,23 @@
 
 use super::*;
 
-impl RegionHost {
+/// Runs of batch plugins: the queue, what is due by schedule, and why a plugin would be
+/// refused. Got from [`RegionHost::runs`].
+#[derive(Clone, Copy)]
+pub struct Runs<'a> {
+    pub(crate) host: &'a RegionHost,
+}
+
+impl Runs<'_> {
     /// Takes the next due run from the queue, runs it and commits it.
-    pub async fn run_next(&self) -> Result<Option<RunOutcome>, ServiceError> {
-        let host = self.settings.host_id.as_str();
-        let Some(queued) = self.store.claim_run(host, self.settings.lease()).await? else {
+    pub async fn run_next(self) -> Result<Option<RunOutcome>, ServiceError> {
+        let host = self.host.settings.host_id.as_str();
+        let Some(queued) = self
+            .host
+            .store
+            .claim_run(host, self.host.settings.lease())
+            .await?
+        else {
             return Ok(None);
         };
         let Prepared {
@@ -17,7 +29,7 @@ impl RegionHost {
             grants,
             config,
             parameters,
-        } = match self.prepare_plugin(&queued.plugin).await {
+        } = match self.host.prepare_plugin(&queued.plugin).await {
             Ok(ready) => ready,
             Err(why) => return self.refuse_run(queued, why).await.map(Some),
         };
@@ -28,15 +40,16 @@ impl RegionHost {
             grants: Some(grants.clone()),
             now: Some(queued.logical_time),
             run_id: Some(queued.run_id()),
-            limits: self.settings.limits.clone(),
+            limits: self.host.settings.limits.clone(),
             input: RunInput::Batch,
+            time_zone: self.host.time_zone,
         };
         let mut request = local
-            .request(&plugin, self.region.clone(), None)
+            .request(&plugin, self.host.region.clone(), None)
             .map_err(|e| ServiceError::Plugin(e.to_string()))?;
         request.config.parameters = parameters;
         let resolved = request.config.values.clone();
-        let mut report = self.runtime.run(&plugin, request).await;
+        let mut report = self.host.runtime.run(&plugin, request).await;
         let notifications = match self.render(&report).await {
             Ok(n) => n,
             Err(why) => {
@@ -45,7 +58,8 @@ impl RegionHost {
             }
         };
         let committed = unless_taken_over(
-            self.store
+            self.host
+                .store
                 .commit_run(RunCommit {
                     report: &report,
                     queued: Some(&queued),
@@ -81,21 +95,22 @@ impl RegionHost {
     /// refusal is recorded as a failed run with the reason — `zemstvo runs` and the plugin's
     /// state show it; if an administrator disabled or removed it meanwhile, the run is only
     /// abandoned (with the reason in the audit log).
-    async fn refuse_run(&self, queued: QueuedRun, why: String) -> Result<RunOutcome, ServiceError> {
-        let host = self.settings.host_id.as_str();
+    async fn refuse_run(self, queued: QueuedRun, why: String) -> Result<RunOutcome, ServiceError> {
+        let host = self.host.settings.host_id.as_str();
         tracing::warn!(plugin = %queued.plugin, "run refused: {why}");
         let installed = self
+            .host
             .store
             .installation(&queued.plugin)
             .await?
             .filter(|i| i.enabled);
         let package = match &installed {
-            Some(i) => self.store.package(&i.sha256).await?,
+            Some(i) => self.host.store.package(&i.sha256).await?,
             None => None,
         };
         let report = RunReport {
             run_id: queued.run_id(),
-            region: self.region.region().to_string(),
+            region: self.host.region.region().to_string(),
             plugin: PluginRef {
                 name: queued.plugin.clone(),
                 version: installed
@@ -104,7 +119,7 @@ impl RegionHost {
                     .unwrap_or_default(),
                 kind: installed
                     .as_ref()
-                    .and_then(|i| i.kind.parse::<PluginKind>().ok())
+                    .map(|i| i.kind)
                     .unwrap_or(PluginKind::DeviationCheck),
                 sha256: installed
                     .as_ref()
@@ -125,9 +140,10 @@ impl RegionHost {
         };
         let committed = match (&installed, &package) {
             (Some(_), Some(package)) => {
-                let grants = self.store.grants(&queued.plugin).await?;
+                let grants = self.host.store.grants(&queued.plugin).await?;
                 unless_taken_over(
-                    self.store
+                    self.host
+                        .store
                         .commit_run(RunCommit {
                             report: &report,
                             queued: Some(&queued),
@@ -144,7 +160,7 @@ impl RegionHost {
                 )?
             }
             _ => {
-                self.store.abandon_run(&queued, host, &why).await?;
+                self.host.store.abandon_run(&queued, host, &why).await?;
                 None
             }
         };
@@ -156,9 +172,9 @@ impl RegionHost {
     }
 
     /// Runs queued runs until none is due.
-    pub async fn drain_queue(&self) -> Result<Vec<RunOutcome>, ServiceError> {
+    pub async fn drain_queue(self) -> Result<Vec<RunOutcome>, ServiceError> {
         let mut outcomes = Vec::new();
-        while !self.is_stopping()
+        while !self.host.is_stopping()
             && let Some(outcome) = self.run_next().await?
         {
             outcomes.push(outcome);
@@ -167,18 +183,20 @@ impl RegionHost {
     }
 
     /// Renders a successful run's notifications for the outbox.
-    async fn render(&self, report: &RunReport) -> Result<Vec<NewNotification>, String> {
+    async fn render(self, report: &RunReport) -> Result<Vec<NewNotification>, String> {
         if !report.succeeded() {
             return Ok(Vec::new());
         }
         let mut out = Vec::with_capacity(report.outputs.notifications.len());
         for n in &report.outputs.notifications {
             let template = self
+                .host
                 .store
                 .template(&n.template)
                 .await
                 .map_err(|e| e.to_string())?;
             let contact = self
+                .host
                 .store
                 .contact(n.citizen)
                 .await
@@ -189,6 +207,77 @@ impl RegionHost {
             );
         }
         Ok(out)
+    }
+
+    /// Enabled plugins that run as batches: all but eligibility rules, which the host calls
+    /// per application (see `decide_applications`), never on a schedule.
+    async fn enabled_batch_plugins(self) -> Result<Vec<Installation>, ServiceError> {
+        Ok(self
+            .host
+            .store
+            .installations()
+            .await?
+            .into_iter()
+            .filter(|i| i.enabled && i.kind.is_batch())
+            .collect())
+    }
+
+    /// Queues one run of every enabled batch plugin at `logical_time`; returns their names.
+    pub async fn enqueue_enabled(
+        self,
+        cause: &str,
+        logical_time: i64,
+    ) -> Result<Vec<String>, ServiceError> {
+        let mut queued = Vec::new();
+        for i in self.enabled_batch_plugins().await? {
+            if self
+                .host
+                .store
+                .enqueue_run(&i.name, cause, logical_time, 0)
+                .await?
+            {
+                queued.push(i.name);
+            }
+        }
+        Ok(queued)
+    }
+
+    /// Queues the scheduled runs that are due at `now` (once per occurrence, whichever host
+    /// asks first).
+    pub async fn enqueue_scheduled(self, now: i64) -> Result<usize, ServiceError> {
+        let mut queued = 0;
+        for i in self.enabled_batch_plugins().await? {
+            let Some(schedule) = &i.schedule else {
+                continue;
+            };
+            match due_occurrence(schedule, now, self.host.time_zone) {
+                Ok(Some(at)) => {
+                    queued += self
+                        .host
+                        .store
+                        .enqueue_run(&i.name, "schedule", at, at)
+                        .await? as usize
+                }
+                Ok(None) => {}
+                Err(why) => tracing::warn!(plugin = %i.name, "{why}"),
+            }
+        }
+        Ok(queued)
+    }
+
+    /// Why the installed plugin `name` would be refused at load — its package no longer
+    /// verifies against the trust store, or it is unsigned where that is not allowed — or
+    /// `None` if it would load (or is not installed). What `zemstvo plugin list` shows as its
+    /// state; checks signatures and hashes only, compiles nothing.
+    pub async fn refusal(self, name: &str) -> Result<Option<String>, ServiceError> {
+        let Some(installation) = self.host.store.installation(name).await? else {
+            return Ok(None);
+        };
+        Ok(self
+            .host
+            .verified_component(&installation.sha256)
+            .await
+            .err())
     }
 }
 

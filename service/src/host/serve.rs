@@ -3,15 +3,22 @@
 
 use super::*;
 
-impl RegionHost {
+/// Delivery after commit: notifications to citizens and SMEV requests to agencies, and the
+/// agencies' answers. Got from [`RegionHost::deliveries`].
+#[derive(Clone, Copy)]
+pub struct Deliveries<'a> {
+    pub(crate) host: &'a RegionHost,
+}
+
+impl Deliveries<'_> {
     /// Delivers due notifications.
-    pub async fn deliver_once(&self) -> Result<DeliveryStats, ServiceError> {
-        Ok(self.notifications.deliver_once(500).await?)
+    pub async fn deliver_once(self) -> Result<DeliveryStats, ServiceError> {
+        Ok(self.host.notifications.deliver_once(500).await?)
     }
 
     /// Sends queued SMEV requests and takes answers.
-    pub async fn smev_once(&self) -> Result<SmevStats, ServiceError> {
-        let Some(worker) = &self.smev else {
+    pub async fn smev_once(self) -> Result<SmevStats, ServiceError> {
+        let Some(worker) = &self.host.smev else {
             return Ok(SmevStats::default());
         };
         let mut stats = worker.send_once(500).await?;
@@ -21,7 +28,9 @@ impl RegionHost {
         stats.unmatched = received.unmatched;
         Ok(stats)
     }
+}
 
+impl RegionHost {
     /// Serves the region until `shutdown` resolves: schedules, runs, deliveries, answers.
     /// On shutdown the round in progress finishes what is in flight (the run, the message
     /// being sent) and takes nothing new, then this host's claims are released so other hosts
@@ -133,11 +142,14 @@ impl RegionHost {
     pub async fn tick(&self) -> Result<RoundReport, ServiceError> {
         let mut failures = Vec::new();
         let report = RoundReport {
-            scheduled: phase(self.enqueue_scheduled(now()).await, &mut failures),
-            runs: phase(self.drain_queue().await, &mut failures),
-            decisions: phase(self.decide_applications(200).await, &mut failures),
-            smev: phase(self.smev_once().await, &mut failures),
-            deliveries: phase(self.deliver_once().await, &mut failures),
+            scheduled: phase(self.runs().enqueue_scheduled(now()).await, &mut failures),
+            runs: phase(self.runs().drain_queue().await, &mut failures),
+            decisions: phase(
+                self.decisions().decide_applications(200).await,
+                &mut failures,
+            ),
+            smev: phase(self.deliveries().smev_once().await, &mut failures),
+            deliveries: phase(self.deliveries().deliver_once().await, &mut failures),
         };
         let mut failures = failures.into_iter();
         match failures.next() {

@@ -120,7 +120,11 @@ pub async fn submit(
 ) -> Result<(StatusCode, Json<ApplicationView>), Problem> {
     principal.require(Action::SubmitApplications)?;
     check(&request)?;
-    let rules = state.host.rules_for_measure(&request.measure).await?;
+    let rules = state
+        .host
+        .decisions()
+        .rules_for_measure(&request.measure)
+        .await?;
     let new = NewApplication {
         citizen: request.citizen,
         measure: request.measure,

@@ -130,6 +130,7 @@ pub async fn install(
     };
     let outcome = state
         .host
+        .installations()
         .install_from(&source, &spec, &options, &mut |_| {})
         .await?;
     Ok(answer(outcome))
@@ -177,6 +178,7 @@ pub async fn upgrade(
     };
     let outcome = state
         .host
+        .installations()
         .install_from(&source, &spec, &options, &mut |_| {})
         .await?;
     Ok((StatusCode::OK, Json(outcome.into())))
@@ -231,7 +233,11 @@ pub async fn upload(
         actor: principal.actor(),
         if_revision: None,
     };
-    let outcome = state.host.install_package(&body, &options).await?;
+    let outcome = state
+        .host
+        .installations()
+        .install_package(&body, &options)
+        .await?;
     Ok(answer(outcome))
 }
 

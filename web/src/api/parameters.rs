@@ -10,7 +10,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use zemstvo_host::capabilities::config::ParameterValue;
+use zemstvo_core::capabilities::config::ParameterValue;
 use zemstvo_service::{ParameterError, ParameterHistory};
 use zemstvo_store::parameters::EntryChange;
 

@@ -12,8 +12,8 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use zemstvo_core::capabilities::config::ConfigKind;
 use zemstvo_host::LoadedPlugin;
-use zemstvo_host::capabilities::config::ConfigKind;
 use zemstvo_service::{InstallOptions, TriggeredRun};
 use zemstvo_store::plugins::{Edit, Installation};
 
@@ -137,7 +137,7 @@ async fn view(state: &WebState, i: Installation) -> Result<PluginView, Problem> 
         .map(|c| c.to_string())
         .collect();
     let config: BTreeMap<String, String> = store.config(&i.name).await?.into_iter().collect();
-    let refused = state.host.refusal(&i.name).await?;
+    let refused = state.host.runs().refusal(&i.name).await?;
     let last_run = store
         .recent_runs(Some(&i.name), 1)
         .await?
@@ -148,7 +148,7 @@ async fn view(state: &WebState, i: Installation) -> Result<PluginView, Problem> 
         revision: etag(i.revision),
         name: i.name,
         version: i.version,
-        kind: i.kind,
+        kind: i.kind.name().to_string(),
         enabled: i.enabled,
         pinned: i.pinned,
         schedule: i.schedule,
@@ -257,6 +257,7 @@ pub async fn show(
         .collect();
     let declarations = state
         .host
+        .installations()
         .installed_plugin(&name)
         .await
         .ok()
@@ -345,6 +346,7 @@ pub async fn configure(
     let settings: Vec<(String, String)> = change.settings.into_iter().collect();
     state
         .host
+        .installations()
         .configure(&name, &settings, edit)
         .await
         .map_err(|e| Problem::from(e).field("settings"))?;
@@ -405,6 +407,7 @@ pub async fn schedule(
     }
     state
         .host
+        .installations()
         .set_schedule(&name, change.cron.as_deref(), edit)
         .await
         .map_err(|e| Problem::from(e).field("cron"))?;
@@ -473,7 +476,7 @@ pub async fn rollback(
         if_revision: if_match(&headers)?,
         ..InstallOptions::default()
     };
-    state.host.rollback(&name, &options).await?;
+    state.host.installations().rollback(&name, &options).await?;
     answer(&state, &name).await
 }
 
@@ -513,6 +516,6 @@ pub async fn trigger(
             "no plugin `{name}` is installed"
         )));
     }
-    let run = state.host.trigger_run(&name, &principal.actor()).await?;
+    let run = state.host.runs().trigger(&name, &principal.actor()).await?;
     Ok((StatusCode::ACCEPTED, Json(run.into())))
 }

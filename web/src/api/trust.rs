@@ -47,7 +47,7 @@ pub struct TrustView {
 }
 
 pub(crate) async fn current(state: &WebState) -> Result<TrustView, Problem> {
-    let trust = state.host.trust_store().await?;
+    let trust = state.host.installations().trust_store().await?;
     Ok(TrustView {
         keys: trust
             .keys()
@@ -123,7 +123,7 @@ pub async fn add(
     let shown: Vec<String> = scope.iter().map(|s| s.to_string()).collect();
     state
         .host
-        .update_trust(
+        .installations().update_trust(
             &principal.actor(),
             "trust-add",
             serde_json::json!({ "key": key.key_id().to_string(), "vendor": vendor.to_string(), "scope": shown }),
@@ -151,6 +151,7 @@ pub async fn remove(
     let key = key_id(&id)?;
     let removed = state
         .host
+        .installations()
         .update_trust(
             &principal.actor(),
             "trust-remove",
@@ -195,6 +196,7 @@ pub async fn revoke(
     }
     state
         .host
+        .installations()
         .update_trust(
             &principal.actor(),
             "trust-revoke",
@@ -224,7 +226,7 @@ pub async fn rotate(
     principal.require(Action::ChangeTrust)?;
     state
         .host
-        .update_trust(
+        .installations().update_trust(
             &principal.actor(),
             "trust-rotate",
             serde_json::json!({ "old": statement.old_key_id().to_string(), "new": statement.new_key_id().to_string() }),

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{Value, json};
-use zemstvo_host::region::demo::{DemoScale, demo_region};
+use zemstvo_demo::{DemoScale, demo_region};
 use zemstvo_host::{Runtime, RuntimeSettings};
 use zemstvo_registry::{NamePattern, SecretKey, VendorId};
 use zemstvo_service::{HostSettings, InstallOptions, RegionHost, SmevSettings};
@@ -66,18 +66,20 @@ pub async fn region_with_plugin_at(
     );
     let key = SecretKey::from_seed(&[7; 32]);
     let vendor = VendorId::new("test-vendor").unwrap();
-    host.update_trust("test", "trust-add", json!({}), |t| {
-        t.trust(key.public_key(), vendor.clone(), vec![NamePattern::any()])
-    })
-    .await
-    .unwrap();
+    host.installations()
+        .update_trust("test", "trust-add", json!({}), |t| {
+            t.trust(key.public_key(), vendor.clone(), vec![NamePattern::any()])
+        })
+        .await
+        .unwrap();
     let options = InstallOptions {
         enable: true,
         grant_declared: true,
         actor: "test".into(),
         ..InstallOptions::default()
     };
-    host.install_signed_by(
+    zemstvo_service::pack_and_install(
+        &host,
         zemstvo_plugin_artifacts::reference(PLUGIN).unwrap().bytes,
         &vendor,
         &key,
@@ -142,7 +144,7 @@ pub async fn serve(db: TestDatabase) -> Served {
     let _ = zemstvo_web::metrics_handle();
     let (store, host) = region_with_plugin(&db).await;
     store.enqueue_run(PLUGIN, "manual", NOW, 0).await.unwrap();
-    let outcome = host.run_next().await.unwrap().unwrap();
+    let outcome = host.runs().run_next().await.unwrap().unwrap();
     assert!(outcome.report.succeeded(), "{:?}", outcome.report.failure());
     let tasks = store.tasks(&Default::default()).await.unwrap();
     let task = tasks

@@ -1,0 +1,307 @@
+//! Appeal routing on the host side: what an `appeal-routing` plugin is called with (an appeal,
+//! the region's classifier catalogue, the open incidents near it) and what it answers (a
+//! classification, the responsible authority, merge candidates), checked before anyone acts
+//! on it. Like an eligibility rule, the plugin is a pure function; the host keeps the state.
+
+use serde::{Deserialize, Serialize};
+
+use crate::checks::check_text;
+use crate::eligibility::TraceStep;
+
+/// A point on the map (WGS 84), with the address the applicant gave.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Place {
+    pub lat: f64,
+    pub lon: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+}
+
+/// A citizen's appeal as it arrived.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Appeal {
+    pub id: u64,
+    /// Where it came from, e.g. `open311`, `governor-site`, `mobile-app`.
+    pub channel: String,
+    pub service_code: Option<String>,
+    pub text: String,
+    pub place: Option<Place>,
+    pub territory: Option<String>,
+    /// Seconds since the epoch.
+    pub received: i64,
+    #[serde(default)]
+    pub attributes: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Urgency {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Impact {
+    Individual,
+    Building,
+    Street,
+    District,
+    Region,
+}
+
+/// One category of the region's classifier.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Category {
+    pub code: String,
+    pub title: String,
+    pub topic: String,
+    #[serde(default)]
+    pub keywords: Vec<String>,
+    #[serde(default)]
+    pub phrases: Vec<String>,
+    pub urgency: Urgency,
+    pub impact: Impact,
+    #[serde(default)]
+    pub deadline_days: Option<u32>,
+}
+
+/// Who answers for a topic on a territory (an ОИВ or an ОМСУ).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Authority {
+    pub code: String,
+    pub title: String,
+    pub topics: Vec<String>,
+    /// Territory codes; empty means the whole region.
+    #[serde(default)]
+    pub territories: Vec<String>,
+}
+
+/// The classifier as the region keeps it: versioned data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Catalogue {
+    pub version: String,
+    pub categories: Vec<Category>,
+    pub authorities: Vec<Authority>,
+}
+
+/// An incident still open near the appeal or on its topic.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OpenIncident {
+    pub id: u64,
+    pub category: String,
+    pub place: Option<Place>,
+    pub territory: Option<String>,
+    pub opened: i64,
+    pub appeals: u32,
+}
+
+/// What an appeal-routing plugin is called with. The catalogue is shared: one region's
+/// catalogue serves every appeal.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AppealInput {
+    pub appeal: Appeal,
+    pub catalogue: std::sync::Arc<Catalogue>,
+    pub open_incidents: Vec<OpenIncident>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Classification {
+    /// Absent when the text could not be classified: a specialist classifies it.
+    pub category: Option<String>,
+    pub catalogue_version: String,
+    pub urgency: Urgency,
+    pub impact: Impact,
+    /// 0 to 1.
+    pub confidence: f32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MergeCandidate {
+    pub incident: u64,
+    pub distance_m: Option<f64>,
+    pub reason: String,
+}
+
+/// The plugin's proposal for one appeal.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Routing {
+    pub classification: Classification,
+    pub authority: Option<String>,
+    pub deadline_days: u32,
+    pub merge_candidates: Vec<MergeCandidate>,
+    pub needs_review: bool,
+    pub trace: Vec<TraceStep>,
+}
+
+/// The longest deadline a routing may set, in days.
+pub const MAX_DEADLINE_DAYS: u32 = 365;
+
+impl Routing {
+    /// Bytes the host holds for the answer, for the run's output budget.
+    pub fn weight(&self) -> usize {
+        use crate::capabilities::held_str;
+        std::mem::size_of::<Self>()
+            + self.classification.category.as_deref().map_or(0, held_str)
+            + held_str(&self.classification.catalogue_version)
+            + self.authority.as_deref().map_or(0, held_str)
+            + self
+                .merge_candidates
+                .iter()
+                .map(|m| std::mem::size_of::<MergeCandidate>() + m.reason.len())
+                .sum::<usize>()
+            + self
+                .trace
+                .iter()
+                .map(|t| held_str(&t.name) + held_str(&t.value) + held_str(&t.source))
+                .sum::<usize>()
+    }
+}
+
+/// Checks the plugin's answer against what it was given: a category of the catalogue (or
+/// none), the catalogue's version, an authority of the catalogue, merge candidates among the
+/// open incidents it was shown, a confidence between 0 and 1 and a deadline that can be met.
+/// A plugin that answers otherwise has a bug, and its run fails rather than misroute.
+pub fn check_routing(routing: &Routing, input: &AppealInput) -> Result<(), String> {
+    let c = &routing.classification;
+    let catalogue = &input.catalogue;
+    if let Some(code) = &c.category
+        && !catalogue.categories.iter().any(|k| &k.code == code)
+    {
+        return Err(format!(
+            "category `{code}` is not in catalogue {}; classify with the catalogue's codes or \
+             leave the category empty for a specialist",
+            catalogue.version
+        ));
+    }
+    if c.catalogue_version != catalogue.version {
+        return Err(format!(
+            "the classification names catalogue {} but the plugin was given catalogue {}",
+            c.catalogue_version, catalogue.version
+        ));
+    }
+    if !(0.0..=1.0).contains(&c.confidence) {
+        return Err(format!(
+            "confidence {} is not between 0 and 1",
+            c.confidence
+        ));
+    }
+    if let Some(code) = &routing.authority
+        && !catalogue.authorities.iter().any(|a| &a.code == code)
+    {
+        return Err(format!(
+            "authority `{code}` is not in catalogue {}",
+            catalogue.version
+        ));
+    }
+    if routing.deadline_days == 0 || routing.deadline_days > MAX_DEADLINE_DAYS {
+        return Err(format!(
+            "deadline of {} days: give 1 to {MAX_DEADLINE_DAYS}",
+            routing.deadline_days
+        ));
+    }
+    for m in &routing.merge_candidates {
+        if !input.open_incidents.iter().any(|i| i.id == m.incident) {
+            return Err(format!(
+                "merge candidate {} is not among the open incidents the plugin was shown",
+                m.incident
+            ));
+        }
+        if m.distance_m.is_some_and(|d| !d.is_finite() || d < 0.0) {
+            return Err(format!(
+                "merge candidate {}: distance must be a non-negative number",
+                m.incident
+            ));
+        }
+        check_text("a merge candidate's reason", &m.reason, 1_000, true)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input() -> AppealInput {
+        AppealInput {
+            appeal: Appeal {
+                id: 1,
+                channel: "open311".into(),
+                service_code: None,
+                text: "Яма на дороге".into(),
+                place: None,
+                territory: None,
+                received: 0,
+                attributes: vec![],
+            },
+            catalogue: std::sync::Arc::new(Catalogue {
+                version: "2026.1".into(),
+                categories: vec![Category {
+                    code: "roads.pothole".into(),
+                    title: "Яма на дороге".into(),
+                    topic: "roads".into(),
+                    keywords: vec!["яма".into()],
+                    phrases: vec![],
+                    urgency: Urgency::Medium,
+                    impact: Impact::Street,
+                    deadline_days: Some(10),
+                }],
+                authorities: vec![Authority {
+                    code: "roads-dept".into(),
+                    title: "Управление дорог".into(),
+                    topics: vec!["roads".into()],
+                    territories: vec![],
+                }],
+            }),
+            open_incidents: vec![],
+        }
+    }
+
+    fn routing() -> Routing {
+        Routing {
+            classification: Classification {
+                category: Some("roads.pothole".into()),
+                catalogue_version: "2026.1".into(),
+                urgency: Urgency::Medium,
+                impact: Impact::Street,
+                confidence: 0.9,
+            },
+            authority: Some("roads-dept".into()),
+            deadline_days: 10,
+            merge_candidates: vec![],
+            needs_review: false,
+            trace: vec![],
+        }
+    }
+
+    #[test]
+    fn a_routing_within_the_catalogue_passes() {
+        assert_eq!(check_routing(&routing(), &input()), Ok(()));
+    }
+
+    #[test]
+    fn what_the_plugin_was_not_given_is_refused() {
+        let mut r = routing();
+        r.classification.category = Some("roads.unknown".into());
+        assert!(
+            check_routing(&r, &input())
+                .unwrap_err()
+                .contains("roads.unknown")
+        );
+        let mut r = routing();
+        r.merge_candidates.push(MergeCandidate {
+            incident: 99,
+            distance_m: Some(30.0),
+            reason: "рядом".into(),
+        });
+        assert!(check_routing(&r, &input()).unwrap_err().contains("99"));
+        let mut r = routing();
+        r.classification.confidence = f32::NAN;
+        assert!(check_routing(&r, &input()).is_err());
+        let mut r = routing();
+        r.deadline_days = 0;
+        assert!(check_routing(&r, &input()).is_err());
+    }
+}
