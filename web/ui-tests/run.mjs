@@ -186,6 +186,13 @@ test('a manager sees the unit and reassigns a task', async () => {
   await page.getByRole('link', { name: 'Подразделение' }).click();
   assert.equal(await page.locator('h1').textContent(), 'Задачи подразделения');
   await visit(page, 'unit');
+  // Each employee's load against the norm, with their overdue tasks.
+  const load = page.locator('table.load');
+  assert.match(await page.locator('h2#load').textContent(), /против норматива/);
+  assert.ok(await load.locator('tbody tr').count() > 1, 'a row per employee');
+  assert.ok(
+    await load.locator('.tag--load-met, .tag--load-below').count() > 0,
+    'the employees with a norm say whether they meet it');
   await page.locator('a[href$="/reassign"]').first().click();
   await visit(page, 'reassign');
   await page.getByRole('button', { name: 'Передать' }).click();
@@ -196,6 +203,13 @@ test('a manager sees the unit and reassigns a task', async () => {
   await page.getByRole('button', { name: 'Передать' }).click();
   await page.getByText('Задача передана другому сотруднику.').waitFor();
   await page.context().close();
+
+  // The unit with its load table on a 375 px phone.
+  const phone = await signIn('manager', 375);
+  await phone.goto(`${base}/unit`);
+  await assertFitsWidth(phone);
+  await visit(phone, 'unit-375');
+  await phone.context().close();
 });
 
 test('an administrator disables a plugin, sees no next run, enables it; its form refuses an out-of-range value', async () => {
@@ -249,6 +263,65 @@ test('an administrator disables a plugin, sees no next run, enables it; its form
   assert.equal(await page.getByText('Укажите акт, который устанавливает значение').count(), 2);
   await visit(page, 'parameters-error');
 
+  // A run's page: its outcome, the summary and the log.
+  await page.goto(`${base}/runs`);
+  await page.locator('table a[href^="/runs/"]').first().click();
+  await page.getByRole('heading', { name: 'Журнал запуска' }).waitFor();
+  await visit(page, 'run');
+
+  // Grants and schedule: a schedule that is not cron is refused by the field, as typed.
+  await page.goto(`${base}/plugins/${PLUGIN}`);
+  const schedule = page.locator('#schedule');
+  const before = await schedule.inputValue();
+  await schedule.fill('каждое утро');
+  await page.getByRole('button', { name: 'Сохранить расписание' }).click();
+  await page.locator('.error-summary').waitFor();
+  assert.equal(await page.getByText('Введите расписание в виде cron').count(), 2);
+  assert.equal(await page.locator('#schedule').inputValue(), 'каждое утро');
+  await visit(page, 'plugin-schedule-error');
+  await page.locator('#schedule').fill(before);
+  await page.getByRole('button', { name: 'Сохранить расписание' }).click();
+  await page.getByText('Расписание сохранено.').waitFor();
+  assert.ok(await page.locator('#grant-tasks-create').isChecked());
+
+  // Installing: the demo has no registry, so a package file; one that is not a package is
+  // refused by the field and nothing is installed.
+  await page.goto(`${base}/plugins`);
+  await page.getByRole('link', { name: 'Установить алгоритм' }).click();
+  await visit(page, 'install');
+  await page.locator('#package').setInputFiles({
+    name: 'plugin.zpkg', mimeType: 'application/octet-stream', buffer: Buffer.from('not a package'),
+  });
+  await page.getByRole('button', { name: 'Загрузить, проверить и установить' }).click();
+  await page.locator('.error-summary').waitFor();
+  assert.match(await page.locator('.field--error .field-error').textContent(), /Файл не является пакетом алгоритма/);
+  await visit(page, 'install-error');
+
+  // Users: a new user with everything wrong, then right; a token for them, shown once.
+  await page.goto(`${base}/users`);
+  await page.getByRole('link', { name: 'Добавить пользователя' }).click();
+  await page.getByRole('button', { name: 'Добавить пользователя' }).click();
+  await page.locator('.error-summary').waitFor();
+  await visit(page, 'user-new-error');
+  await page.getByLabel('Логин', { exact: true }).fill('mfc');
+  await page.getByLabel('Имя', { exact: true }).fill('Многофункциональный центр');
+  await page.getByLabel('Роль', { exact: true }).selectOption('auditor');
+  await page.getByRole('button', { name: 'Добавить пользователя' }).click();
+  await page.getByText('Пользователь добавлен.').waitFor();
+  await page.getByLabel('Для какой системы').fill('mfc');
+  await page.getByRole('button', { name: 'Выдать токен' }).click();
+  await page.locator('#new-token').waitFor();
+  await visit(page, 'user');
+
+  // The administrator's new pages fit a 375 px phone too.
+  const phone = await signIn('administrator', 375);
+  for (const path of ['/packages', `/plugins/${PLUGIN}`, '/users/mfc', '/runs']) {
+    await phone.goto(`${base}${path}`);
+    await assertFitsWidth(phone);
+  }
+  await visit(phone, 'plugin-375');
+  await phone.context().close();
+
   await page.goto(`${base}/trust`);
   assert.ok(await page.getByText('zemstvo-demo').count() > 0, 'the demo vendor is trusted');
   await visit(page, 'trust');
@@ -262,8 +335,18 @@ test('the dashboard renders its charts from the demo data', async () => {
     const page = await signIn(role);
     await page.goto(`${base}/dashboard`);
     const charts = page.locator('svg.chart');
-    assert.equal(await charts.count(), 2, `${role} sees both charts`);
+    // Tasks per algorithm and per week, SMEV per agency and per week, and the three
+    // algorithms' effects.
+    assert.equal(await charts.count(), 7, `${role} sees every chart`);
     assert.ok(await charts.first().locator('rect').count() > 0, 'the tasks chart has bars');
+    assert.ok(await page.locator('#weeks + figure svg rect').count() > 0, 'tasks per week');
+    for (const effect of ['returns', 'off-standard', 'norm']) {
+      assert.equal(await page.locator(`#effect-${effect} svg.chart`).count(), 1, effect);
+      assert.ok(await page.locator(`#effect-${effect} table tbody tr`).count() > 0, effect);
+    }
+    // The demo enabled the algorithms when it started: the charts mark it.
+    assert.ok(await page.locator('#effect-returns .chart__marker').count() > 0,
+      'the day the algorithm was enabled is marked');
     if (role === 'auditor') {
       await visit(page, 'dashboard');
       const phone = await signIn(role, 375);

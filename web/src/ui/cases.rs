@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 use minijinja::value::Value;
 use serde::Serialize;
-use zemstvo_host::eligibility::{Decision, Verdict};
+use zemstvo_core::eligibility::{Decision, Verdict};
 use zemstvo_store::eligibility::CaseFilter;
 
 use super::forms::PostedForm;

@@ -30,6 +30,14 @@ impl PostedForm {
             .unwrap_or("")
     }
 
+    /// Every value sent for the field `name` (checkboxes send one per ticked box).
+    pub fn get_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> {
+        self.fields
+            .iter()
+            .filter(move |(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
     /// Every field whose name starts with `prefix`, without it.
     pub fn with_prefix<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = (&'a str, &'a str)> {
         self.fields
@@ -57,5 +65,158 @@ impl FromRequest<Arc<WebState>> for PostedForm {
             return Err(PageError::Csrf);
         }
         Ok(form)
+    }
+}
+
+/// One part of a `multipart/form-data` post: a field or a file.
+#[derive(Debug)]
+pub struct Part {
+    pub name: String,
+    /// The file's name, for a file input.
+    pub filename: Option<String>,
+    pub bytes: Vec<u8>,
+}
+
+/// A form with a file posted by a signed-in viewer (`enctype="multipart/form-data"`): the one
+/// form the pages have that sends a package file. Read whole, up to `limit` bytes; accepted
+/// only when its `csrf` field is the session's token.
+pub struct UploadedForm {
+    pub viewer: Viewer,
+    parts: Vec<Part>,
+}
+
+impl UploadedForm {
+    /// The text of the field `name`, or "".
+    pub fn get(&self, name: &str) -> &str {
+        self.parts
+            .iter()
+            .find(|p| p.name == name && p.filename.is_none())
+            .and_then(|p| std::str::from_utf8(&p.bytes).ok())
+            .unwrap_or("")
+    }
+
+    /// The file sent in the field `name`: none when no file was chosen.
+    pub fn file(&self, name: &str) -> Option<&Part> {
+        self.parts
+            .iter()
+            .find(|p| p.name == name && p.filename.as_deref().is_some_and(|f| !f.is_empty()))
+    }
+
+    /// Reads the form of a viewer whose role may do `action` (refused before the body is
+    /// read); `limit` bounds the whole body.
+    pub async fn read(
+        request: Request,
+        state: &Arc<WebState>,
+        action: crate::policy::Action,
+        limit: usize,
+    ) -> Result<Self, PageError> {
+        let (mut parts, body) = request.into_parts();
+        let viewer = Viewer::from_request_parts(&mut parts, state).await?;
+        viewer.require(action)?;
+        let boundary = parts
+            .headers
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(boundary)
+            .ok_or(PageError::Status(StatusCode::BAD_REQUEST))?;
+        let bytes = axum::body::to_bytes(body, limit)
+            .await
+            .map_err(|_| PageError::Status(StatusCode::PAYLOAD_TOO_LARGE))?;
+        let parts =
+            multipart(&bytes, &boundary).ok_or(PageError::Status(StatusCode::BAD_REQUEST))?;
+        let form = UploadedForm { viewer, parts };
+        if !csrf_matches(form.get(CSRF_FIELD), &form.viewer.csrf) {
+            return Err(PageError::Csrf);
+        }
+        Ok(form)
+    }
+}
+
+/// The boundary of a `multipart/form-data` content type.
+fn boundary(content_type: &str) -> Option<String> {
+    let mut params = content_type.split(';');
+    if !params
+        .next()?
+        .trim()
+        .eq_ignore_ascii_case("multipart/form-data")
+    {
+        return None;
+    }
+    params
+        .filter_map(|p| p.trim().split_once('='))
+        .find(|(k, _)| k.eq_ignore_ascii_case("boundary"))
+        .map(|(_, v)| v.trim_matches('"').to_string())
+        .filter(|b| !b.is_empty() && b.len() <= 70)
+}
+
+fn find(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> {
+    haystack
+        .get(from..)?
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .map(|i| i + from)
+}
+
+/// A parameter of a `Content-Disposition` header: `name="csrf"`.
+fn disposition_param(headers: &str, param: &str) -> Option<String> {
+    let line = headers
+        .split("\r\n")
+        .find(|l| l.to_ascii_lowercase().starts_with("content-disposition:"))?;
+    line.split(';').skip(1).find_map(|p| {
+        let (k, v) = p.trim().split_once('=')?;
+        k.eq_ignore_ascii_case(param)
+            .then(|| v.trim().trim_matches('"').to_string())
+    })
+}
+
+/// The parts of a `multipart/form-data` body (RFC 7578); `None` when it is not one.
+fn multipart(body: &[u8], boundary: &str) -> Option<Vec<Part>> {
+    let delimiter = format!("--{boundary}");
+    let next = format!("\r\n--{boundary}");
+    let mut at = find(body, delimiter.as_bytes(), 0)? + delimiter.len();
+    let mut parts = Vec::new();
+    loop {
+        let rest = body.get(at..)?;
+        if rest.starts_with(b"--") {
+            return Some(parts);
+        }
+        at += 2;
+        if !rest.starts_with(b"\r\n") {
+            return None;
+        }
+        let end = find(body, next.as_bytes(), at)?;
+        let part = &body[at..end];
+        let split = find(part, b"\r\n\r\n", 0)?;
+        let headers = std::str::from_utf8(&part[..split]).ok()?;
+        parts.push(Part {
+            name: disposition_param(headers, "name")?,
+            filename: disposition_param(headers, "filename"),
+            bytes: part[split + 4..].to_vec(),
+        });
+        at = end + next.len();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_multipart_body_gives_its_fields_and_files() {
+        let body = b"--XyZ\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\nt0ken\r\n\
+--XyZ\r\nContent-Disposition: form-data; name=\"package\"; filename=\"a.zpkg\"\r\n\
+Content-Type: application/octet-stream\r\n\r\n\x00\x01\r\n\x02\r\n--XyZ--\r\n";
+        let parts = multipart(body, "XyZ").unwrap();
+        assert_eq!(parts.len(), 2);
+        assert_eq!(parts[0].name, "csrf");
+        assert_eq!(parts[0].bytes, b"t0ken");
+        assert_eq!(parts[1].filename.as_deref(), Some("a.zpkg"));
+        assert_eq!(parts[1].bytes, b"\x00\x01\r\n\x02");
+        assert_eq!(
+            boundary("multipart/form-data; boundary=\"XyZ\"").as_deref(),
+            Some("XyZ")
+        );
+        assert_eq!(boundary("application/x-www-form-urlencoded"), None);
+        assert!(multipart(b"garbage", "XyZ").is_none());
     }
 }

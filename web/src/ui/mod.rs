@@ -1,5 +1,6 @@
 //! The region's web pages, served by the same process as the API: the employee's cabinet,
-//! the manager's unit, the plugins an administrator runs and the analytics dashboard.
+//! the manager's unit, the plugins an administrator installs and runs (with their runs and
+//! logs), the users and tokens, and the analytics dashboard.
 //!
 //! Pages are rendered on the server from minijinja templates and one stylesheet, all embedded
 //! in the binary (`web/ui/`), so nothing is read from disk or fetched from the internet at
@@ -12,12 +13,13 @@
 //! (`Principal::require`) decides what a role may see, and a task outside the caller's scope
 //! is "not found" here too. Signed-in pages use the session cookie only; every form post
 //! carries the session's CSRF token in a hidden field and is refused without it
-//! ([`forms::PostedForm`]).
+//! ([`forms::PostedForm`]; the package file's form, [`forms::UploadedForm`], too).
 
 mod cases;
 mod chart;
 mod dashboard;
 mod forms;
+mod install;
 mod journal;
 mod page;
 mod parameters;
@@ -26,6 +28,7 @@ mod region;
 mod session;
 mod tasks;
 pub mod text;
+mod users;
 
 use std::sync::Arc;
 
@@ -59,10 +62,16 @@ pub fn router() -> Router<Arc<WebState>> {
         )
         .route("/unit", get(tasks::unit))
         .route("/plugins", get(plugins::list))
+        // Not under /plugins/: a plugin may be called `install`.
+        .route("/packages", get(install::form).post(install::install))
+        .route("/packages/upload", post(install::upload))
         .route("/plugins/{name}", get(plugins::show))
+        .route("/plugins/{name}/upgrade", post(install::upgrade))
         .route("/plugins/{name}/enable", post(plugins::enable))
         .route("/plugins/{name}/disable", post(plugins::disable))
         .route("/plugins/{name}/config", post(plugins::configure))
+        .route("/plugins/{name}/grants", post(plugins::grants))
+        .route("/plugins/{name}/schedule", post(plugins::schedule))
         .route("/plugins/{name}/pin", post(plugins::pin))
         .route("/plugins/{name}/unpin", post(plugins::unpin))
         .route("/plugins/{name}/rollback", post(plugins::rollback))
@@ -72,12 +81,17 @@ pub fn router() -> Router<Arc<WebState>> {
         )
         .route("/dashboard", get(dashboard::page))
         .route("/runs", get(journal::runs))
+        .route("/runs/{id}", get(journal::run))
         .route("/cases", get(cases::list))
         .route("/cases/{application}", get(cases::show))
         .route("/cases/{application}/retry", post(cases::retry))
         .route("/audit", get(journal::audit))
         .route("/trust", get(region::trust))
-        .route("/users", get(region::users))
+        .route("/users", get(users::list))
+        .route("/users/new", get(users::new_form).post(users::add))
+        .route("/users/{login}", get(users::show).post(users::change))
+        .route("/users/{login}/tokens", post(users::add_token))
+        .route("/tokens/{id}/revoke", post(users::revoke_token))
 }
 
 async fn style() -> Response {

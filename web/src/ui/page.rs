@@ -20,7 +20,7 @@ use crate::problem::Problem;
 use crate::state::WebState;
 
 /// The templates, by name: embedded so that the binary is the whole site.
-const TEMPLATES: [(&str, &str); 18] = [
+const TEMPLATES: [(&str, &str); 22] = [
     ("base.html", include_str!("../../ui/templates/base.html")),
     (
         "macros.html",
@@ -54,11 +54,21 @@ const TEMPLATES: [(&str, &str); 18] = [
         include_str!("../../ui/templates/dashboard.html"),
     ),
     ("runs.html", include_str!("../../ui/templates/runs.html")),
+    ("run.html", include_str!("../../ui/templates/run.html")),
+    (
+        "install.html",
+        include_str!("../../ui/templates/install.html"),
+    ),
     ("audit.html", include_str!("../../ui/templates/audit.html")),
     ("cases.html", include_str!("../../ui/templates/cases.html")),
     ("case.html", include_str!("../../ui/templates/case.html")),
     ("trust.html", include_str!("../../ui/templates/trust.html")),
     ("users.html", include_str!("../../ui/templates/users.html")),
+    ("user.html", include_str!("../../ui/templates/user.html")),
+    (
+        "user_new.html",
+        include_str!("../../ui/templates/user_new.html"),
+    ),
     (
         "parameters.html",
         include_str!("../../ui/templates/parameters.html"),

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 use minijinja::value::Value;
 use serde::Serialize;
-use zemstvo_host::capabilities::config::ParameterValue;
+use zemstvo_core::capabilities::config::ParameterValue;
 
 use super::forms::PostedForm;
 use super::page::{FieldError, PageError, Viewer, errors_context, t, t_with};
@@ -59,7 +59,18 @@ fn iso_day(typed: &str) -> Option<String> {
     zemstvo_service::parameters::parse_day(&iso).map(|_| iso)
 }
 
-fn parameter(p: ParameterView) -> Parameter {
+/// A parameter's unit as the page writes it: `RUB/month` is «₽ в месяц»; a unit without a
+/// text stays as the vendor wrote it.
+fn unit_text(unit: &str) -> String {
+    let id = format!("unit-{}", unit.replace('/', "-"));
+    if text::Texts::russian().has(&id) {
+        t(&id)
+    } else {
+        unit.to_string()
+    }
+}
+
+fn parameter(plugin: &str, p: ParameterView) -> Parameter {
     Parameter {
         lines: p
             .history
@@ -71,14 +82,14 @@ fn parameter(p: ParameterView) -> Parameter {
                 } else {
                     text::decimal(l.value, 2)
                 },
-                unit: l.unit,
+                unit: unit_text(&l.unit),
                 legal_basis: l.legal_basis,
                 region: l.source == "region",
                 in_force: l.in_force,
             })
             .collect(),
+        description: text::plugin_text(plugin, &format!("parameter-{}", p.name), &p.description),
         name: p.name,
-        description: p.description,
     }
 }
 
@@ -105,7 +116,7 @@ async fn page(
         .await
         .map_err(PageError::from)?
         .into_iter()
-        .map(parameter)
+        .map(|p| parameter(name, p))
         .collect();
     let (errors, field_errors) = errors_context(errors);
     Ok(viewer.page(

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 use minijinja::value::Value;
 use serde::Serialize;
-use zemstvo_host::capabilities::config::{ConfigError, ConfigKind, ConfigParam};
+use zemstvo_core::capabilities::config::{ConfigError, ConfigKind, ConfigParam};
 use zemstvo_store::StoreError;
 use zemstvo_store::plugins::{Edit, Installation};
 
@@ -49,6 +49,7 @@ async fn plugin_row(state: &WebState, i: Installation) -> Result<PluginRow, Page
         .collect();
     let refused = state
         .host
+        .runs()
         .refusal(&i.name)
         .await
         .map_err(crate::problem::Problem::from)?;
@@ -62,7 +63,7 @@ async fn plugin_row(state: &WebState, i: Installation) -> Result<PluginRow, Page
         _ => None,
     };
     Ok(PluginRow {
-        kind: kind_label(&i.kind),
+        kind: kind_label(i.kind.name()),
         name: i.name,
         version: i.version,
         signer,
@@ -171,7 +172,7 @@ struct ConfigField {
     choices: Vec<String>,
 }
 
-fn config_field(p: &ConfigParam, value: String) -> ConfigField {
+fn config_field(plugin: &str, p: &ConfigParam, value: String) -> ConfigField {
     let hint = match (p.minimum, p.maximum) {
         (Some(min), Some(max)) => Some(t_with(
             "plugin-config-range",
@@ -196,9 +197,9 @@ fn config_field(p: &ConfigParam, value: String) -> ConfigField {
         .filter(|d| !d.to_string().is_empty())
         .map(|d| {
             let shown = match d {
-                zemstvo_host::capabilities::config::ConfigValue::Flag(true) => t("flag-yes"),
-                zemstvo_host::capabilities::config::ConfigValue::Flag(false) => t("flag-no"),
-                zemstvo_host::capabilities::config::ConfigValue::Decimal(x) => bound(*x),
+                zemstvo_core::capabilities::config::ConfigValue::Flag(true) => t("flag-yes"),
+                zemstvo_core::capabilities::config::ConfigValue::Flag(false) => t("flag-no"),
+                zemstvo_core::capabilities::config::ConfigValue::Decimal(x) => bound(*x),
                 other => other.to_string(),
             };
             t_with("plugin-config-default", &[("value", Arg::Text(shown))])
@@ -206,7 +207,7 @@ fn config_field(p: &ConfigParam, value: String) -> ConfigField {
     ConfigField {
         key: p.key.clone(),
         id: format!("cfg-{}", p.key),
-        description: p.description.clone(),
+        description: text::plugin_text(plugin, &format!("config-{}", p.key), &p.description),
         kind: match p.kind {
             ConfigKind::Text if !p.choices.is_empty() => "choice",
             ConfigKind::Text => "text",
@@ -264,16 +265,64 @@ fn field_message(p: &ConfigParam, error: &ConfigError) -> Option<String> {
     })
 }
 
-/// The plugin's page; `values` are the form's values when it comes back refused.
+/// What the forms of a plugin's page had typed when one comes back refused: shown as typed.
+#[derive(Debug, Default)]
+struct Typed {
+    config: Option<Vec<(String, String)>>,
+    schedule: Option<String>,
+    grants: Option<Vec<String>>,
+}
+
+/// A capability that may be granted, for the grants form.
+#[derive(Debug, Serialize)]
+struct GrantBox {
+    /// `data.smev`.
+    name: String,
+    /// The field's id on the page.
+    id: String,
+    /// What it allows, in Russian.
+    label: String,
+    declared: bool,
+    checked: bool,
+}
+
+/// What a capability allows, as the page says it: `cap-data-smev` in ru.ftl.
+fn capability_label(name: &str) -> String {
+    let id = format!("cap-{}", name.replace('.', "-"));
+    if text::Texts::russian().has(&id) {
+        t(&id)
+    } else {
+        name.to_string()
+    }
+}
+
+/// The plugin's page; `typed` are a refused form's values.
 async fn plugin_page(
     state: &WebState,
     viewer: &Viewer,
     name: &str,
     status: StatusCode,
-    values: Option<&[(String, String)]>,
+    typed: &Typed,
     errors: &[FieldError],
     flash: Option<String>,
 ) -> Result<Response, PageError> {
+    plugin_page_verified(state, viewer, name, status, typed, errors, flash, false).await
+}
+
+/// The plugin's page; with `verified`, just installed: the verification of its package
+/// (signer, sha256, what it asks to be granted) is shown first.
+#[allow(clippy::too_many_arguments)]
+async fn plugin_page_verified(
+    state: &WebState,
+    viewer: &Viewer,
+    name: &str,
+    status: StatusCode,
+    typed: &Typed,
+    errors: &[FieldError],
+    flash: Option<String>,
+    verified: bool,
+) -> Result<Response, PageError> {
+    let values = typed.config.as_deref();
     viewer.require(Action::ReadPlugins)?;
     let installation = state
         .store()
@@ -283,7 +332,7 @@ async fn plugin_page(
     let revision = installation.revision;
     let sha256 = installation.sha256.clone();
     let row = plugin_row(state, installation).await?;
-    let loaded = state.host.installed_plugin(name).await.ok();
+    let loaded = state.host.installations().installed_plugin(name).await.ok();
     let config = state.store().config(name).await?;
     let fields: Vec<ConfigField> = loaded
         .as_ref()
@@ -305,16 +354,74 @@ async fn plugin_page(
                             .map(|(_, v)| v.clone())
                             .unwrap_or_default(),
                     };
-                    config_field(param, value)
+                    config_field(name, param, value)
                 })
                 .collect()
         })
         .unwrap_or_default();
+    let granted: Vec<String> = row.grants.clone();
+    let mut offered: Vec<(String, bool)> = loaded
+        .as_ref()
+        .map(|p| {
+            p.metadata
+                .capabilities
+                .iter()
+                .map(|c| (c.to_string(), true))
+                .collect()
+        })
+        .unwrap_or_default();
+    for g in &granted {
+        if !offered.iter().any(|(c, _)| c == g) {
+            offered.push((g.clone(), false));
+        }
+    }
+    let grant_boxes: Vec<GrantBox> = offered
+        .into_iter()
+        .map(|(c, declared)| GrantBox {
+            id: format!("grant-{}", c.replace('.', "-")),
+            label: capability_label(&c),
+            checked: match &typed.grants {
+                Some(ticked) => ticked.contains(&c),
+                None => granted.contains(&c),
+            },
+            name: c,
+            declared,
+        })
+        .collect();
+    let schedule_value = typed
+        .schedule
+        .clone()
+        .unwrap_or_else(|| row.schedule.clone().unwrap_or_default());
+    let requested: Vec<Value> = grant_boxes
+        .iter()
+        .filter(|g| g.declared)
+        .map(|g| {
+            context! {
+                name => g.name.clone(),
+                label => g.label.clone(),
+                granted => granted.contains(&g.name),
+            }
+        })
+        .collect();
+    let vendor = match (&row.signer, verified) {
+        (Some(signer), true) => crate::api::trust::current(state)
+            .await?
+            .keys
+            .into_iter()
+            .find(|k| &k.key_id == signer)
+            .map(|k| k.vendor),
+        _ => None,
+    };
     let history = state.store().history(name).await?;
     let history: Vec<Value> = history
         .into_iter()
         .map(|h| {
-            context! { version => h.version, action => h.action, actor => h.actor, at => h.at }
+            context! {
+                version => h.version,
+                action => super::journal::action_label(&h.action),
+                actor => h.actor,
+                at => h.at,
+            }
         })
         .collect();
     let last_run = state
@@ -331,7 +438,7 @@ async fn plugin_page(
         "/plugins",
         context! {
             title => loaded.as_ref().map(|p| p.metadata.title.clone()).unwrap_or_else(|| name.to_string()),
-            description => loaded.as_ref().map(|p| p.metadata.description.clone()),
+            description => loaded.as_ref().map(|p| text::plugin_text(name, "description", &p.metadata.description)),
             plugin => Value::from_serialize(&row),
             sha256 => sha256,
             revision => revision,
@@ -339,6 +446,13 @@ async fn plugin_page(
             history => history,
             last_run => Value::from_serialize(&last_run),
             can_change => viewer.may(Action::ChangePlugins),
+            grant_boxes => Value::from_serialize(&grant_boxes),
+            verified => verified,
+            vendor => vendor,
+            ungranted_any => grant_boxes.iter().any(|g| g.declared && !granted.contains(&g.name)),
+            requested => requested,
+            registry => state.host.settings().registry.is_some(),
+            schedule_value => schedule_value,
             errors => errors,
             field_errors => field_errors,
             flash => flash,
@@ -353,14 +467,70 @@ pub async fn show(
     Path(name): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, PageError> {
-    let flash = match query.as_deref() {
-        Some("saved=1") => Some(t("plugin-config-saved")),
-        Some("done=pinned") => Some(t("plugin-pinned-done")),
-        Some("done=unpinned") => Some(t("plugin-unpinned-done")),
-        Some("done=rolled-back") => Some(t("plugin-rolled-back-done")),
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(query.as_deref().unwrap_or("")).unwrap_or_default();
+    let param = |key: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    };
+    let flash = match (param("saved"), param("done")) {
+        (Some("1"), _) => Some(t("plugin-config-saved")),
+        (_, Some("pinned")) => Some(t("plugin-pinned-done")),
+        (_, Some("unpinned")) => Some(t("plugin-unpinned-done")),
+        (_, Some("rolled-back")) if param("from").is_none() => Some(t("plugin-rolled-back-done")),
+        (_, Some("grants")) => Some(t("plugin-grants-done")),
+        (_, Some("schedule")) => Some(t("plugin-schedule-done")),
+        (
+            _,
+            Some(
+                what @ ("installed" | "upgraded" | "downgraded" | "rolled-back"
+                | "already-installed"),
+            ),
+        ) => Some(t_with(
+            &format!("plugin-{what}-done"),
+            &[(
+                "from",
+                Arg::Text(param("from").unwrap_or_default().to_string()),
+            )],
+        )),
         _ => None,
     };
-    plugin_page(&state, &viewer, &name, StatusCode::OK, None, &[], flash).await
+    let verified = matches!(
+        param("done"),
+        Some("installed" | "upgraded" | "downgraded" | "already-installed")
+    ) || (param("done") == Some("rolled-back") && param("from").is_some());
+    plugin_page_verified(
+        &state,
+        &viewer,
+        &name,
+        StatusCode::OK,
+        &Typed::default(),
+        &[],
+        flash,
+        verified,
+    )
+    .await
+}
+
+/// The plugin's page again with the refusal of an upgrade by its button.
+pub(super) async fn refused_upgrade(
+    state: &WebState,
+    viewer: &Viewer,
+    name: &str,
+    message: String,
+) -> Result<Response, PageError> {
+    plugin_page(
+        state,
+        viewer,
+        name,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &Typed::default(),
+        &[FieldError::new("upgrade", message)],
+        None,
+    )
+    .await
 }
 
 /// Saves the configuration: every field is checked against the schema first, and a wrong one
@@ -374,6 +544,7 @@ pub async fn configure(
     viewer.require(Action::ChangePlugins)?;
     let plugin = state
         .host
+        .installations()
         .installed_plugin(&name)
         .await
         .map_err(|_| PageError::Status(StatusCode::NOT_FOUND))?;
@@ -410,7 +581,10 @@ pub async fn configure(
             viewer,
             &name,
             StatusCode::UNPROCESSABLE_ENTITY,
-            Some(&typed),
+            &Typed {
+                config: Some(typed.clone()),
+                ..Typed::default()
+            },
             &errors,
             None,
         )
@@ -420,6 +594,7 @@ pub async fn configure(
     let revision = form.get("revision").parse::<i64>().ok();
     match state
         .host
+        .installations()
         .configure(&name, &settings, Edit::if_revision(&actor, revision))
         .await
     {
@@ -431,7 +606,10 @@ pub async fn configure(
                 viewer,
                 &name,
                 StatusCode::PRECONDITION_FAILED,
-                Some(&typed),
+                &Typed {
+                    config: Some(typed.clone()),
+                    ..Typed::default()
+                },
                 &errors,
                 None,
             )
@@ -451,7 +629,10 @@ pub async fn configure(
                 viewer,
                 &name,
                 StatusCode::UNPROCESSABLE_ENTITY,
-                Some(&typed),
+                &Typed {
+                    config: Some(typed.clone()),
+                    ..Typed::default()
+                },
                 &errors,
                 None,
             )
@@ -508,7 +689,7 @@ pub async fn rollback(
         actor: viewer.principal.actor(),
         ..zemstvo_service::InstallOptions::default()
     };
-    match state.host.rollback(&name, &options).await {
+    match state.host.installations().rollback(&name, &options).await {
         Ok(_) => Ok(Redirect::to(&format!("/plugins/{name}?done=rolled-back")).into_response()),
         Err(zemstvo_service::InstallError::Store(e)) => Err(e.into()),
         Err(refused) => {
@@ -524,11 +705,138 @@ pub async fn rollback(
                 viewer,
                 &name,
                 StatusCode::UNPROCESSABLE_ENTITY,
-                None,
+                &Typed::default(),
                 &errors,
                 None,
             )
             .await
+        }
+    }
+}
+
+/// Sets the capabilities the plugin is granted: the boxes ticked, from those it declares (and
+/// any it was granted before). Nothing is changed when one is not on offer or someone changed
+/// the plugin meanwhile.
+pub async fn grants(
+    State(state): State<Arc<WebState>>,
+    Path(name): Path<String>,
+    form: PostedForm,
+) -> Result<Response, PageError> {
+    let viewer = &form.viewer;
+    viewer.require(Action::ChangePlugins)?;
+    if state.store().installation(&name).await?.is_none() {
+        return Err(PageError::Status(StatusCode::NOT_FOUND));
+    }
+    let ticked: Vec<String> = form.get_all("grant").map(str::to_string).collect();
+    let mut offered: Vec<String> = state
+        .store()
+        .grants(&name)
+        .await?
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    if let Ok(plugin) = state.host.installations().installed_plugin(&name).await {
+        offered.extend(plugin.metadata.capabilities.iter().map(|c| c.to_string()));
+    }
+    let typed = Typed {
+        grants: Some(ticked.clone()),
+        ..Typed::default()
+    };
+    let refuse = |message: String, status: StatusCode| {
+        let errors = vec![FieldError::new("grants", message)];
+        (errors, status)
+    };
+    let refusal = if ticked.iter().any(|c| !offered.contains(c)) {
+        Some(refuse(
+            t("error-grants-unknown"),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ))
+    } else {
+        match zemstvo_service::install::parse_grants(&ticked) {
+            Err(_) => Some(refuse(
+                t("error-grants-unknown"),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )),
+            Ok(set) => {
+                let actor = viewer.principal.actor();
+                let revision = form.get("revision").parse::<i64>().ok();
+                match state
+                    .store()
+                    .set_grants(&name, &set, Edit::if_revision(&actor, revision))
+                    .await
+                {
+                    Ok(()) => None,
+                    Err(StoreError::Stale(_)) => Some(refuse(
+                        t("error-plugin-stale"),
+                        StatusCode::PRECONDITION_FAILED,
+                    )),
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        }
+    };
+    match refusal {
+        None => Ok(Redirect::to(&format!("/plugins/{name}?done=grants")).into_response()),
+        Some((errors, status)) => {
+            plugin_page(&state, viewer, &name, status, &typed, &errors, None).await
+        }
+    }
+}
+
+/// Sets or clears (an empty field) the plugin's schedule, a cron expression in the region's
+/// time zone; a wrong one comes back with its message by the field and changes nothing.
+pub async fn schedule(
+    State(state): State<Arc<WebState>>,
+    Path(name): Path<String>,
+    form: PostedForm,
+) -> Result<Response, PageError> {
+    let viewer = &form.viewer;
+    viewer.require(Action::ChangePlugins)?;
+    if state.store().installation(&name).await?.is_none() {
+        return Err(PageError::Status(StatusCode::NOT_FOUND));
+    }
+    let typed_value = form.get("schedule").to_string();
+    let cron = typed_value.split_whitespace().collect::<Vec<_>>().join(" ");
+    let typed = Typed {
+        schedule: Some(typed_value.clone()),
+        ..Typed::default()
+    };
+    let refused =
+        |message: String, status: StatusCode| (vec![FieldError::new("schedule", message)], status);
+    let refusal = if !cron.is_empty() && zemstvo_service::check_schedule(&cron).is_err() {
+        Some(refused(
+            t("error-schedule"),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ))
+    } else {
+        let actor = viewer.principal.actor();
+        let revision = form.get("revision").parse::<i64>().ok();
+        let cron = (!cron.is_empty()).then_some(cron.as_str());
+        match state
+            .host
+            .installations()
+            .set_schedule(&name, cron, Edit::if_revision(&actor, revision))
+            .await
+        {
+            Ok(()) => None,
+            Err(zemstvo_service::InstallError::Store(StoreError::Stale(_))) => Some(refused(
+                t("error-plugin-stale"),
+                StatusCode::PRECONDITION_FAILED,
+            )),
+            Err(zemstvo_service::InstallError::Store(e)) => return Err(e.into()),
+            Err(other) => Some(refused(
+                t_with(
+                    "error-config-other",
+                    &[("detail", Arg::Text(other.to_string()))],
+                ),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )),
+        }
+    };
+    match refusal {
+        None => Ok(Redirect::to(&format!("/plugins/{name}?done=schedule")).into_response()),
+        Some((errors, status)) => {
+            plugin_page(&state, viewer, &name, status, &typed, &errors, None).await
         }
     }
 }

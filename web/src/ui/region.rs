@@ -1,6 +1,6 @@
-//! The region's set-up an administrator keeps (auditors read the trust store): the vendor
-//! keys the region trusts with their scopes and the revoked ones, and the users with their
-//! roles. Read here; changed with the CLI or the API.
+//! The region's trust store, for administrators and auditors: the vendor keys the region
+//! trusts with their scopes and the revoked ones. Read here; changed with the CLI or the API.
+//! (Users and tokens are managed in [`super::users`].)
 
 use std::sync::Arc;
 
@@ -11,7 +11,6 @@ use minijinja::context;
 use minijinja::value::Value;
 
 use super::page::{PageError, Viewer, t};
-use crate::api::session::UserView;
 use crate::policy::Action;
 use crate::state::WebState;
 
@@ -29,30 +28,6 @@ pub async fn trust(
         context! {
             title => t("trust-title"),
             trust => Value::from_serialize(&trust),
-        },
-    ))
-}
-
-/// `/users`.
-pub async fn users(
-    State(state): State<Arc<WebState>>,
-    viewer: Viewer,
-) -> Result<Response, PageError> {
-    viewer.require(Action::ManageUsers)?;
-    let users: Vec<UserView> = state
-        .store()
-        .users()
-        .await?
-        .iter()
-        .map(UserView::from)
-        .collect();
-    Ok(viewer.page(
-        StatusCode::OK,
-        "users.html",
-        "/users",
-        context! {
-            title => t("users-title"),
-            users => Value::from_serialize(&users),
         },
     ))
 }

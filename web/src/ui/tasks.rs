@@ -1,7 +1,8 @@
 //! The employee's cabinet (their tasks, one task with the records behind it, the steps, the
 //! history and comments, and the actions on it) and the manager's unit (tasks by employee,
-//! the overdue ones, reassigning). Scopes and changes go through the API's own functions
-//! (`api::tasks`), so a page can never show or change more than the API would.
+//! the overdue ones, each employee's load against the norm, reassigning). Scopes and changes
+//! go through the API's own functions (`api::tasks`), so a page can never show or change more
+//! than the API would.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -411,7 +412,7 @@ async fn unit_staff(state: &WebState, viewer: &Viewer) -> Result<Vec<StaffMember
     Ok(staff)
 }
 
-/// One employee of the unit with their open tasks.
+/// One employee of the unit with their open tasks and their work against the norm.
 #[derive(Debug, Serialize)]
 struct EmployeeLoad {
     id: u64,
@@ -419,9 +420,38 @@ struct EmployeeLoad {
     open: usize,
     overdue: usize,
     tasks: Vec<TaskRow>,
+    /// What they do, as the page names it.
+    role: String,
+    /// `visits` for social workers, `applications` for everyone else: what `done` counts.
+    counts: &'static str,
+    /// Work done in the last [`LOAD_DAYS`] days.
+    done: u64,
+    /// The monthly normative load; 0 when none is set.
+    norm: u64,
+    /// Share of the norm done, `87 %`; none without a norm.
+    share: Option<String>,
+    /// `met`, `below` or `none` (no norm set).
+    standing: &'static str,
+    /// Applications assigned to them and not yet decided.
+    open_applications: u64,
 }
 
-/// `/unit`: the manager's unit — the overdue tasks, then each employee's open tasks.
+/// The days over which the unit page counts each employee's work against the norm: the
+/// norm is a month's.
+const LOAD_DAYS: i64 = zemstvo_store::workload::DAYS_PER_MONTH;
+
+/// What an employee's role is called on the page (the region's own codes stay as they are).
+fn role_label(role: &str) -> String {
+    let id = format!("staff-role-{role}");
+    if super::text::Texts::russian().has(&id) {
+        t(&id)
+    } else {
+        role.to_string()
+    }
+}
+
+/// `/unit`: the manager's unit — the overdue tasks, each employee's work of the last 30 days
+/// against their normative load (`store::workload`), then each employee's open tasks.
 pub async fn unit(
     State(state): State<Arc<WebState>>,
     viewer: Viewer,
@@ -433,7 +463,7 @@ pub async fn unit(
     let mut tasks = state
         .store()
         .tasks(&TaskFilter {
-            assignees: Some(ids),
+            assignees: Some(ids.clone()),
             limit: Some(LIST_LIMIT),
             ..TaskFilter::default()
         })
@@ -443,14 +473,48 @@ pub async fn unit(
     let now = unix_now();
     let rows: Vec<TaskRow> = tasks.iter().map(|t| row(t, &names, now)).collect();
     let overdue: Vec<&TaskRow> = rows.iter().filter(|r| r.overdue).collect();
+    let period = zemstvo_store::analytics::Period {
+        since: now - LOAD_DAYS * 86_400,
+        until: now + 1,
+    };
+    let loads: HashMap<u64, zemstvo_store::workload::StaffLoad> = state
+        .store()
+        .staff_load(&ids, period)
+        .await?
+        .into_iter()
+        .map(|l| (l.employee, l))
+        .collect();
     let mut by_employee: Vec<EmployeeLoad> = staff
         .iter()
-        .map(|s| EmployeeLoad {
-            id: s.id,
-            name: s.name.clone(),
-            open: 0,
-            overdue: 0,
-            tasks: Vec::new(),
+        .map(|s| {
+            let load = loads.get(&s.id);
+            let norm = load.map_or(0, |l| l.normative_load);
+            let done = load.map_or(0, |l| l.done);
+            let seconds = period.until - 1 - period.since;
+            let standing = match norm {
+                0 => "none",
+                _ if zemstvo_store::workload::meets_norm(done, norm, seconds) => "met",
+                _ => "below",
+            };
+            let required = zemstvo_store::workload::norm_for(norm, seconds);
+            EmployeeLoad {
+                id: s.id,
+                name: s.name.clone(),
+                open: 0,
+                overdue: 0,
+                tasks: Vec::new(),
+                role: role_label(load.map_or("", |l| l.role.as_str())),
+                counts: if load.is_some_and(|l| l.role == "social-worker") {
+                    "visits"
+                } else {
+                    "applications"
+                },
+                done,
+                norm,
+                share: (norm > 0).then(|| super::text::percent(done as f64 * 100.0 / required)),
+                standing,
+                open_applications: load.map_or(0, |l| l.open_applications),
+            }
         })
         .collect();
     for r in tasks.iter().map(|t| row(t, &names, now)) {
@@ -460,6 +524,8 @@ pub async fn unit(
             e.tasks.push(r);
         }
     }
+    let with_norm = by_employee.iter().filter(|e| e.norm > 0).count();
+    let meeting = by_employee.iter().filter(|e| e.standing == "met").count();
     Ok(viewer.page(
         StatusCode::OK,
         "unit.html",
@@ -467,6 +533,9 @@ pub async fn unit(
         context! {
             title => t("unit-title"),
             staff_count => staff.len(),
+            load_days => LOAD_DAYS,
+            with_norm => with_norm,
+            meeting => meeting,
             overdue => Value::from_serialize(&overdue),
             employees => Value::from_serialize(&by_employee),
             flash => flash(query.as_deref()),

@@ -78,6 +78,19 @@ impl Texts {
     }
 }
 
+/// What a plugin's vendor wrote (its description, a setting's, a parameter's) as the pages
+/// show it: the translation `plugin-NAME-WHAT` of ru.ftl where there is one, the vendor's own
+/// text otherwise. `what` is `description`, `config-KEY` or `parameter-KEY`.
+pub fn plugin_text(plugin: &str, what: &str, vendor_text: &str) -> String {
+    let id = format!("plugin-{plugin}-{what}");
+    let texts = Texts::russian();
+    if texts.has(&id) {
+        texts.get(&id, &[])
+    } else {
+        vendor_text.to_string()
+    }
+}
+
 /// A whole number with its thousands grouped by a no-break space: `146 295`.
 pub fn number(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
@@ -130,6 +143,11 @@ pub fn signed_decimal(x: f64, places: usize) -> String {
     }
 }
 
+/// A share in percent, whole: `75 %` (a no-break space before the sign, as Russian writes it).
+pub fn percent(x: f64) -> String {
+    format!("{}\u{a0}%", decimal(x, 0))
+}
+
 /// An amount of roubles: `1 826 ₽`, kopecks only when there are some (`1 826,50 ₽`).
 pub fn money(roubles: f64) -> String {
     if (roubles.fract()).abs() < 0.005 {
@@ -162,6 +180,19 @@ mod tests {
     #[test]
     fn the_russian_texts_parse() {
         Texts::parse(RU, "ru").unwrap();
+    }
+
+    #[test]
+    fn plugin_texts_are_translated_where_ru_ftl_has_them() {
+        assert!(plugin_text("isu-home-care-load", "description", "Counts").starts_with("Считает"));
+        assert!(
+            plugin_text("isu-home-care-load", "config-period-days", "How many")
+                .starts_with("За сколько")
+        );
+        assert_eq!(
+            plugin_text("vendor-x", "description", "As written"),
+            "As written"
+        );
     }
 
     #[test]
@@ -205,6 +236,7 @@ mod tests {
         assert_eq!(signed(-5_701), "−5\u{a0}701");
         assert_eq!(signed_decimal(0.55, 2), "+0,55");
         assert_eq!(signed_decimal(-0.06, 2), "−0,06");
+        assert_eq!(percent(74.6), "75\u{a0}%");
         assert_eq!(money(1826.5), "1\u{a0}826,50\u{a0}₽");
         let moscow = chrono_tz::Europe::Moscow;
         // 2026-11-30 23:30 UTC is already the 1st of December in Moscow.
