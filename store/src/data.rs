@@ -17,7 +17,7 @@ use zemstvo_core::capabilities::data::{
     RegionData, RowCursor, Scalar, TextColumn,
 };
 
-use crate::{Store, StoreError};
+use crate::{Dialect, Store, StoreError};
 
 /// Ids per `IN (…)` list when checking that ids exist.
 const IDS_PER_QUERY: usize = 1_000;
@@ -81,7 +81,7 @@ fn bind_all<'q>(
 }
 
 /// The SQL of a query, without the pagination condition: `(select list, where clause, binds)`.
-fn render(query: &Query) -> (String, Vec<String>, Vec<Bind>) {
+fn render(query: &Query, dialect: Dialect) -> (String, Vec<String>, Vec<Bind>) {
     let schema = query.schema();
     let mut select: Vec<String> = query
         .columns
@@ -102,14 +102,18 @@ fn render(query: &Query) -> (String, Vec<String>, Vec<Bind>) {
             Condition::IsPresent => conditions.push(format!("{column} IS NOT NULL")),
             Condition::Compare(op, lit) => {
                 binds.push(Bind::from(lit));
-                conditions.push(format!("{column} {} ${}", op.sql(), binds.len()));
+                conditions.push(format!(
+                    "{column} {} {}",
+                    op.sql(),
+                    dialect.mark(binds.len())
+                ));
             }
             Condition::AnyOf(lits) if lits.is_empty() => conditions.push("1 = 0".to_string()),
             Condition::AnyOf(lits) => {
                 let mut placeholders = Vec::with_capacity(lits.len());
                 for lit in lits {
                     binds.push(Bind::from(lit));
-                    placeholders.push(format!("${}", binds.len()));
+                    placeholders.push(dialect.mark(binds.len()));
                 }
                 conditions.push(format!("{column} IN ({})", placeholders.join(", ")));
             }
@@ -125,7 +129,7 @@ impl RegionData for SqlRegion {
     }
 
     async fn open(&self, query: Query) -> Result<Box<dyn RowCursor>, DataError> {
-        let (select, conditions, binds) = render(&query);
+        let (select, conditions, binds) = render(&query, self.store.dialect());
         Ok(Box::new(SqlCursor {
             store: self.store.clone(),
             select,
@@ -147,10 +151,9 @@ impl RegionData for SqlRegion {
             v
         };
         for chunk in unique.chunks(IDS_PER_QUERY) {
-            let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
             let sql = format!(
                 "SELECT DISTINCT {key} FROM {table} WHERE {key} IN ({})",
-                placeholders.join(", "),
+                self.store.dialect().marks(1, chunk.len()),
                 key = schema.columns[0].name,
                 table = schema.name
             );
@@ -217,6 +220,7 @@ impl RowCursor for SqlCursor {
         let schema = self.query.schema();
         let key = schema.columns[0].name;
         let seq = has_seq(self.query.entity);
+        let dialect = self.store.dialect();
         let mut conditions = self.conditions.clone();
         let mut binds = self.binds.clone();
         if let Some((last_key, last_seq)) = self.after {
@@ -224,13 +228,13 @@ impl RowCursor for SqlCursor {
                 binds.push(Bind::Int(last_key));
                 binds.push(Bind::Int(last_seq));
                 conditions.push(format!(
-                    "({key}, seq) > (${}, ${})",
-                    binds.len() - 1,
-                    binds.len()
+                    "({key}, seq) > ({}, {})",
+                    dialect.mark(binds.len() - 1),
+                    dialect.mark(binds.len())
                 ));
             } else {
                 binds.push(Bind::Int(last_key));
-                conditions.push(format!("{key} > ${}", binds.len()));
+                conditions.push(format!("{key} > {}", dialect.mark(binds.len())));
             }
         }
         let sql = format!(

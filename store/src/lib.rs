@@ -13,7 +13,8 @@
 //!
 //! Both dialects are reached through sqlx's `Any` driver with portable SQL (`$1` parameters,
 //! `ON CONFLICT`, `RETURNING`); where they differ (claiming work with `FOR UPDATE SKIP
-//! LOCKED`, `LISTEN/NOTIFY`) the code says so.
+//! LOCKED`, `LISTEN/NOTIFY`, the parameters of long generated lists: [`Dialect::mark`]) the
+//! code says so.
 
 // Rows are decoded as tuples in the order of their SELECT lists, next to the query.
 #![allow(clippy::type_complexity)]
@@ -61,6 +62,26 @@ impl Dialect {
             Dialect::Postgres => " FOR UPDATE SKIP LOCKED",
             Dialect::Sqlite => "",
         }
+    }
+
+    /// The `n`th bound parameter (from 1). PostgreSQL numbers parameters `$n`; SQLite reads
+    /// `$n` as a *named* parameter and looks each name up among the statement's earlier ones,
+    /// so preparing an `IN` list of 5,000 ids costs ~90 ms there against ~5 ms for its own
+    /// numbered form `?n` (measured on the demo region; `cargo bench --bench region_checks`).
+    /// Generated lists and rows use this; hand-written statements with a few `$n` need not.
+    pub fn mark(self, n: usize) -> String {
+        match self {
+            Dialect::Postgres => format!("${n}"),
+            Dialect::Sqlite => format!("?{n}"),
+        }
+    }
+
+    /// `n` parameters from the `first`th on, separated by commas: an `IN` list.
+    pub fn marks(self, first: usize, n: usize) -> String {
+        (first..first + n)
+            .map(|i| self.mark(i))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 

@@ -91,6 +91,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let schema = table.entity().schema();
         let columns: Vec<&str> = schema.columns.iter().map(|c| c.name).collect();
+        let dialect = self.dialect();
         let mut tx = self.begin_write().await?;
         let mut start = 0;
         while start < table.len() {
@@ -102,7 +103,7 @@ impl Store {
                     .iter()
                     .map(|_| {
                         n += 1;
-                        format!("${n}")
+                        dialect.mark(n)
                     })
                     .collect();
                 placeholders.push(format!("({})", row.join(", ")));
