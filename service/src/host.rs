@@ -273,6 +273,16 @@ impl RegionHost {
         self.region.clone()
     }
 
+    /// Puts `wrap` around the backend the host's runs read the region through: how a
+    /// benchmark or a diagnostic counts what runs read and how long the store took, without
+    /// a second code path for runs.
+    pub fn wrap_region_data(
+        &mut self,
+        wrap: impl FnOnce(Arc<dyn RegionData>) -> Arc<dyn RegionData>,
+    ) {
+        self.region = wrap(self.region.clone());
+    }
+
     /// Loads an installed component by hash, verifying it again: a signed package against the
     /// region's trust store (so a changed byte or a key revoked since install is refused), an
     /// unsigned one only where development installs are allowed. Returns the plugin and its
