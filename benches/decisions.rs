@@ -10,6 +10,8 @@
 //! `ZEMSTVO_BENCH_APPLICATIONS` sets N (2,000 by default); PostgreSQL comes from
 //! `ZEMSTVO_TEST_DATABASE_URL` and is skipped, with a line saying so, where none answers.
 
+mod common;
+
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -17,9 +19,8 @@ use zemstvo_core::capabilities::data::Entity;
 use zemstvo_core::region::Cell;
 use zemstvo_demo::{DemoScale, application_forms, demo_region};
 use zemstvo_host::{Runtime, RuntimeSettings};
-use zemstvo_registry::{NamePattern, SecretKey, VendorId};
 use zemstvo_service::settings::SimulatorSettings;
-use zemstvo_service::{HostSettings, InstallOptions, RegionHost, SmevSettings};
+use zemstvo_service::{HostSettings, RegionHost, SmevSettings};
 use zemstvo_store::Store;
 use zemstvo_store::eligibility::{CaseCounts, NewApplication};
 use zemstvo_store::testing::TestDatabase;
@@ -102,7 +103,7 @@ async fn scenario(
                 .unwrap(),
         ));
     }
-    install_rule(&all[0]).await;
+    common::install_signed(&all[0], |name| name == RULE).await;
     // The demo's own applications first: the rule is compiled and the region warm.
     if !decide_all(&all, &store).await {
         println!("  {name}: the demo's own applications were not all decided; no figure");
@@ -144,28 +145,6 @@ async fn scenario(
         elapsed.as_secs_f64() * 1e3
     );
     rate
-}
-
-/// Installs the rule signed by a bench vendor the region trusts, enabled with its grants.
-async fn install_rule(host: &RegionHost) {
-    let key = SecretKey::from_seed(&[5; 32]);
-    let vendor = VendorId::new("bench-vendor").unwrap();
-    host.installations()
-        .update_trust("bench", "trust-add", serde_json::json!({}), |t| {
-            t.trust(key.public_key(), vendor.clone(), vec![NamePattern::any()])
-        })
-        .await
-        .unwrap();
-    let options = InstallOptions {
-        enable: true,
-        grant_declared: true,
-        actor: "bench".into(),
-        ..InstallOptions::default()
-    };
-    let artifact = zemstvo_plugin_artifacts::reference(RULE).unwrap();
-    zemstvo_service::pack_and_install(host, artifact.bytes, &vendor, &key, &options)
-        .await
-        .unwrap();
 }
 
 /// Every host decides and exchanges SMEV answers, concurrently, until no case waits and no

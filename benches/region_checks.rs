@@ -14,6 +14,8 @@
 //! `ZEMSTVO_BENCH_SCALES` sets the scales (`1,10` by default); PostgreSQL comes from
 //! `ZEMSTVO_TEST_DATABASE_URL` and is skipped, with a line saying so, where none answers.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -25,8 +27,7 @@ use zemstvo_core::capabilities::data::{
 };
 use zemstvo_demo::{DemoScale, demo_region};
 use zemstvo_host::{Runtime, RuntimeSettings};
-use zemstvo_registry::{NamePattern, SecretKey, VendorId};
-use zemstvo_service::{HostSettings, InstallOptions, RegionHost};
+use zemstvo_service::{HostSettings, RegionHost};
 use zemstvo_store::testing::TestDatabase;
 
 const NOW: i64 = 1_795_413_600; // 2026-11-23T06:00:00Z
@@ -142,7 +143,7 @@ async fn scenario(
             nanos: reads.clone(),
         })
     });
-    let plugins = install_isu_plugins(&host).await;
+    let plugins = common::install_signed(&host, |name| name.starts_with("isu-")).await;
     let mut total = Duration::ZERO;
     let (mut store_total, mut sandbox_total) = (Duration::ZERO, Duration::ZERO);
     for plugin in &plugins {
@@ -195,36 +196,6 @@ fn split(wall: Duration, store: Duration, sandbox: Duration) -> String {
         share(sandbox),
         share(host)
     )
-}
-
-/// Installs the ISU reference plugins (every `isu-*`), signed by a vendor the region trusts,
-/// enabled with their grants; answers their names.
-async fn install_isu_plugins(host: &RegionHost) -> Vec<String> {
-    let key = SecretKey::from_seed(&[6; 32]);
-    let vendor = VendorId::new("bench-vendor").unwrap();
-    host.installations()
-        .update_trust("bench", "trust-add", serde_json::json!({}), |t| {
-            t.trust(key.public_key(), vendor.clone(), vec![NamePattern::any()])
-        })
-        .await
-        .unwrap();
-    let options = InstallOptions {
-        enable: true,
-        grant_declared: true,
-        actor: "bench".into(),
-        ..InstallOptions::default()
-    };
-    let mut names = Vec::new();
-    for artifact in zemstvo_plugin_artifacts::REFERENCE {
-        if !artifact.name.starts_with("isu-") {
-            continue;
-        }
-        zemstvo_service::pack_and_install(host, artifact.bytes, &vendor, &key, &options)
-            .await
-            .unwrap();
-        names.push(artifact.name.to_string());
-    }
-    names
 }
 
 /// The store's backend, timed: every call and every batch adds its time to `nanos`.

@@ -417,3 +417,37 @@ pub async fn native_rule(
     }
     tasks
 }
+
+/// Trusts a bench vendor's key and installs the reference plugins whose names `pick` accepts,
+/// signed by it, enabled with their declared grants; answers their names. What the benchmarks
+/// of the whole path (`decisions`, `region_checks`) install their plugins with.
+pub async fn install_signed(
+    host: &zemstvo_service::RegionHost,
+    pick: impl Fn(&str) -> bool,
+) -> Vec<String> {
+    use zemstvo_registry::{NamePattern, SecretKey, VendorId};
+    let key = SecretKey::from_seed(&[5; 32]);
+    let vendor = VendorId::new("bench-vendor").unwrap();
+    host.installations()
+        .update_trust("bench", "trust-add", serde_json::json!({}), |t| {
+            t.trust(key.public_key(), vendor.clone(), vec![NamePattern::any()])
+        })
+        .await
+        .unwrap();
+    let options = zemstvo_service::InstallOptions {
+        enable: true,
+        grant_declared: true,
+        actor: "bench".into(),
+        ..Default::default()
+    };
+    let mut names = Vec::new();
+    for artifact in zemstvo_plugin_artifacts::REFERENCE {
+        if pick(artifact.name) {
+            zemstvo_service::pack_and_install(host, artifact.bytes, &vendor, &key, &options)
+                .await
+                .unwrap();
+            names.push(artifact.name.to_string());
+        }
+    }
+    names
+}
