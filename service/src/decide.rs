@@ -3,9 +3,12 @@
 //! arrive — a tick at a time, so no thread waits for an agency and a restart loses nothing
 //! (the case, its requests and its answers are all in the store).
 
+use std::collections::BTreeMap;
 use zemstvo_core::capabilities::config::ConfigValue;
 use zemstvo_core::capabilities::smev::OutgoingRequest;
-use zemstvo_core::eligibility::{EligibilityInput, Outcome};
+
+use zemstvo_core::capabilities::Grants;
+use zemstvo_core::eligibility::{Application, EligibilityInput, Outcome};
 use zemstvo_host::local::LocalRun;
 use zemstvo_host::{PluginKind, RunInput, RunReport};
 use zemstvo_store::StoreError;
@@ -76,17 +79,20 @@ impl Decisions<'_> {
                     continue;
                 }
             };
-            for candidate in self
+            let candidates = self
                 .host
                 .store()
                 .eligibility_candidates(&installation.name, &measures, limit)
-                .await?
-            {
+                .await?;
+            let ids: Vec<u64> = candidates.iter().map(|c| c.application.id).collect();
+            let mut answers = self.host.store().answers_for_many(&ids).await?;
+            let mut called: Vec<Called> = Vec::new();
+            for candidate in candidates {
                 if self.host.is_stopping() {
                     break;
                 }
                 let app = candidate.application;
-                let answers = self.host.store().answers_for(app.id).await?;
+                let answers = answers.remove(&app.id).unwrap_or_default();
                 let now = now();
                 let mut request = LocalRun {
                     now: Some(now),
@@ -101,7 +107,7 @@ impl Decisions<'_> {
                     )),
                     input: RunInput::Eligibility(EligibilityInput {
                         application: app.clone(),
-                        answers: answers.clone(),
+                        answers,
                     }),
                     ..local.clone()
                 }
@@ -121,37 +127,100 @@ impl Decisions<'_> {
                         })
                         .collect();
                 }
-                let committed = self
-                    .host
-                    .store()
-                    .commit_run(RunCommit {
-                        report: &report,
-                        queued: None,
-                        cause: "application",
-                        host: &self.host.settings().host_id,
-                        started_at: now,
-                        grants: &grants,
-                        config: &resolved.values,
-                        signer: signer.as_deref(),
-                        notifications: Vec::new(),
-                        case: Some(CaseCommit {
-                            application: &app,
-                            answers_seen: candidate.answers,
-                        }),
-                    })
-                    .await;
-                match committed {
-                    Ok(_) => {}
-                    Err(StoreError::Conflict(why)) => {
-                        tracing::info!(plugin = %installation.name, application = app.id, "another host decided first: {why}");
-                        continue;
-                    }
-                    Err(e) => return Err(e.into()),
-                }
-                outcomes.push(DecisionOutcome {
-                    application: app.id,
+                called.push(Called {
+                    application: app,
+                    answers_seen: candidate.answers,
+                    started_at: now,
                     report,
                 });
+                if called.len() == CALLS_PER_COMMIT {
+                    let batch = std::mem::take(&mut called);
+                    outcomes.extend(
+                        self.commit(
+                            &installation.name,
+                            batch,
+                            &grants,
+                            &resolved.values,
+                            signer.as_deref(),
+                        )
+                        .await?,
+                    );
+                }
+            }
+            outcomes.extend(
+                self.commit(
+                    &installation.name,
+                    called,
+                    &grants,
+                    &resolved.values,
+                    signer.as_deref(),
+                )
+                .await?,
+            );
+        }
+        Ok(outcomes)
+    }
+}
+
+/// A rule's finished call for one application, waiting to be committed with its batch.
+struct Called {
+    application: Application,
+    answers_seen: u64,
+    started_at: i64,
+    report: RunReport,
+}
+
+/// Calls committed together: one transaction for up to this many, so the disk's wait is paid
+/// once per batch, not once per decision.
+const CALLS_PER_COMMIT: usize = 100;
+
+impl Decisions<'_> {
+    /// Commits a batch of calls in one transaction; a call another host committed first is
+    /// logged and left out (that host's requests are the ones that go out).
+    async fn commit(
+        self,
+        plugin: &str,
+        called: Vec<Called>,
+        grants: &Grants,
+        config: &BTreeMap<String, ConfigValue>,
+        signer: Option<&str>,
+    ) -> Result<Vec<DecisionOutcome>, ServiceError> {
+        let host = &self.host.settings().host_id;
+        let commits: Vec<RunCommit<'_>> = called
+            .iter()
+            .map(|c| RunCommit {
+                report: &c.report,
+                queued: None,
+                cause: "application",
+                host,
+                started_at: c.started_at,
+                grants,
+                config,
+                signer,
+                notifications: Vec::new(),
+                case: Some(CaseCommit {
+                    application: &c.application,
+                    answers_seen: c.answers_seen,
+                }),
+            })
+            .collect();
+        let results = self.host.store().commit_runs(&commits).await?;
+        drop(commits);
+        let mut outcomes = Vec::with_capacity(called.len());
+        for (c, result) in called.into_iter().zip(results) {
+            match result {
+                Ok(_) => outcomes.push(DecisionOutcome {
+                    application: c.application.id,
+                    report: c.report,
+                }),
+                Err(StoreError::Conflict(why)) => {
+                    tracing::info!(
+                        plugin,
+                        application = c.application.id,
+                        "another host decided first: {why}"
+                    );
+                }
+                Err(e) => return Err(e.into()),
             }
         }
         Ok(outcomes)

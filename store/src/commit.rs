@@ -61,12 +61,59 @@ const ASSESSMENTS_PER_STATEMENT: usize = 300;
 impl Store {
     /// Commits a finished run. A failed run records only itself: none of its outputs.
     pub async fn commit_run(&self, c: RunCommit<'_>) -> Result<CommitSummary, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let summary = self.commit_in(&mut tx, &c).await?;
+        tx.commit().await?;
+        Ok(summary)
+    }
+
+    /// Commits several finished runs in one transaction: one wait for the disk instead of one
+    /// per run, which is what bounds how many eligibility decisions a host makes a second.
+    /// Each run goes in under its own savepoint, so a run another host committed first (a
+    /// [`StoreError::Conflict`], answered in its place) is left out alone while the others
+    /// commit; any other error commits none of them.
+    pub async fn commit_runs(
+        &self,
+        commits: &[RunCommit<'_>],
+    ) -> Result<Vec<Result<CommitSummary, StoreError>>, StoreError> {
+        let mut out = Vec::with_capacity(commits.len());
+        if commits.is_empty() {
+            return Ok(out);
+        }
+        let mut tx = self.begin_write().await?;
+        for c in commits {
+            sqlx::query("SAVEPOINT run_commit")
+                .execute(&mut *tx)
+                .await?;
+            match self.commit_in(&mut tx, c).await {
+                Ok(summary) => out.push(Ok(summary)),
+                Err(StoreError::Conflict(why)) => {
+                    sqlx::query("ROLLBACK TO SAVEPOINT run_commit")
+                        .execute(&mut *tx)
+                        .await?;
+                    out.push(Err(StoreError::Conflict(why)));
+                }
+                Err(e) => return Err(e),
+            }
+            sqlx::query("RELEASE SAVEPOINT run_commit")
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// Writes one run and its outputs inside `tx`.
+    async fn commit_in(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        c: &RunCommit<'_>,
+    ) -> Result<CommitSummary, StoreError> {
         let report = c.report;
         let plugin = report.plugin.name.as_str();
         let run_id = report.run_id.as_str();
         let at = now();
         let mut summary = CommitSummary::default();
-        let mut tx = self.begin_write().await?;
         if let Some(q) = c.queued {
             let status = if report.succeeded() { "done" } else { "failed" };
             let claimed = sqlx::query(
@@ -76,7 +123,7 @@ impl Store {
             .bind(run_id.to_string())
             .bind(q.id)
             .bind(c.host.to_string())
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?
             .rows_affected();
             if claimed != 1 {
@@ -108,7 +155,7 @@ impl Store {
                 .bind(t.due)
                 .bind(run_id.to_string())
                 .bind(at)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut **tx)
                 .await?;
                 match id {
                     Some((id,)) => {
@@ -117,7 +164,7 @@ impl Store {
                             .bind(id)
                             .bind(format!("plugin:{plugin}"))
                             .bind(at)
-                            .execute(&mut *tx)
+                            .execute(&mut **tx)
                             .await?;
                     }
                     None => summary.tasks_existing += 1,
@@ -148,7 +195,7 @@ impl Store {
                     "queued"
                 })
                 .bind(n.undeliverable.clone())
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut **tx)
                 .await?;
                 match id {
                     Some(_) => summary.notifications_queued += 1,
@@ -172,16 +219,14 @@ impl Store {
                 .bind(serde_json::to_string(&q.params)?)
                 .bind(at)
                 .bind(run_id.to_string())
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut **tx)
                 .await?;
                 match id {
                     Some(_) => summary.smev_queued += 1,
                     None => summary.smev_existing += 1,
                 }
             }
-            summary.assessments = self
-                .upsert_assessments(&mut tx, plugin, run_id, report)
-                .await?;
+            summary.assessments = self.upsert_assessments(tx, plugin, run_id, report).await?;
             for e in &o.visit_exceptions {
                 let q = sqlx::query(
                     "INSERT INTO visit_exceptions (visit_id, plugin, kind, reason, distance_m, duration_min, run_id, recorded_at) \
@@ -196,13 +241,13 @@ impl Store {
                 crate::bind_double(crate::bind_double(q, e.distance_m), e.duration_min)
                     .bind(run_id.to_string())
                     .bind(at)
-                    .execute(&mut *tx)
+                    .execute(&mut **tx)
                     .await?;
                 summary.visit_exceptions += 1;
             }
         }
         if let Some(case) = &c.case {
-            self.commit_case(&mut tx, case, report, plugin, run_id, at)
+            self.commit_case(tx, case, report, plugin, run_id, at)
                 .await?;
         }
         let (status, failure, run_summary) = match &report.status {
@@ -238,17 +283,16 @@ impl Store {
         .bind(summary.tasks_existing as i64)
         .bind(serde_json::to_string(report)?)
         .bind(c.signer.map(str::to_string))
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         audit::record(
-            &mut *tx,
+            &mut **tx,
             c.host,
             "run",
             plugin,
             serde_json::json!({ "run": run_id, "status": status, "committed": &summary }),
         )
         .await?;
-        tx.commit().await?;
         Ok(summary)
     }
 

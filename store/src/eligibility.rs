@@ -2,7 +2,7 @@
 //! for them, and the decisions and assignments that come out — kept between calls of the
 //! rule, so that no thread waits for an agency and a restart loses nothing.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 use sqlx::Row;
@@ -328,53 +328,36 @@ impl Store {
 
     /// The answers (and rejections) received for an application's SMEV requests.
     pub async fn answers_for(&self, application: u64) -> Result<Vec<SmevAnswer>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT agency, kind, subject, params, message_id, answered_at, status, answer, rejection_code \
-             FROM smev_requests WHERE application_id = $1 AND status IN ('answered', 'rejected') ORDER BY id",
-        )
-        .bind(application as i64)
-        .fetch_all(self.pool())
-        .await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in rows {
-            let params: Option<String> = r.try_get(3)?;
-            let answer: Option<String> = r.try_get(7)?;
-            let status: String = r.try_get(6)?;
-            let outcome = if status == "answered" {
-                AnswerOutcome::Answered {
-                    facts: answer
-                        .as_deref()
-                        .map(serde_json::from_str)
-                        .transpose()?
-                        .unwrap_or_default(),
-                }
-            } else {
-                let reason = answer
-                    .as_deref()
-                    .and_then(|a| serde_json::from_str::<serde_json::Value>(a).ok())
-                    .and_then(|v| v["reason"].as_str().map(str::to_string))
-                    .unwrap_or_default();
-                AnswerOutcome::Rejected {
-                    code: r.try_get::<Option<String>, _>(8)?.unwrap_or_default(),
-                    reason,
-                }
-            };
-            out.push(SmevAnswer {
-                query: SmevQuery {
-                    agency: r.try_get(0)?,
-                    kind: r.try_get(1)?,
-                    subject: r.try_get::<Option<i64>, _>(2)?.unwrap_or(0) as u64,
-                    application: Some(application),
-                    params: params
-                        .as_deref()
-                        .map(serde_json::from_str)
-                        .transpose()?
-                        .unwrap_or_default(),
-                },
-                message_id: r.try_get(4)?,
-                received: r.try_get::<Option<i64>, _>(5)?.unwrap_or(0),
-                outcome,
-            });
+        Ok(self
+            .answers_for_many(&[application])
+            .await?
+            .remove(&application)
+            .unwrap_or_default())
+    }
+
+    /// The answers received for each of `applications`, in one query (a host deciding a batch
+    /// of applications asks once, not once per application). An application without answers
+    /// has no entry.
+    pub async fn answers_for_many(
+        &self,
+        applications: &[u64],
+    ) -> Result<HashMap<u64, Vec<SmevAnswer>>, StoreError> {
+        let mut out: HashMap<u64, Vec<SmevAnswer>> = HashMap::new();
+        for chunk in applications.chunks(500) {
+            let sql = format!(
+                "SELECT agency, kind, subject, params, message_id, answered_at, status, answer, rejection_code, application_id \
+                 FROM smev_requests WHERE application_id IN ({}) AND status IN ('answered', 'rejected') ORDER BY id",
+                self.dialect().marks(1, chunk.len())
+            );
+            let mut q = sqlx::query(&sql);
+            for &a in chunk {
+                q = q.bind(a as i64);
+            }
+            for r in q.fetch_all(self.pool()).await? {
+                let application = r.try_get::<i64, _>(9)? as u64;
+                let answer = answer_from_row(&r, application)?;
+                out.entry(application).or_default().push(answer);
+            }
         }
         Ok(out)
     }
@@ -541,4 +524,46 @@ async fn next_id(
     .fetch_one(&mut **tx)
     .await?;
     Ok(next - 1)
+}
+
+/// One answer from a row of `smev_requests` (columns as [`Store::answers_for_many`] selects them).
+fn answer_from_row(r: &sqlx::any::AnyRow, application: u64) -> Result<SmevAnswer, StoreError> {
+    let params: Option<String> = r.try_get(3)?;
+    let answer: Option<String> = r.try_get(7)?;
+    let status: String = r.try_get(6)?;
+    let outcome = if status == "answered" {
+        AnswerOutcome::Answered {
+            facts: answer
+                .as_deref()
+                .map(serde_json::from_str)
+                .transpose()?
+                .unwrap_or_default(),
+        }
+    } else {
+        let reason = answer
+            .as_deref()
+            .and_then(|a| serde_json::from_str::<serde_json::Value>(a).ok())
+            .and_then(|v| v["reason"].as_str().map(str::to_string))
+            .unwrap_or_default();
+        AnswerOutcome::Rejected {
+            code: r.try_get::<Option<String>, _>(8)?.unwrap_or_default(),
+            reason,
+        }
+    };
+    Ok(SmevAnswer {
+        query: SmevQuery {
+            agency: r.try_get(0)?,
+            kind: r.try_get(1)?,
+            subject: r.try_get::<Option<i64>, _>(2)?.unwrap_or(0) as u64,
+            application: Some(application),
+            params: params
+                .as_deref()
+                .map(serde_json::from_str)
+                .transpose()?
+                .unwrap_or_default(),
+        },
+        message_id: r.try_get(4)?,
+        received: r.try_get::<Option<i64>, _>(5)?.unwrap_or(0),
+        outcome,
+    })
 }

@@ -123,7 +123,7 @@ impl Store {
                 lease,
             )
             .await?;
-        let claimed: Vec<OutgoingSmev> = rows
+        let mut claimed: Vec<OutgoingSmev> = rows
             .into_iter()
             .map(
                 |(
@@ -155,6 +155,9 @@ impl Store {
                 },
             )
             .collect::<Result<_, StoreError>>()?;
+        // RETURNING gives no order (PostgreSQL's follows the rows' places on disk): the
+        // batch goes out in the order it was queued.
+        claimed.sort_by_key(|r| r.id);
         let taken_over = claimed.iter().filter(|r| r.takeover.is_some()).count();
         if taken_over > 0 {
             metrics::counter!(crate::counters::LEASE_EXPIRIES, "kind" => "smev")
@@ -280,70 +283,46 @@ impl Store {
     /// Takes one delivery: recorded once, applied to its request once.
     pub async fn record_delivery(&self, d: &SmevDelivery) -> Result<DeliveryResult, StoreError> {
         let mut tx = self.begin_write().await?;
-        let kind = match &d.outcome {
-            DeliveryOutcome::Answered { .. } => "answer",
-            DeliveryOutcome::Rejected { .. } => "rejection",
-            DeliveryOutcome::Status { .. } => "status",
-        };
-        let new = sqlx::query(
-            "INSERT INTO smev_deliveries (delivery_id, message_id, kind, received_at) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (delivery_id) DO NOTHING",
-        )
-        .bind(d.delivery_id.clone())
-        .bind(d.message_id.clone())
-        .bind(kind)
-        .bind(d.received_at)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if new == 0 {
-            tx.commit().await?;
-            return Ok(DeliveryResult::Duplicate);
+        let result = record_delivery_in(&mut tx, d).await?;
+        tx.commit().await?;
+        Ok(result)
+    }
+
+    /// Takes several deliveries in one transaction (one wait for the disk for the lot), each
+    /// recorded once and applied to its request once, as [`Store::record_delivery`] does;
+    /// answers each one's result in order.
+    pub async fn record_deliveries(
+        &self,
+        deliveries: &[SmevDelivery],
+    ) -> Result<Vec<DeliveryResult>, StoreError> {
+        if deliveries.is_empty() {
+            return Ok(Vec::new());
         }
-        let applied = match &d.outcome {
-            DeliveryOutcome::Answered { facts } => {
-                sqlx::query(
-                    "UPDATE smev_requests SET status = 'answered', answered_at = $1, answer = $2 \
-                     WHERE message_id = $3 AND status = 'sent'",
-                )
-                .bind(d.received_at)
-                .bind(serde_json::to_string(facts)?)
-                .bind(d.message_id.clone())
-                .execute(&mut *tx)
-                .await?
-                .rows_affected()
-            }
-            DeliveryOutcome::Rejected { code, reason } => {
-                sqlx::query(
-                    "UPDATE smev_requests SET status = 'rejected', answered_at = $1, rejection_code = $2, answer = $3 \
-                     WHERE message_id = $4 AND status = 'sent'",
-                )
-                .bind(d.received_at)
-                .bind(code.clone())
-                .bind(serde_json::json!({ "reason": reason }).to_string())
-                .bind(d.message_id.clone())
-                .execute(&mut *tx)
-                .await?
-                .rows_affected()
-            }
-            DeliveryOutcome::Status { .. } => 1,
-        };
-        if applied == 0 {
-            audit::record(
-                &mut *tx,
-                "smev",
-                "smev-unmatched",
-                &d.message_id,
-                serde_json::json!({ "delivery": d.delivery_id }),
-            )
-            .await?;
+        let mut tx = self.begin_write().await?;
+        let mut out = Vec::with_capacity(deliveries.len());
+        for d in deliveries {
+            out.push(record_delivery_in(&mut tx, d).await?);
         }
         tx.commit().await?;
-        Ok(if applied == 0 {
-            DeliveryResult::Unmatched
-        } else {
-            DeliveryResult::Applied
-        })
+        Ok(out)
+    }
+
+    /// Records that deliveries were acknowledged to the transport, in one statement per 500.
+    pub async fn deliveries_acked(&self, delivery_ids: &[String]) -> Result<(), StoreError> {
+        let at = now();
+        for chunk in delivery_ids.chunks(500) {
+            let sql = format!(
+                "UPDATE smev_deliveries SET acked_at = {} WHERE delivery_id IN ({})",
+                self.dialect().mark(1),
+                self.dialect().marks(2, chunk.len())
+            );
+            let mut q = sqlx::query(&sql).bind(at);
+            for id in chunk {
+                q = q.bind(id.clone());
+            }
+            q.execute(self.pool()).await?;
+        }
+        Ok(())
     }
 
     /// Records that a delivery was acknowledged to the transport.
@@ -395,4 +374,74 @@ impl Store {
                 .await?,
         )
     }
+}
+
+/// One delivery inside `tx`: recorded (a delivery id seen before is a duplicate and changes
+/// nothing) and applied to the sent request its message id names.
+async fn record_delivery_in(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    d: &SmevDelivery,
+) -> Result<DeliveryResult, StoreError> {
+    let kind = match &d.outcome {
+        DeliveryOutcome::Answered { .. } => "answer",
+        DeliveryOutcome::Rejected { .. } => "rejection",
+        DeliveryOutcome::Status { .. } => "status",
+    };
+    let new = sqlx::query(
+            "INSERT INTO smev_deliveries (delivery_id, message_id, kind, received_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (delivery_id) DO NOTHING",
+        )
+        .bind(d.delivery_id.clone())
+        .bind(d.message_id.clone())
+        .bind(kind)
+        .bind(d.received_at)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+    if new == 0 {
+        return Ok(DeliveryResult::Duplicate);
+    }
+    let applied = match &d.outcome {
+            DeliveryOutcome::Answered { facts } => {
+                sqlx::query(
+                    "UPDATE smev_requests SET status = 'answered', answered_at = $1, answer = $2 \
+                     WHERE message_id = $3 AND status = 'sent'",
+                )
+                .bind(d.received_at)
+                .bind(serde_json::to_string(facts)?)
+                .bind(d.message_id.clone())
+                .execute(&mut **tx)
+                .await?
+                .rows_affected()
+            }
+            DeliveryOutcome::Rejected { code, reason } => {
+                sqlx::query(
+                    "UPDATE smev_requests SET status = 'rejected', answered_at = $1, rejection_code = $2, answer = $3 \
+                     WHERE message_id = $4 AND status = 'sent'",
+                )
+                .bind(d.received_at)
+                .bind(code.clone())
+                .bind(serde_json::json!({ "reason": reason }).to_string())
+                .bind(d.message_id.clone())
+                .execute(&mut **tx)
+                .await?
+                .rows_affected()
+            }
+            DeliveryOutcome::Status { .. } => 1,
+        };
+    if applied == 0 {
+        audit::record(
+            &mut **tx,
+            "smev",
+            "smev-unmatched",
+            &d.message_id,
+            serde_json::json!({ "delivery": d.delivery_id }),
+        )
+        .await?;
+    }
+    Ok(if applied == 0 {
+        DeliveryResult::Unmatched
+    } else {
+        DeliveryResult::Applied
+    })
 }

@@ -504,3 +504,121 @@ async fn sqlite_and_postgres_schemas_have_the_same_tables_and_columns() {
     assert!(pg_columns.len() > 20, "{pg_columns:?}");
     assert_eq!(pg_columns, lite_columns);
 }
+
+async fn batched_deliveries_scenario(db: TestDatabase) {
+    let (store, _) = demo_store(&db).await;
+    let pending = store.pending_smev().await.unwrap();
+    let (first, second) = (pending[0].clone(), pending[1].clone());
+    let answered = |id: &str, message_id: &str| SmevDelivery {
+        delivery_id: id.into(),
+        message_id: message_id.into(),
+        received_at: NOW,
+        outcome: DeliveryOutcome::Answered {
+            facts: vec![("snils".into(), "123-456-789 00".into())],
+        },
+    };
+    let batch = [
+        answered("b-1", &first.message_id),
+        // The same delivery twice in one batch (a transport that redelivers at once).
+        answered("b-1", &first.message_id),
+        answered("b-2", &second.message_id),
+        answered("b-3", "no-such-message"),
+    ];
+    assert_eq!(
+        store.record_deliveries(&batch).await.unwrap(),
+        [
+            DeliveryResult::Applied,
+            DeliveryResult::Duplicate,
+            DeliveryResult::Applied,
+            DeliveryResult::Unmatched,
+        ]
+    );
+    // Taken again later (the acknowledgement was lost): nothing changes.
+    assert_eq!(
+        store.record_deliveries(&batch[..1]).await.unwrap(),
+        [DeliveryResult::Duplicate]
+    );
+    store
+        .deliveries_acked(&["b-1".into(), "b-2".into(), "b-3".into()])
+        .await
+        .unwrap();
+    let still = store.pending_smev().await.unwrap();
+    assert_eq!(still.len(), pending.len() - 2);
+    assert!(
+        !still
+            .iter()
+            .any(|p| p.message_id == first.message_id || p.message_id == second.message_id)
+    );
+}
+on_both_databases!(
+    a_batch_of_deliveries_is_applied_once_each,
+    batched_deliveries_scenario
+);
+
+async fn batched_commit_scenario(db: TestDatabase) {
+    use zemstvo_core::capabilities::tasks::{Priority, Task};
+    let (store, _) = demo_store(&db).await;
+    // `test-run-1` is committed first, as if by another host.
+    zemstvo_store_test_support::one_task(&store).await;
+    let task = |key: &str| Task {
+        key: key.into(),
+        assignee: 2,
+        subject: None,
+        title: "t".into(),
+        description: "d".into(),
+        records: vec![],
+        steps: vec!["s".into()],
+        priority: Priority::Normal,
+        due: None,
+    };
+    let mut reports = Vec::new();
+    for (run, key) in [
+        ("batch-a", "k-a"),
+        ("test-run-1", "k-taken"),
+        ("batch-c", "k-c"),
+    ] {
+        let mut r = zemstvo_store_test_support::report(vec![task(key)]);
+        r.run_id = run.into();
+        reports.push(r);
+    }
+    let grants = zemstvo_core::capabilities::Grants::none();
+    let config = Default::default();
+    let commits: Vec<_> = reports
+        .iter()
+        .map(|r| zemstvo_store::runs::RunCommit {
+            report: r,
+            queued: None,
+            cause: "test",
+            host: "test-host",
+            started_at: NOW,
+            grants: &grants,
+            config: &config,
+            signer: None,
+            notifications: vec![],
+            case: None,
+        })
+        .collect();
+    let results = store.commit_runs(&commits).await.unwrap();
+    assert_eq!(results.len(), 3);
+    assert_eq!(results[0].as_ref().unwrap().tasks_created, 1);
+    assert!(
+        matches!(results[1], Err(StoreError::Conflict(_))),
+        "{:?}",
+        results[1]
+    );
+    assert_eq!(results[2].as_ref().unwrap().tasks_created, 1);
+    let mut keys: Vec<String> = store
+        .tasks(&Default::default())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| t.key)
+        .collect();
+    keys.sort();
+    // The conflicting run's task went back with it; the runs around it are committed.
+    assert_eq!(keys, ["k-1", "k-a", "k-c"]);
+}
+on_both_databases!(
+    a_batch_commit_leaves_out_only_the_run_another_host_committed,
+    batched_commit_scenario
+);

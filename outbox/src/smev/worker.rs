@@ -197,8 +197,12 @@ impl SmevWorker {
                 return Ok(stats);
             }
         };
-        for d in deliveries {
-            match self.store.record_delivery(&d).await? {
+        // All recorded in one transaction before any is acknowledged: a crash in between
+        // means redeliveries, recognised as duplicates.
+        let results = self.store.record_deliveries(&deliveries).await?;
+        let mut acked = Vec::with_capacity(deliveries.len());
+        for (d, result) in deliveries.iter().zip(results) {
+            match result {
                 DeliveryResult::Applied => stats.applied += 1,
                 DeliveryResult::Duplicate => {
                     stats.duplicates += 1;
@@ -208,12 +212,13 @@ impl SmevWorker {
                 DeliveryResult::Unmatched => stats.unmatched += 1,
             }
             match self.transport.ack(&d.delivery_id).await {
-                Ok(()) => self.store.delivery_acked(&d.delivery_id).await?,
+                Ok(()) => acked.push(d.delivery_id.clone()),
                 Err(e) => {
                     tracing::warn!(delivery = %d.delivery_id, "SMEV: acknowledgement failed, it will be delivered again: {e}")
                 }
             }
         }
+        self.store.deliveries_acked(&acked).await?;
         Ok(stats)
     }
 }
