@@ -186,7 +186,7 @@ impl Store {
                 lease,
             )
             .await?;
-        let claimed: Vec<OutgoingNotification> = rows
+        let mut claimed: Vec<OutgoingNotification> = rows
             .into_iter()
             .map(
                 |(
@@ -214,6 +214,9 @@ impl Store {
                 },
             )
             .collect();
+        // RETURNING gives no order (PostgreSQL's follows the rows' places on disk): the
+        // batch goes out in the order it was queued.
+        claimed.sort_by_key(|m| m.id);
         let taken_over = claimed.iter().filter(|m| m.takeover.is_some()).count();
         if taken_over > 0 {
             metrics::counter!(crate::counters::LEASE_EXPIRIES, "kind" => "notification")
