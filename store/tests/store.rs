@@ -402,10 +402,10 @@ mod zemstvo_store_test_support {
         }
     }
 
-    /// Commits one task for employee 2 (whose manager is 1) and returns its id.
-    pub async fn one_task(store: &Store) -> i64 {
-        let task = Task {
-            key: "k-1".into(),
+    /// A task for employee 2 (whose manager is 1) under `key`.
+    pub fn task(key: &str) -> Task {
+        Task {
+            key: key.into(),
             assignee: 2,
             subject: None,
             title: "t".into(),
@@ -414,8 +414,12 @@ mod zemstvo_store_test_support {
             steps: vec!["s".into()],
             priority: Priority::Normal,
             due: None,
-        };
-        let r = report(vec![task]);
+        }
+    }
+
+    /// Commits one task for employee 2 (whose manager is 1) and returns its id.
+    pub async fn one_task(store: &Store) -> i64 {
+        let r = report(vec![task("k-1")]);
         let summary = store
             .commit_run(RunCommit {
                 report: &r,
@@ -556,21 +560,10 @@ on_both_databases!(
 );
 
 async fn batched_commit_scenario(db: TestDatabase) {
-    use zemstvo_core::capabilities::tasks::{Priority, Task};
+    use zemstvo_store_test_support::task;
     let (store, _) = demo_store(&db).await;
     // `test-run-1` is committed first, as if by another host.
     zemstvo_store_test_support::one_task(&store).await;
-    let task = |key: &str| Task {
-        key: key.into(),
-        assignee: 2,
-        subject: None,
-        title: "t".into(),
-        description: "d".into(),
-        records: vec![],
-        steps: vec!["s".into()],
-        priority: Priority::Normal,
-        due: None,
-    };
     let mut reports = Vec::new();
     for (run, key) in [
         ("batch-a", "k-a"),
