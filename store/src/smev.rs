@@ -203,39 +203,43 @@ impl Store {
         sent_at: i64,
     ) -> Result<i64, StoreError> {
         let mut tx = self.begin_write().await?;
-        let q = &outgoing.query;
-        // The id comes from the table's sequence (PostgreSQL identity, SQLite rowid): two
-        // hosts never race for it.
-        let (next,): (i64,) = sqlx::query_as(
-            "INSERT INTO smev_requests (application_id, agency, kind, message_id, sent_at, status, subject, params, request_key, plugin) \
-             VALUES ($1, $2, $3, $4, $5, 'sent', $6, $7, $8, $9) RETURNING id",
-        )
-        .bind(q.application.map(|a| a as i64))
-        .bind(q.agency.clone())
-        .bind(q.kind.clone())
-        .bind(message_id.to_string())
-        .bind(sent_at)
-        .bind(q.subject as i64)
-        .bind(serde_json::to_string(&q.params)?)
-        .bind(outgoing.request_key.clone())
-        .bind(outgoing.plugin.clone())
-        .fetch_one(&mut *tx)
-        .await?;
-        let updated = sqlx::query("UPDATE smev_outbox SET status = 'sent', smev_request_id = $1, claimed_until = NULL WHERE id = $2 AND claimed_by = $3")
-            .bind(next)
-            .bind(outgoing.id)
-            .bind(host.to_string())
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if updated != 1 {
-            return Err(StoreError::Conflict(format!(
-                "SMEV request {} was claimed by another host meanwhile",
-                outgoing.request_key
-            )));
+        let id = smev_sent_in(&mut tx, outgoing, host, message_id, sent_at).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Records several sent requests (request, message id, sent at) in one transaction, each
+    /// as [`Store::smev_sent`] does and under its own savepoint: a request another host took
+    /// over meanwhile is answered [`StoreError::Conflict`] in its place and the others are
+    /// recorded.
+    pub async fn smev_sent_many(
+        &self,
+        sent: &[(&OutgoingSmev, String, i64)],
+        host: &str,
+    ) -> Result<Vec<Result<i64, StoreError>>, StoreError> {
+        let mut out = Vec::with_capacity(sent.len());
+        if sent.is_empty() {
+            return Ok(out);
+        }
+        let mut tx = self.begin_write().await?;
+        for (outgoing, message_id, sent_at) in sent {
+            sqlx::query("SAVEPOINT smev_sent").execute(&mut *tx).await?;
+            match smev_sent_in(&mut tx, outgoing, host, message_id, *sent_at).await {
+                Ok(id) => out.push(Ok(id)),
+                Err(StoreError::Conflict(why)) => {
+                    sqlx::query("ROLLBACK TO SAVEPOINT smev_sent")
+                        .execute(&mut *tx)
+                        .await?;
+                    out.push(Err(StoreError::Conflict(why)));
+                }
+                Err(e) => return Err(e),
+            }
+            sqlx::query("RELEASE SAVEPOINT smev_sent")
+                .execute(&mut *tx)
+                .await?;
         }
         tx.commit().await?;
-        Ok(next)
+        Ok(out)
     }
 
     /// Puts a claimed request back for another attempt, or gives it up.
@@ -444,4 +448,46 @@ async fn record_delivery_in(
     } else {
         DeliveryResult::Applied
     })
+}
+
+/// One sent request recorded inside `tx` (see [`Store::smev_sent`]).
+async fn smev_sent_in(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    outgoing: &OutgoingSmev,
+    host: &str,
+    message_id: &str,
+    sent_at: i64,
+) -> Result<i64, StoreError> {
+    let q = &outgoing.query;
+    // The id comes from the table's sequence (PostgreSQL identity, SQLite rowid): two
+    // hosts never race for it.
+    let (next,): (i64,) = sqlx::query_as(
+            "INSERT INTO smev_requests (application_id, agency, kind, message_id, sent_at, status, subject, params, request_key, plugin) \
+             VALUES ($1, $2, $3, $4, $5, 'sent', $6, $7, $8, $9) RETURNING id",
+        )
+        .bind(q.application.map(|a| a as i64))
+        .bind(q.agency.clone())
+        .bind(q.kind.clone())
+        .bind(message_id.to_string())
+        .bind(sent_at)
+        .bind(q.subject as i64)
+        .bind(serde_json::to_string(&q.params)?)
+        .bind(outgoing.request_key.clone())
+        .bind(outgoing.plugin.clone())
+        .fetch_one(&mut **tx)
+        .await?;
+    let updated = sqlx::query("UPDATE smev_outbox SET status = 'sent', smev_request_id = $1, claimed_until = NULL WHERE id = $2 AND claimed_by = $3")
+            .bind(next)
+            .bind(outgoing.id)
+            .bind(host.to_string())
+            .execute(&mut **tx)
+            .await?
+            .rows_affected();
+    if updated != 1 {
+        return Err(StoreError::Conflict(format!(
+            "SMEV request {} was claimed by another host meanwhile",
+            outgoing.request_key
+        )));
+    }
+    Ok(next)
 }

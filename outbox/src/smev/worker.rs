@@ -107,13 +107,25 @@ impl SmevWorker {
             left = left.saturating_sub(batch.len() as u32);
             let ids: Vec<i64> = batch.iter().map(|r| r.id).collect();
             let work = async {
+                // What went out is recorded in one transaction after the batch (a crash before
+                // that re-sends those requests with their same keys, as for one request).
+                let mut sent = Vec::new();
+                let mut failed = None;
                 for out in &batch {
                     if self.stopping() {
                         break;
                     }
-                    self.send(out, &mut stats).await?;
+                    match self.send(out, &mut stats).await {
+                        Ok(Some(message_id)) => sent.push((out, message_id, now())),
+                        Ok(None) => {}
+                        Err(e) => {
+                            failed = Some(e);
+                            break;
+                        }
+                    }
                 }
-                Ok::<(), StoreError>(())
+                self.record_sent(&sent, &mut stats).await?;
+                failed.map_or(Ok(()), Err)
             };
             while_renewing(self.leases.lease, work, || {
                 self.store
@@ -124,7 +136,41 @@ impl SmevWorker {
         Ok(stats)
     }
 
-    async fn send(&self, out: &OutgoingSmev, stats: &mut SmevStats) -> Result<(), StoreError> {
+    /// Records the requests of a batch that went out; one another host took over meanwhile
+    /// keeps that host's record.
+    async fn record_sent(
+        &self,
+        sent: &[(&OutgoingSmev, String, i64)],
+        stats: &mut SmevStats,
+    ) -> Result<(), StoreError> {
+        if sent.is_empty() {
+            return Ok(());
+        }
+        let results = record_patiently(&format!("{} SMEV requests", sent.len()), || {
+            self.store.smev_sent_many(sent, &self.host)
+        })
+        .await?;
+        for ((out, _, _), result) in sent.iter().zip(results) {
+            match result {
+                Ok(_) => stats.sent += 1,
+                Err(StoreError::Conflict(why)) => {
+                    stats.conflicts += 1;
+                    metrics::counter!(counters::DUPLICATES_AVOIDED, "kind" => "smev").increment(1);
+                    tracing::warn!(request = %out.request_key, "{why}");
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    /// Sends one claimed request; answers its message id when it went out (to be recorded
+    /// with its batch), `None` when it did not.
+    async fn send(
+        &self,
+        out: &OutgoingSmev,
+        stats: &mut SmevStats,
+    ) -> Result<Option<String>, StoreError> {
         if !self
             .store
             .smev_sending(out.id, &self.host, self.leases.lease)
@@ -136,7 +182,7 @@ impl SmevWorker {
                 host = %self.host,
                 "another host took this SMEV request over (this host held it past its lease); not sent here"
             );
-            return Ok(());
+            return Ok(None);
         }
         if out.takeover.as_deref() == Some("sending") {
             tracing::warn!(
@@ -145,24 +191,7 @@ impl SmevWorker {
             );
         }
         match self.transport.send(&out.request_key, &out.query).await {
-            Ok(message_id) => {
-                let sent_at = now();
-                match record_patiently(&format!("SMEV request {}", out.request_key), || {
-                    self.store.smev_sent(out, &self.host, &message_id, sent_at)
-                })
-                .await
-                {
-                    Ok(_) => stats.sent += 1,
-                    Err(StoreError::Conflict(why)) => {
-                        // Another host recorded this request (it took it over): keep its record.
-                        stats.conflicts += 1;
-                        metrics::counter!(counters::DUPLICATES_AVOIDED, "kind" => "smev")
-                            .increment(1);
-                        tracing::warn!(request = %out.request_key, "{why}");
-                    }
-                    Err(e) => return Err(e),
-                }
-            }
+            Ok(message_id) => return Ok(Some(message_id)),
             Err(SendError::Permanent(why)) => {
                 stats.send_failed += 1;
                 self.store
@@ -183,7 +212,7 @@ impl SmevWorker {
                     .await?;
             }
         }
-        Ok(())
+        Ok(None)
     }
 
     /// Takes up to `limit` deliveries. A delivery is recorded before it is acknowledged, so a
