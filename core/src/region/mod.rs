@@ -283,6 +283,10 @@ mod tests {
         let lits = [7, 3, 99, 4].map(Scalar::Integer).to_vec();
         let q = query(&["id", "agency"], vec![("id", Condition::AnyOf(lits))], 100);
         assert_eq!(ids(&r, q).await, [vec![3, 4, 7]]);
+        // A key listed twice gives its row once, as SQL's `IN` does.
+        let lits = [4, 3, 4, 3].map(Scalar::Integer).to_vec();
+        let q = query(&["id"], vec![("id", Condition::AnyOf(lits))], 100);
+        assert_eq!(ids(&r, q).await, [vec![3, 4]]);
         let lits = [7, 3, 4].map(Scalar::Integer).to_vec();
         let q = query(
             &["id"],

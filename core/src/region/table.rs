@@ -224,9 +224,13 @@ impl Table {
                             Scalar::Flag(b) => flags.push(*b),
                         }
                     }
+                    // Deduplicated too: a key listed twice must not give its rows twice.
                     integers.sort_unstable();
+                    integers.dedup();
                     numbers.sort_by(f64::total_cmp);
+                    numbers.dedup();
                     texts.sort_unstable();
+                    texts.dedup();
                     CompiledFilter::AnyOf {
                         column: f.column,
                         integers,
