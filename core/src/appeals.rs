@@ -17,6 +17,19 @@ pub struct Place {
     pub address: Option<String>,
 }
 
+impl Place {
+    /// Metres between two points on the Earth's surface (haversine; good to a few metres at
+    /// a city's scale) — what "close by" means when appeals are merged.
+    pub fn distance_m(&self, other: &Place) -> f64 {
+        const EARTH_RADIUS_M: f64 = 6_371_008.8;
+        let (lat1, lat2) = (self.lat.to_radians(), other.lat.to_radians());
+        let dlat = lat2 - lat1;
+        let dlon = (other.lon - self.lon).to_radians();
+        let a = (dlat / 2.0).sin().powi(2) + lat1.cos() * lat2.cos() * (dlon / 2.0).sin().powi(2);
+        2.0 * EARTH_RADIUS_M * a.sqrt().asin()
+    }
+}
+
 /// A citizen's appeal as it arrived.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Appeal {
@@ -87,6 +100,13 @@ pub struct Catalogue {
     pub authorities: Vec<Authority>,
 }
 
+impl Catalogue {
+    /// The category with this code.
+    pub fn category(&self, code: &str) -> Option<&Category> {
+        self.categories.iter().find(|c| c.code == code)
+    }
+}
+
 /// An incident still open near the appeal or on its topic.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OpenIncident {
@@ -134,6 +154,66 @@ pub struct Routing {
     pub merge_candidates: Vec<MergeCandidate>,
     pub needs_review: bool,
     pub trace: Vec<TraceStep>,
+}
+
+/// The most categories and authorities a catalogue may hold, and the most keywords and
+/// phrases per category: a catalogue is handed to the router on every call.
+pub const MAX_CATALOGUE_ENTRIES: usize = 2_000;
+pub const MAX_KEYWORDS_PER_CATEGORY: usize = 500;
+
+/// Checks a catalogue before the region loads it: a version, unique codes, bounded sizes,
+/// deadlines within [`MAX_DEADLINE_DAYS`]. Says what to fix.
+pub fn check_catalogue(c: &Catalogue) -> Result<(), String> {
+    let code_ok = |s: &str| !s.is_empty() && s.len() <= 100 && !s.chars().any(char::is_control);
+    if !code_ok(&c.version) {
+        return Err("the catalogue needs a version of 1 to 100 printable characters".into());
+    }
+    if c.categories.is_empty() {
+        return Err("the catalogue has no categories".into());
+    }
+    if c.categories.len() > MAX_CATALOGUE_ENTRIES || c.authorities.len() > MAX_CATALOGUE_ENTRIES {
+        return Err(format!(
+            "the catalogue may hold at most {MAX_CATALOGUE_ENTRIES} categories and as many authorities"
+        ));
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for k in &c.categories {
+        if !code_ok(&k.code) || !code_ok(&k.topic) || k.title.is_empty() || k.title.len() > 500 {
+            return Err(format!(
+                "category `{}` needs a code, a topic and a title (up to 500 bytes)",
+                k.code
+            ));
+        }
+        if !seen.insert(k.code.as_str()) {
+            return Err(format!("category `{}` appears twice", k.code));
+        }
+        if k.keywords.len() + k.phrases.len() > MAX_KEYWORDS_PER_CATEGORY
+            || k.keywords.iter().chain(&k.phrases).any(|w| w.len() > 200)
+        {
+            return Err(format!(
+                "category `{}` has over {MAX_KEYWORDS_PER_CATEGORY} keywords and phrases, or one over 200 bytes",
+                k.code
+            ));
+        }
+        if k.deadline_days
+            .is_some_and(|d| d == 0 || d > MAX_DEADLINE_DAYS)
+        {
+            return Err(format!(
+                "category `{}` has a deadline outside 1..={MAX_DEADLINE_DAYS} days",
+                k.code
+            ));
+        }
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for a in &c.authorities {
+        if !code_ok(&a.code) || a.title.is_empty() || a.title.len() > 500 {
+            return Err(format!("authority `{}` needs a code and a title", a.code));
+        }
+        if !seen.insert(a.code.as_str()) {
+            return Err(format!("authority `{}` appears twice", a.code));
+        }
+    }
+    Ok(())
 }
 
 /// The longest deadline a routing may set, in days.

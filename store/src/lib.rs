@@ -8,6 +8,7 @@
 //! - [`runs`]: the run queue, and committing a run with everything it emitted in one
 //!   transaction.
 //! - [`tasks`], [`notifications`], [`smev`]: what runs emit, with their lifecycles.
+//! - [`appeals`]: citizens' appeals and incidents, from intake to the applicant's verdict.
 //! - [`audit`]: who did what, when.
 //! - [`analytics`], [`workload`]: the dashboard's figures and the staff's load against the norm.
 //!
@@ -21,6 +22,7 @@
 
 pub mod accounts;
 pub mod analytics;
+pub mod appeals;
 pub mod audit;
 mod commit;
 pub mod counters;
@@ -548,6 +550,17 @@ pub(crate) fn bind_double<'q>(
     query: Query<'q, Any, AnyArguments<'q>>,
     value: Option<f64>,
 ) -> Query<'q, Any, AnyArguments<'q>> {
+    match value {
+        Some(v) => query.bind(v),
+        None => query.bind(None::<f32>),
+    }
+}
+
+/// [`bind_double`] for a query that decodes rows.
+pub(crate) fn bind_double_as<'q, O>(
+    query: sqlx::query::QueryAs<'q, Any, O, AnyArguments<'q>>,
+    value: Option<f64>,
+) -> sqlx::query::QueryAs<'q, Any, O, AnyArguments<'q>> {
     match value {
         Some(v) => query.bind(v),
         None => query.bind(None::<f32>),
