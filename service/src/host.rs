@@ -177,6 +177,11 @@ impl RegionHost {
         crate::install::Installations { host: self }
     }
 
+    /// Citizens' appeals: routed by the enabled appeal-routing plugin.
+    pub fn appeals(&self) -> crate::appeals::Appeals<'_> {
+        crate::appeals::Appeals { host: self }
+    }
+
     /// Eligibility decisions: applications decided by the installed rules.
     pub fn decisions(&self) -> crate::decide::Decisions<'_> {
         crate::decide::Decisions { host: self }

@@ -7,6 +7,7 @@
 //! PostgreSQL database: each run and each message goes to one of them, and they learn of
 //! plugin changes through `LISTEN/NOTIFY`.
 
+mod appeals;
 mod decide;
 mod host;
 pub mod install;
@@ -17,6 +18,7 @@ mod schedule;
 pub mod settings;
 mod trigger;
 
+pub use appeals::{Appeals, RoutingOutcome};
 pub use decide::Decisions;
 pub use decide::{DecisionOutcome, MEASURES_KEY};
 pub use host::{Deliveries, RegionHost, Released, RunOutcome, Runs, ServiceError};
@@ -29,7 +31,7 @@ pub use round::{IdleReason, RoundReport};
 pub use schedule::{
     DEFAULT_SCHEDULE, check_schedule, due_occurrence, next_occurrence, parse_time_zone,
 };
-pub use settings::{HostSettings, SmevSettings};
+pub use settings::{AppealSettings, HostSettings, SmevSettings};
 /// What a round of SMEV sending and answering did (returned by [`RegionHost::smev_once`]).
 pub use zemstvo_outbox::smev::SmevStats;
 pub use zemstvo_store::runs::TriggeredRun;

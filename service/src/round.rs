@@ -6,6 +6,7 @@ use serde::Serialize;
 use zemstvo_outbox::delivery::DeliveryStats;
 use zemstvo_outbox::smev::SmevStats;
 
+use crate::appeals::RoutingOutcome;
 use crate::decide::DecisionOutcome;
 use crate::host::{RunOutcome, Runs, ServiceError, now};
 use crate::schedule::next_occurrence;
@@ -18,6 +19,10 @@ pub struct RoundReport {
     pub scheduled: usize,
     pub runs: Vec<RunOutcome>,
     pub decisions: Vec<DecisionOutcome>,
+    /// Appeals routed in this round.
+    pub appeals: Vec<RoutingOutcome>,
+    /// Root-cause records opened for incidents past their deadline.
+    pub root_causes: u64,
     pub smev: SmevStats,
     pub deliveries: DeliveryStats,
 }
@@ -30,6 +35,8 @@ impl RoundReport {
         self.scheduled == 0
             && self.runs.is_empty()
             && self.decisions.is_empty()
+            && self.appeals.is_empty()
+            && self.root_causes == 0
             && s.sent + s.send_retried + s.send_failed + s.applied + s.duplicates + s.unmatched == 0
             && d.sent + d.retried + d.failed + d.cancelled == 0
     }

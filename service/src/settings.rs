@@ -22,6 +22,9 @@
 //! [sms]
 //! url = "https://sms-gateway.example.ru/send"
 //!
+//! [appeals]
+//! first_line = 1042      # the employee who reviews appeals the router is unsure of
+//!
 //! [smev]
 //! transport = "simulator"  # or "http" with url = "…"
 //! seconds_per_day = 86400
@@ -59,6 +62,16 @@ pub struct HostSettings {
     /// The registry URL or mirror directory the web service installs and upgrades from. Only
     /// this source is used: an API caller names a package, never a place to fetch it from.
     pub registry: Option<String>,
+    pub appeals: AppealSettings,
+}
+
+/// How the host handles citizens' appeals.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AppealSettings {
+    /// The first-line specialist (an employee id) who gets a task for every appeal the router
+    /// is unsure of; without one, such appeals wait in the review list.
+    pub first_line: Option<u64>,
 }
 
 impl Default for HostSettings {
@@ -76,6 +89,7 @@ impl Default for HostSettings {
             smev: SmevSettings::default(),
             allow_unsigned: false,
             registry: None,
+            appeals: AppealSettings::default(),
         }
     }
 }

@@ -148,6 +148,8 @@ impl RegionHost {
                 self.decisions().decide_applications(200).await,
                 &mut failures,
             ),
+            appeals: phase(self.appeals().route_appeals(200).await, &mut failures),
+            root_causes: phase(self.appeals().open_root_causes().await, &mut failures),
             smev: phase(self.deliveries().smev_once().await, &mut failures),
             deliveries: phase(self.deliveries().deliver_once().await, &mut failures),
         };
