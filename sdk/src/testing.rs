@@ -21,7 +21,9 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
-pub use zemstvo_core::appeals::AppealInput;
+pub use zemstvo_core::appeals::{
+    Appeal, AppealInput, Catalogue, Impact, OpenIncident, Place, Routing, Urgency,
+};
 pub use zemstvo_core::capabilities::Capability;
 pub use zemstvo_core::eligibility::{
     Application, ApplicationChannel, EligibilityInput, Outcome, Verdict,
