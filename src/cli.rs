@@ -39,6 +39,9 @@ pub enum Command {
     Tasks(commands::tasks::TasksArgs),
     /// What eligibility rules decided without an official: cases, decisions, retries.
     Cases(commands::cases::CasesArgs),
+    /// Citizens' appeals and incidents: the classifier catalogue, authorities, Open311
+    /// channels, answers, verdicts and the curators' report.
+    Appeals(commands::appeals::AppealsArgs),
     /// The region's run history.
     Runs(commands::region::RunsArgs),
     /// SMEV volumes and answer times per agency.
@@ -134,6 +137,7 @@ pub async fn execute(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Serve(args) => commands::serve::serve(args).await,
         Command::Tasks(args) => commands::tasks::tasks(args).await,
         Command::Cases(args) => commands::cases::cases(args).await,
+        Command::Appeals(args) => commands::appeals::appeals(args).await,
         Command::Runs(args) => commands::region::runs(args).await,
         Command::SmevStats(args) => commands::region::smev_stats(args).await,
         Command::RegionInit(args) => commands::region::init(args).await,

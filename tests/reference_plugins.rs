@@ -77,9 +77,10 @@ async fn every_reference_plugin_runs(db: TestDatabase) {
 
     // Batch plugins: one queued run each, all succeeding.
     let queued = host.runs().enqueue_enabled("e2e", NOW).await.unwrap();
+    // Eligibility rules and appeal routers are called per application or appeal, never queued.
     let batch: Vec<&String> = kinds
         .iter()
-        .filter(|(_, k)| **k != PluginKind::EligibilityRule)
+        .filter(|(_, k)| k.is_batch())
         .map(|(n, _)| n)
         .collect();
     assert_eq!(queued.len(), batch.len());

@@ -28,6 +28,8 @@ use zemstvo_store::load::RegionInfo;
 use zemstvo_store::notifications::Template;
 
 use super::DatabaseArgs;
+
+pub mod appeals;
 use crate::cli::CliError;
 use crate::print;
 
@@ -114,6 +116,9 @@ pub async fn demo(args: DemoArgs) -> Result<ExitCode, CliError> {
     ensure_region(&store, &args, now).await?;
     let settings = HostSettings {
         smev: SmevSettings::Simulator(demo_simulator()),
+        appeals: zemstvo_service::AppealSettings {
+            first_line: Some(appeals::first_line(&store).await?),
+        },
         ..HostSettings::default()
     };
     let host = RegionHost::open(store.clone(), Arc::new(super::runtime()?), settings)
@@ -184,6 +189,15 @@ pub async fn demo(args: DemoArgs) -> Result<ExitCode, CliError> {
             c.waiting
         );
     }
+    let catalogue = appeals::prepare(&store).await?;
+    if let Some(g) =
+        appeals::generate(&host, &catalogue, args.scale == "small", args.seed, now).await?
+    {
+        println!(
+            "  appeals: {} filed over the last quarter (catalogue {}), {} routed, {} incidents answered, {} answers rejected by the applicant, {} root-cause records",
+            g.appeals, catalogue.version, g.routed, g.answered, g.reopened, g.root_causes
+        );
+    }
     println!(
         "outbox: {} sent, {} waiting for an adapter; SMEV (simulated agencies): {} requests sent, {} answers taken",
         delivered.sent, delivered.retried, smev.sent, smev.applied
@@ -210,6 +224,11 @@ pub async fn demo(args: DemoArgs) -> Result<ExitCode, CliError> {
         for (login, role, link) in demo_accounts(&store, &base).await? {
             println!("  {role:<14} {login:<12} {link}");
         }
+        println!(
+            "citizens' appeals over Open311: {base}/open311/v2/services.json; file one with POST {base}/open311/v2/requests.json and api_key={} (channel `{}`)",
+            appeals::channel_key(),
+            appeals::CHANNEL
+        );
         super::web::serve_region(Arc::new(host), listener).await?;
     }
     Ok(ExitCode::SUCCESS)

@@ -1,5 +1,6 @@
 //! One module per `zemstvo` command.
 
+pub mod appeals;
 pub mod build;
 pub mod cases;
 pub mod demo;

@@ -36,6 +36,9 @@ pub struct NewAppeal {
     pub service_code: Option<String>,
     pub text: String,
     pub place: Option<Place>,
+    /// The address when the applicant gave one without a point on the map (a point's own
+    /// address is `place.address`).
+    pub address: Option<String>,
     pub territory: Option<String>,
     pub media_url: Option<String>,
     pub applicant_name: Option<String>,
@@ -368,7 +371,12 @@ impl Store {
         let q = bind_double_as(q, a.place.as_ref().map(|p| p.lat));
         let q = bind_double_as(q, a.place.as_ref().map(|p| p.lon));
         let (id,) = q
-            .bind(a.place.as_ref().and_then(|p| p.address.clone()))
+            .bind(
+                a.place
+                    .as_ref()
+                    .and_then(|p| p.address.clone())
+                    .or_else(|| a.address.clone()),
+            )
             .bind(a.territory.clone())
             .bind(a.media_url.clone())
             .bind(a.applicant_name.clone())
