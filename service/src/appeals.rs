@@ -14,6 +14,9 @@ use zemstvo_store::appeals::{Routed, RoutingPolicy};
 
 use crate::host::{Prepared, RegionHost, ServiceError, now};
 
+/// How long before an incident's deadline its executor is reminded: three days.
+pub const REMIND_AHEAD: i64 = 3 * 86_400;
+
 /// What one routed appeal became.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RoutingOutcome {
@@ -131,9 +134,16 @@ impl Appeals<'_> {
         Ok(outcomes)
     }
 
-    /// Opens a root-cause record (and a curator's task) for every incident past its deadline;
-    /// returns how many were opened.
-    pub async fn open_root_causes(self) -> Result<u64, ServiceError> {
-        Ok(self.host.store().open_root_causes(now()).await?)
+    /// Reminds the executors of incidents due within [`REMIND_AHEAD`], and opens a root-cause
+    /// record (and a curator's task) for every incident past its deadline; returns how many
+    /// root causes were opened.
+    pub async fn follow_deadlines(self) -> Result<u64, ServiceError> {
+        let at = now();
+        let store = self.host.store();
+        let reminded = store.remind_due_incidents(at, REMIND_AHEAD).await?;
+        if reminded > 0 {
+            tracing::info!(reminded, "executors reminded of incidents due soon");
+        }
+        Ok(store.open_root_causes(at).await?)
     }
 }

@@ -261,6 +261,31 @@ async fn an_appeal_goes_from_intake_to_a_root_cause(db: TestDatabase) {
     assert_eq!(control.len(), 1, "{control:?}");
     assert!(control[0].title.contains("На контроле"));
 
+    // Three days before the (reopened) deadline the executor is reminded, once.
+    let due = store.incident(incident).await.unwrap().due_at;
+    assert_eq!(
+        store
+            .remind_due_incidents(due - 2 * DAY, 3 * DAY)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        store
+            .remind_due_incidents(due - DAY, 3 * DAY)
+            .await
+            .unwrap(),
+        0
+    );
+    let reminded = appeal_tasks(&store, executor)
+        .await
+        .into_iter()
+        .find(|t| t.status == TaskStatus::New)
+        .unwrap();
+    assert_eq!(reminded.priority, "urgent");
+    let comments = store.task_comments(reminded.id).await.unwrap();
+    assert!(comments[0].body.contains("Напоминание"), "{comments:?}");
+
     // Past its deadline: one root-cause record (and one curator's task), once.
     let later = NOW + 60 * DAY;
     assert_eq!(store.open_root_causes(later).await.unwrap(), 1);

@@ -149,7 +149,7 @@ impl RegionHost {
                 &mut failures,
             ),
             appeals: phase(self.appeals().route_appeals(200).await, &mut failures),
-            root_causes: phase(self.appeals().open_root_causes().await, &mut failures),
+            root_causes: phase(self.appeals().follow_deadlines().await, &mut failures),
             smev: phase(self.deliveries().smev_once().await, &mut failures),
             deliveries: phase(self.deliveries().deliver_once().await, &mut failures),
         };

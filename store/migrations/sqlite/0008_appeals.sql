@@ -47,6 +47,8 @@ CREATE TABLE incidents (
     answered_at BIGINT,
     closed_at BIGINT,
     task_id BIGINT REFERENCES tasks (id),
+    -- When the executor was reminded that the deadline is near (once per deadline).
+    reminded_at BIGINT,
     updated_at BIGINT NOT NULL
 );
 CREATE INDEX incidents_open ON incidents (status, category);

@@ -184,7 +184,7 @@ impl Store {
                     .await?;
                 }
             }
-            sqlx::query("UPDATE incidents SET status = 'reopened', due_at = $1, task_id = COALESCE($2, task_id), updated_at = $3 WHERE id = $4")
+            sqlx::query("UPDATE incidents SET status = 'reopened', due_at = $1, task_id = COALESCE($2, task_id), reminded_at = NULL, updated_at = $3 WHERE id = $4")
                 .bind(new_due)
                 .bind(task)
                 .bind(at)
@@ -194,6 +194,53 @@ impl Store {
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Reminds the executors of incidents due within `ahead` seconds of `at` (once per
+    /// deadline): the executor's task becomes urgent and gets a comment with the deadline, so
+    /// it rises to the top of their cabinet. Returns how many were reminded.
+    pub async fn remind_due_incidents(&self, at: i64, ahead: i64) -> Result<u64, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let due: Vec<(i64, i64, Option<i64>)> = sqlx::query_as(
+            "SELECT id, due_at, task_id FROM incidents WHERE status IN ('open', 'reopened') \
+             AND due_at >= $1 AND due_at <= $2 AND reminded_at IS NULL \
+             ORDER BY id",
+        )
+        .bind(at)
+        .bind(at + ahead)
+        .fetch_all(&mut *tx)
+        .await?;
+        for (incident, due_at, task) in &due {
+            sqlx::query("UPDATE incidents SET reminded_at = $1 WHERE id = $2")
+                .bind(at)
+                .bind(*incident)
+                .execute(&mut *tx)
+                .await?;
+            if let Some(task) = task {
+                let days = ((due_at - at) as f64 / DAY as f64).ceil() as i64;
+                sqlx::query(
+                    "UPDATE tasks SET priority = 'urgent', updated_at = $1 WHERE id = $2 AND status IN ('new', 'in_progress')",
+                )
+                .bind(at)
+                .bind(*task)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "INSERT INTO task_comments (task_id, actor, body, at) VALUES ($1, $2, $3, $4)",
+                )
+                .bind(*task)
+                .bind(super::TASK_SOURCE)
+                .bind(format!(
+                    "Напоминание: до срока ответа по инциденту {incident} осталось дней: {days}. \
+                         Если причину не устранить в срок, откроется разбор первопричины."
+                ))
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(due.len() as u64)
     }
 
     /// Opens a root-cause record, with a task for the curator, for every open or reopened
