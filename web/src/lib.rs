@@ -47,7 +47,7 @@ pub const MAX_BODY_BYTES: usize = 256 << 10;
 /// The OpenAPI document, generated from the handlers and their types.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "zemstvo region API", version = "1", description = "Plugins, runs, tasks, analytics, users and the audit log of one region. Errors are RFC 9457 problem documents."),
+    info(title = "zemstvo region API", version = "1", description = "Plugins, runs, tasks, analytics, users and the audit log of one region. Errors are RFC 9457 problem documents, except under /open311/v2 (Open311 GeoReport v2, for appeal channels), which answers errors in GeoReport's own format."),
     paths(
         api::session::sign_in, api::session::whoami, api::session::sign_out,
         api::plugins::list, api::plugins::show, api::plugins::enable, api::plugins::disable,
@@ -66,6 +66,10 @@ pub const MAX_BODY_BYTES: usize = 256 << 10;
         api::admin::users, api::admin::add_user, api::admin::change_user,
         api::admin::tokens, api::admin::add_token, api::admin::revoke_token, api::admin::audit,
         api::health::healthz, api::health::readyz,
+        api::appeals::list, api::appeals::show, api::appeals::classify, api::appeals::verdict,
+        api::appeals::report, api::appeals::answer, api::appeals::root_cause,
+        api::open311::services, api::open311::service_definition, api::open311::create_request,
+        api::open311::requests, api::open311::request,
     ),
     components(schemas(problem::Problem)),
     modifiers(&SecuritySchemes, &ProblemResponses),
@@ -132,7 +136,13 @@ impl utoipa::Modify for ProblemResponses {
             ("429", "Too many failed sign-ins"),
             ("503", "The region's database is unavailable"),
         ];
-        for item in openapi.paths.paths.values_mut() {
+        // Open311 answers errors in GeoReport v2's own format, documented on its handlers.
+        for (_, item) in openapi
+            .paths
+            .paths
+            .iter_mut()
+            .filter(|(path, _)| !path.starts_with("/open311/"))
+        {
             for op in [
                 &mut item.get,
                 &mut item.put,
@@ -259,6 +269,13 @@ pub fn router(state: Arc<WebState>) -> Router {
         .route("/tokens", get(admin::tokens))
         .route("/tokens/{id}", delete(admin::revoke_token))
         .route("/audit", get(admin::audit))
+        .route("/appeals", get(appeals::list))
+        .route("/appeals/report", get(appeals::report))
+        .route("/appeals/{id}", get(appeals::show))
+        .route("/appeals/{id}/classification", post(appeals::classify))
+        .route("/appeals/{id}/verdict", post(appeals::verdict))
+        .route("/incidents/{id}/answer", post(appeals::answer))
+        .route("/incidents/{id}/root-cause", post(appeals::root_cause))
         .route("/openapi.json", get(openapi))
         .route("/docs", get(docs::page));
     Router::new()
@@ -267,6 +284,7 @@ pub fn router(state: Arc<WebState>) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics))
         .route("/sign-in/{token}", get(session::sign_in_link))
+        .nest("/open311", open311::router())
         .merge(ui::router())
         .fallback(ui::fallback)
         .method_not_allowed_fallback(method_not_allowed)
@@ -319,6 +337,8 @@ async fn method_not_allowed() -> Problem {
 /// Errors axum answers by itself (a body past the limit, a wrong content type) become problem
 /// documents too; the pages' own error pages (HTML) stay pages.
 async fn problem_for_plain_errors(request: Request, next: Next) -> Response {
+    // Open311 answers every error in GeoReport v2's format itself.
+    let open311 = request.uri().path().starts_with("/open311/");
     let response = next.run(request).await;
     let status = response.status();
     let is_problem_or_page = response
@@ -328,7 +348,7 @@ async fn problem_for_plain_errors(request: Request, next: Next) -> Response {
             v.as_bytes().starts_with(b"application/problem+json")
                 || v.as_bytes().starts_with(b"text/html")
         });
-    if status.is_client_error() && !is_problem_or_page {
+    if status.is_client_error() && !is_problem_or_page && !open311 {
         let detail = if status == StatusCode::PAYLOAD_TOO_LARGE {
             format!(
                 "the request body is larger than this resource accepts ({MAX_BODY_BYTES} bytes; \

@@ -35,10 +35,21 @@ pub enum Action {
     ReadTrust,
     /// Trust, remove, revoke and rotate vendor keys.
     ChangeTrust,
+    /// Citizens' appeals, their history and incidents: the region's shared queue, so every
+    /// staff role reads it (the rows carry no applicant's name or contacts).
+    ReadAppeals,
+    /// Classify an appeal the router left for review (the first-line specialist).
+    ClassifyAppeals,
+    /// Answer an incident (its executor, the executor's manager).
+    AnswerIncidents,
+    /// Record the applicant's verdict on an answer (the channel system's account).
+    RecordVerdicts,
+    /// Record an overdue incident's root cause and change request (curators).
+    RecordRootCauses,
 }
 
 impl Action {
-    pub const ALL: [Action; 15] = [
+    pub const ALL: [Action; 20] = [
         Action::ReadPlugins,
         Action::ChangePlugins,
         Action::ReadRuns,
@@ -54,6 +65,11 @@ impl Action {
         Action::ReassignTasks,
         Action::ReadTrust,
         Action::ChangeTrust,
+        Action::ReadAppeals,
+        Action::ClassifyAppeals,
+        Action::AnswerIncidents,
+        Action::RecordVerdicts,
+        Action::RecordRootCauses,
     ];
 
     /// For refusals: "your role may not …".
@@ -74,6 +90,11 @@ impl Action {
             Action::ReassignTasks => "reassign tasks",
             Action::ReadTrust => "read the trust store",
             Action::ChangeTrust => "change the trust store",
+            Action::ReadAppeals => "read citizens' appeals",
+            Action::ClassifyAppeals => "classify appeals",
+            Action::AnswerIncidents => "answer incidents",
+            Action::RecordVerdicts => "record applicants' verdicts",
+            Action::RecordRootCauses => "record root causes",
         }
     }
 }
@@ -85,7 +106,14 @@ pub fn allows(role: Role, action: Action) -> bool {
         Role::Administrator => true,
         Role::Auditor => matches!(
             action,
-            ReadPlugins | ReadRuns | ReadTasks | ReadAnalytics | ReadAudit | ReadCases | ReadTrust
+            ReadPlugins
+                | ReadRuns
+                | ReadTasks
+                | ReadAnalytics
+                | ReadAudit
+                | ReadCases
+                | ReadTrust
+                | ReadAppeals
         ),
         Role::Manager => matches!(
             action,
@@ -98,7 +126,18 @@ pub fn allows(role: Role, action: Action) -> bool {
                 | RetryCases
                 | SubmitApplications
                 | ReassignTasks
+                | ReadAppeals
+                | AnswerIncidents
+                | RecordRootCauses
         ),
-        Role::Employee => matches!(action, ReadTasks | WorkOnTasks | SubmitApplications),
+        Role::Employee => matches!(
+            action,
+            ReadTasks
+                | WorkOnTasks
+                | SubmitApplications
+                | ReadAppeals
+                | ClassifyAppeals
+                | AnswerIncidents
+        ),
     }
 }

@@ -335,9 +335,11 @@ test('the dashboard renders its charts from the demo data', async () => {
     const page = await signIn(role);
     await page.goto(`${base}/dashboard`);
     const charts = page.locator('svg.chart');
-    // Tasks per algorithm and per week, SMEV per agency and per week, and the three
-    // algorithms' effects.
-    assert.equal(await charts.count(), 7, `${role} sees every chart`);
+    // Tasks per algorithm and per week, SMEV per agency and per week, the three algorithms'
+    // effects, and the appeals' days to answer per category.
+    assert.equal(await charts.count(), 8, `${role} sees every chart`);
+    assert.ok(await page.locator('#appeals-by-category + .table-wrap tbody tr').count() > 0,
+      'appeals per category');
     assert.ok(await charts.first().locator('rect').count() > 0, 'the tasks chart has bars');
     assert.ok(await page.locator('#weeks + figure svg rect').count() > 0, 'tasks per week');
     for (const effect of ['returns', 'off-standard', 'norm']) {
@@ -357,4 +359,30 @@ test('the dashboard renders its charts from the demo data', async () => {
     }
     await page.context().close();
   }
+});
+
+test('an employee reads the appeals and is told what a classification lacks', async () => {
+  const page = await signIn('employee');
+  await page.getByRole('navigation', { name: 'Основное меню' })
+    .getByRole('link', { name: 'Обращения' }).click();
+  assert.equal(await page.locator('h1').textContent(), 'Обращения граждан');
+  assert.ok(await page.locator('table tbody tr').count() > 0, 'the demo filed appeals');
+  await visit(page, 'appeals');
+  await page.getByRole('link', { name: 'На проверке' }).click();
+  await visit(page, 'appeals-review');
+  const first = page.locator('table a[href^="/appeals/"]').first();
+  if (await first.count()) {
+    await first.click();
+    await visit(page, 'appeal-review');
+    await page.getByRole('button', { name: 'Классифицировать' }).click();
+    await page.locator('.error-summary').waitFor();
+    assert.equal(await page.getByText('Выберите категорию из классификатора').count(), 2);
+    await visit(page, 'appeal-classify-error');
+  }
+  // An appeal with an incident: its answer, history and the router's proposal.
+  await page.goto(`${base}/appeals?status=closed`);
+  await page.locator('table a[href^="/appeals/"]').first().click();
+  assert.ok(await page.getByRole('heading', { name: 'История' }).count() === 1);
+  await visit(page, 'appeal');
+  await page.context().close();
 });

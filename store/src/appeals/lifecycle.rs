@@ -112,6 +112,14 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         history(&mut tx, appeal_id as i64, new_status, comment, actor, at).await?;
+        audit::record(
+            &mut *tx,
+            actor,
+            "appeals.verdict",
+            &format!("appeal/{appeal_id}"),
+            serde_json::json!({ "verdict": verdict, "rating": rating }),
+        )
+        .await?;
         if accepted {
             sqlx::query(
                 "UPDATE incidents SET status = 'closed', closed_at = $1, updated_at = $1 WHERE id = $2 \

@@ -362,6 +362,18 @@ impl Store {
                 if let Some((task,)) = review {
                     close_task(&mut tx, task, actor, at).await?;
                 }
+                crate::audit::record(
+                    &mut *tx,
+                    actor,
+                    "appeals.correct",
+                    &format!("appeal/{appeal_id}"),
+                    serde_json::json!({
+                        "from": previous,
+                        "category": c.category,
+                        "authority": routing.authority,
+                    }),
+                )
+                .await?;
             }
         }
         tx.commit().await?;

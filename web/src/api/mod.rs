@@ -2,9 +2,11 @@
 
 pub mod admin;
 pub mod analytics;
+pub mod appeals;
 pub mod applications;
 pub mod cases;
 pub mod health;
+pub mod open311;
 pub mod packages;
 pub mod parameters;
 pub mod plugins;

@@ -427,6 +427,7 @@ pub async fn page(
             r: c.r.map(|r| text::decimal(r, 2)),
         })
         .collect();
+    let appeals = super::appeals::dashboard_section(&state).await?;
     Ok(viewer.page(
         StatusCode::OK,
         "dashboard.html",
@@ -447,6 +448,7 @@ pub async fn page(
             smev_weeks => Value::from_serialize(&smev_weeks),
             smev_weeks_chart => Value::from_safe_string(smev_weeks_chart),
             effects => Value::from_serialize(&effects),
+            appeals => appeals,
         },
     ))
 }

@@ -15,6 +15,7 @@
 //! carries the session's CSRF token in a hidden field and is refused without it
 //! ([`forms::PostedForm`]; the package file's form, [`forms::UploadedForm`], too).
 
+mod appeals;
 mod cases;
 mod chart;
 mod dashboard;
@@ -82,6 +83,10 @@ pub fn router() -> Router<Arc<WebState>> {
         .route("/dashboard", get(dashboard::page))
         .route("/runs", get(journal::runs))
         .route("/runs/{id}", get(journal::run))
+        .route("/appeals", get(appeals::list))
+        .route("/appeals/{id}", get(appeals::show))
+        .route("/appeals/{id}/classification", post(appeals::classify))
+        .route("/appeals/{id}/answer", post(appeals::answer))
         .route("/cases", get(cases::list))
         .route("/cases/{application}", get(cases::show))
         .route("/cases/{application}/retry", post(cases::retry))

@@ -20,7 +20,7 @@ use crate::problem::Problem;
 use crate::state::WebState;
 
 /// The templates, by name: embedded so that the binary is the whole site.
-const TEMPLATES: [(&str, &str); 22] = [
+const TEMPLATES: [(&str, &str); 25] = [
     ("base.html", include_str!("../../ui/templates/base.html")),
     (
         "macros.html",
@@ -72,6 +72,18 @@ const TEMPLATES: [(&str, &str); 22] = [
     (
         "parameters.html",
         include_str!("../../ui/templates/parameters.html"),
+    ),
+    (
+        "appeals.html",
+        include_str!("../../ui/templates/appeals.html"),
+    ),
+    (
+        "appeal.html",
+        include_str!("../../ui/templates/appeal.html"),
+    ),
+    (
+        "appeals_section.html",
+        include_str!("../../ui/templates/appeals_section.html"),
     ),
 ];
 
@@ -229,6 +241,9 @@ impl Viewer {
         }
         if self.may(Action::ReadCases) {
             menu.push(("/cases", "nav-cases"));
+        }
+        if self.may(Action::ReadAppeals) {
+            menu.push(("/appeals", "nav-appeals"));
         }
         if self.may(Action::ReadRuns) {
             menu.push(("/runs", "nav-runs"));

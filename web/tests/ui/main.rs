@@ -238,6 +238,7 @@ fn html_date(unix: i64) -> String {
     zemstvo_web::ui::text::date(unix, chrono_tz::Europe::Moscow)
 }
 
+mod appeals;
 mod dashboard;
 mod install;
 mod journal;
