@@ -6,9 +6,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
-use sha2::{Digest, Sha256};
 use zemstvo_core::appeals::Catalogue;
 use zemstvo_store::appeals::{AppealFigures, AppealFilter};
+use zemstvo_web::auth::{hash_secret, new_secret};
 
 use super::DatabaseArgs;
 use crate::cli::CliError;
@@ -128,12 +128,10 @@ pub async fn appeals(args: AppealsArgs) -> Result<ExitCode, CliError> {
             println!("authority {code}: executor {executor}, curator {curator:?}");
         }
         AppealsCommand::ChannelAdd { name } => {
-            let mut bytes = [0u8; 24];
-            getrandom::fill(&mut bytes).map_err(|e| input(format!("no randomness: {e}")))?;
-            let key = hex::encode(bytes);
-            let hash = hex::encode(Sha256::digest(key.as_bytes()));
+            // Made and kept as API tokens are: shown once, stored as its sha256.
+            let key = new_secret().map_err(|e| input(e.detail))?;
             store
-                .add_appeal_channel(&name, &hash)
+                .add_appeal_channel(&name, &hash_secret(&key))
                 .await
                 .map_err(input)?;
             println!("channel {name}: api_key={key}");

@@ -33,11 +33,6 @@ pub fn channel_key() -> String {
     hex::encode(&Sha256::digest(b"zemstvo demo open311 channel: not a secret")[..16])
 }
 
-/// The sha256 of an API key as the store keeps it.
-pub fn key_hash(key: &str) -> String {
-    hex::encode(Sha256::digest(key.as_bytes()))
-}
-
 /// Territories of the demo region with the centre appeals scatter around; the first three have
 /// their own ОМСУ in the catalogue, the others fall to the regional authorities.
 const TERRITORIES: &[(&str, f64, f64, u64)] = &[
@@ -81,7 +76,7 @@ pub async fn prepare(store: &Store) -> Result<Catalogue, CliError> {
                 .map_err(fail)?;
         }
         store
-            .add_appeal_channel(CHANNEL, &key_hash(&channel_key()))
+            .add_appeal_channel(CHANNEL, &zemstvo_web::auth::hash_secret(&channel_key()))
             .await
             .map_err(fail)?;
     }

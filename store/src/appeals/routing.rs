@@ -133,13 +133,15 @@ impl Store {
             Option<f64>,
             Option<String>,
             String,
+            Option<String>,
         )> = sqlx::query_as(
-            "SELECT status, received_at, lat, lon, territory, text FROM appeals WHERE id = $1",
+            "SELECT status, received_at, lat, lon, territory, text, category FROM appeals WHERE id = $1",
         )
         .bind(appeal_id as i64)
         .fetch_optional(&mut *tx)
         .await?;
-        let Some((status, received, lat, lon, territory, text)) = row else {
+        // `previous` is the category before this routing: none, or the router's for a review.
+        let Some((status, received, lat, lon, territory, text, previous)) = row else {
             return Err(StoreError::NotFound(format!(
                 "appeal {appeal_id} does not exist"
             )));
@@ -165,12 +167,6 @@ impl Store {
             } => (format!("plugin:{name}"), *run_id, *policy),
             By::Specialist { actor } => (actor.to_string(), "appeals", RoutingPolicy::default()),
         };
-        let previous: Option<(Option<String>,)> =
-            sqlx::query_as("SELECT category FROM appeals WHERE id = $1")
-                .bind(appeal_id as i64)
-                .fetch_optional(&mut *tx)
-                .await?;
-        let previous = previous.and_then(|(c,)| c);
         let c = &routing.classification;
         let due = received + routing.deadline_days as i64 * DAY;
         let executor: Option<(i64, Option<i64>)> = match &routing.authority {
