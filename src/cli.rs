@@ -42,6 +42,8 @@ pub enum Command {
     /// Citizens' appeals and incidents: the classifier catalogue, authorities, Open311
     /// channels, answers, verdicts and the curators' report.
     Appeals(commands::appeals::AppealsArgs),
+    /// The decision records: verify their hash chain and signed checkpoints, read them.
+    Audit(commands::audit::AuditArgs),
     /// The region's run history.
     Runs(commands::region::RunsArgs),
     /// SMEV volumes and answer times per agency.
@@ -138,6 +140,7 @@ pub async fn execute(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Tasks(args) => commands::tasks::tasks(args).await,
         Command::Cases(args) => commands::cases::cases(args).await,
         Command::Appeals(args) => commands::appeals::appeals(args).await,
+        Command::Audit(args) => commands::audit::audit(args).await,
         Command::Runs(args) => commands::region::runs(args).await,
         Command::SmevStats(args) => commands::region::smev_stats(args).await,
         Command::RegionInit(args) => commands::region::init(args).await,

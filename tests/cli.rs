@@ -258,6 +258,40 @@ fn demo_once_creates_tasks_once_and_finds_them_on_the_second_run() {
     );
     assert!(!shown.contains("Some("), "{shown}");
 
+    // Every run and decision left a record in one intact chain, and a changed byte is found.
+    let verify = zemstvo(&["audit", "verify", "--database", &db], cache.path());
+    let report = text(&verify.stdout);
+    assert!(verify.status.success(), "{report}{}", text(&verify.stderr));
+    assert!(report.contains("decision records: intact"), "{report}");
+    // Each `--once` signed a checkpoint of what it appended.
+    assert!(report.contains(" 2 checkpoint(s)"), "{report}");
+    let records = zemstvo(
+        &["audit", "records", "--limit", "3", "--database", &db],
+        cache.path(),
+    );
+    assert!(
+        text(&records.stdout).contains("3 record(s)"),
+        "{}",
+        text(&records.stdout)
+    );
+    let changed = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let store = zemstvo_store::Store::open(&db).await.unwrap();
+        store
+            .execute_for_tests(
+                "UPDATE decision_records SET body = replace(body, '\"record\":1', '\"record\":7') WHERE seq = 2",
+            )
+            .await
+            .unwrap()
+    });
+    assert_eq!(changed, 1);
+    let verify = zemstvo(&["audit", "verify", "--database", &db], cache.path());
+    let report = text(&verify.stdout);
+    assert_eq!(verify.status.code(), Some(1), "{report}");
+    assert!(
+        report.contains("BROKEN at record #2") && report.contains("was altered"),
+        "{report}"
+    );
+
     // A closed output pipe ends a printing command quietly, as `ls | head` does.
     let (reader, writer) = std::io::pipe().unwrap();
     drop(reader);

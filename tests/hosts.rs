@@ -179,6 +179,8 @@ async fn region_with_outbox(db: &TestDatabase) -> Store {
             signer: None,
             notifications,
             case: None,
+            wit_version: "0.1.0",
+            parameters: &[],
         })
         .await
         .unwrap();

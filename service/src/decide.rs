@@ -5,7 +5,8 @@
 
 use std::collections::BTreeMap;
 use zemstvo_core::capabilities::config::ConfigValue;
-use zemstvo_core::capabilities::smev::OutgoingRequest;
+use zemstvo_core::capabilities::config::ParameterSpec;
+use zemstvo_core::capabilities::smev::{OutgoingRequest, SmevAnswer};
 
 use zemstvo_core::capabilities::Grants;
 use zemstvo_core::eligibility::{Application, EligibilityInput, Outcome};
@@ -93,6 +94,7 @@ impl Decisions<'_> {
                 }
                 let app = candidate.application;
                 let answers = answers.remove(&app.id).unwrap_or_default();
+                let recorded_answers = answers.clone();
                 let now = now();
                 let mut request = LocalRun {
                     now: Some(now),
@@ -128,6 +130,7 @@ impl Decisions<'_> {
                         .collect();
                 }
                 called.push(Called {
+                    answers: recorded_answers,
                     application: app,
                     answers_seen: candidate.answers,
                     started_at: now,
@@ -142,6 +145,7 @@ impl Decisions<'_> {
                             &grants,
                             &resolved.values,
                             signer.as_deref(),
+                            (&plugin.wit_version, &parameters),
                         )
                         .await?,
                     );
@@ -154,6 +158,7 @@ impl Decisions<'_> {
                     &grants,
                     &resolved.values,
                     signer.as_deref(),
+                    (&plugin.wit_version, &parameters),
                 )
                 .await?,
             );
@@ -165,6 +170,8 @@ impl Decisions<'_> {
 /// A rule's finished call for one application, waiting to be committed with its batch.
 struct Called {
     application: Application,
+    /// The answers the rule was called with, for the decision record.
+    answers: Vec<SmevAnswer>,
     answers_seen: u64,
     started_at: i64,
     report: RunReport,
@@ -184,6 +191,7 @@ impl Decisions<'_> {
         grants: &Grants,
         config: &BTreeMap<String, ConfigValue>,
         signer: Option<&str>,
+        (wit_version, parameters): (&str, &[ParameterSpec]),
     ) -> Result<Vec<DecisionOutcome>, ServiceError> {
         let host = &self.host.settings().host_id;
         let commits: Vec<RunCommit<'_>> = called
@@ -201,7 +209,10 @@ impl Decisions<'_> {
                 case: Some(CaseCommit {
                     application: &c.application,
                     answers_seen: c.answers_seen,
+                    answers: &c.answers,
                 }),
+                wit_version,
+                parameters,
             })
             .collect();
         let results = self.host.store().commit_runs(&commits).await?;

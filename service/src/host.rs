@@ -23,6 +23,7 @@ use zemstvo_outbox::smev::{
 use zemstvo_store::data::SqlRegion;
 use zemstvo_store::notifications::NewNotification;
 use zemstvo_store::plugins::Installation;
+use zemstvo_store::records::CheckpointSigner;
 use zemstvo_store::runs::{CommitSummary, QueuedRun, RunCommit};
 use zemstvo_store::{Store, StoreError};
 
@@ -108,11 +109,20 @@ pub(crate) struct Prepared {
 
 impl RegionHost {
     pub async fn open(
-        store: Store,
+        mut store: Store,
         runtime: Arc<Runtime>,
         settings: HostSettings,
     ) -> Result<Self, ServiceError> {
         let region = store.region().await?.ok_or(ServiceError::NoRegion)?;
+        let audit = &settings.audit;
+        let signer = match &audit.key_file {
+            Some(path) => {
+                CheckpointSigner::from_file(path, &settings.host_id, audit.checkpoint_every)
+            }
+            None => CheckpointSigner::ephemeral(&settings.host_id, audit.checkpoint_every),
+        }
+        .map_err(|e| ServiceError::Settings(e.to_string()))?;
+        store.sign_checkpoints(signer);
         let time_zone =
             crate::schedule::parse_time_zone(&region.timezone).map_err(ServiceError::Settings)?;
         let host = settings.host_id.clone();

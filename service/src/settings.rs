@@ -25,6 +25,11 @@
 //! [appeals]
 //! first_line = 1042      # the employee who reviews appeals the router is unsure of
 //!
+//! [audit]
+//! key_file = "/var/lib/zemstvo/host-1.checkpoint.key"  # made on first start; without it a
+//!                                                      # fresh key for every start
+//! checkpoint_every = 1000  # decision records per signed checkpoint
+//!
 //! [smev]
 //! transport = "simulator"  # or "http" with url = "…"
 //! seconds_per_day = 86400
@@ -63,6 +68,28 @@ pub struct HostSettings {
     /// this source is used: an API caller names a package, never a place to fetch it from.
     pub registry: Option<String>,
     pub appeals: AppealSettings,
+    pub audit: AuditSettings,
+}
+
+/// How the host signs checkpoints of the decision records (`[audit]`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuditSettings {
+    /// The host's checkpoint key (64 hex digits, made there on first start, readable by the
+    /// host only). Without one the host makes a fresh key at every start and keeps it in
+    /// memory only: its checkpoints still verify, and nobody can sign with it afterwards.
+    pub key_file: Option<std::path::PathBuf>,
+    /// Decision records per checkpoint; the host also signs one when it stops.
+    pub checkpoint_every: u64,
+}
+
+impl Default for AuditSettings {
+    fn default() -> Self {
+        AuditSettings {
+            key_file: None,
+            checkpoint_every: 1_000,
+        }
+    }
 }
 
 /// How the host handles citizens' appeals.
@@ -90,6 +117,7 @@ impl Default for HostSettings {
             allow_unsigned: false,
             registry: None,
             appeals: AppealSettings::default(),
+            audit: AuditSettings::default(),
         }
     }
 }

@@ -198,6 +198,7 @@ pub async fn demo(args: DemoArgs) -> Result<ExitCode, CliError> {
             g.appeals, catalogue.version, g.routed, g.answered, g.reopened, g.root_causes
         );
     }
+    host.sign_checkpoint().await;
     println!(
         "outbox: {} sent, {} waiting for an adapter; SMEV (simulated agencies): {} requests sent, {} answers taken",
         delivered.sent, delivered.retried, smev.sent, smev.applied

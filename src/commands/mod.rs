@@ -1,6 +1,7 @@
 //! One module per `zemstvo` command.
 
 pub mod appeals;
+pub mod audit;
 pub mod build;
 pub mod cases;
 pub mod demo;

@@ -56,6 +56,7 @@ pub async fn serve(args: ServeArgs) -> Result<ExitCode, CliError> {
             .await
             .map_err(|e| CliError::Input(e.to_string()))?;
         print_round(&round);
+        host.sign_checkpoint().await;
         if round.is_idle() {
             let reasons = host
                 .runs()

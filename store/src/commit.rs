@@ -6,10 +6,12 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 use zemstvo_core::capabilities::Grants;
-use zemstvo_core::capabilities::config::ConfigValue;
+use zemstvo_core::capabilities::config::{ConfigValue, ParameterSpec};
+use zemstvo_core::capabilities::smev::SmevAnswer;
 use zemstvo_core::report::{RunReport, RunStatus};
 
 use crate::notifications::NewNotification;
+use crate::records::{self, RecordHead};
 use crate::runs::QueuedRun;
 use crate::smev::request_key;
 use crate::{Store, StoreError, audit, now};
@@ -33,6 +35,10 @@ pub struct RunCommit<'a> {
     pub notifications: Vec<NewNotification>,
     /// For an eligibility rule's call: the application it was called for.
     pub case: Option<CaseCommit<'a>>,
+    /// The WIT version the plugin was built against, for its decision record.
+    pub wit_version: &'a str,
+    /// The effective-dated parameters in force for the run, for its decision record.
+    pub parameters: &'a [ParameterSpec],
 }
 
 /// What committing an eligibility rule's call needs beyond the run.
@@ -40,6 +46,8 @@ pub struct CaseCommit<'a> {
     pub application: &'a zemstvo_core::eligibility::Application,
     /// How many answers the rule saw, so it is called again only when more arrive.
     pub answers_seen: u64,
+    /// The SMEV answers the rule was called with (with their message ids), for the record.
+    pub answers: &'a [SmevAnswer],
 }
 
 /// What a commit created, and what it found already there.
@@ -285,12 +293,24 @@ impl Store {
         .bind(c.signer.map(str::to_string))
         .execute(&mut **tx)
         .await?;
+        let record = records::append(
+            tx,
+            self.checkpoint_signer(),
+            RecordHead {
+                run_id,
+                plugin,
+                version: &report.plugin.version,
+                logical_time: report.logical_time,
+            },
+            &record_body(c, status, &summary)?,
+        )
+        .await?;
         audit::record(
             &mut **tx,
             c.host,
             "run",
             plugin,
-            serde_json::json!({ "run": run_id, "status": status, "committed": &summary }),
+            serde_json::json!({ "run": run_id, "status": status, "committed": &summary, "record": record }),
         )
         .await?;
         Ok(summary)
@@ -427,4 +447,67 @@ impl Store {
         }
         Ok(rows.len() as u64)
     }
+}
+
+/// The decision record of a run: what ran (name, version, component hash, signer, WIT
+/// version), with what (grants, configuration, parameters in force, logical time, the seed
+/// the sandbox's randomness comes from — the run id's sha256), what it used, what it decided
+/// and from which inputs. An eligibility call's inputs are all of its input (the form and the
+/// SMEV answers), so it replays exactly; a batch run's outputs name the records they are about
+/// (a task's `records`, an assessment's object and factors). Rendered messages are left out:
+/// they hold citizens' contacts, and the plugin's template and parameters say what was sent.
+fn record_body(
+    c: &RunCommit<'_>,
+    status: &str,
+    summary: &CommitSummary,
+) -> Result<serde_json::Value, StoreError> {
+    use sha2::{Digest, Sha256};
+    let report = c.report;
+    let mut outputs = serde_json::to_value(&report.outputs)?;
+    if let Some(o) = outputs.as_object_mut() {
+        // Logs are the run's own, in `runs.report`; a decision does not rest on them.
+        o.remove("logs");
+        o.remove("logs_dropped");
+    }
+    let inputs = match &c.case {
+        Some(case) => serde_json::json!({
+            "application": case.application,
+            "answers": case.answers,
+        }),
+        None => serde_json::json!({ "rows_read": report.outputs.rows_read }),
+    };
+    Ok(serde_json::json!({
+        "record": 1,
+        "region": report.region,
+        "run": report.run_id,
+        "plugin": {
+            "name": report.plugin.name,
+            "version": report.plugin.version,
+            "sha256": report.plugin.sha256,
+            "kind": report.plugin.kind.name(),
+            "signer": c.signer,
+            "wit": c.wit_version,
+        },
+        "cause": c.cause,
+        "host": c.host,
+        "logical_time": report.logical_time,
+        "seed": hex::encode(Sha256::digest(report.run_id.as_bytes())),
+        "grants": c.grants,
+        "config": c.config,
+        "parameters": c.parameters,
+        "status": status,
+        "summary": match &report.status {
+            RunStatus::Succeeded { summary } => Some(summary),
+            RunStatus::Failed { .. } => None,
+        },
+        "failure": report.failure().map(|f| f.to_string()),
+        "resources": {
+            "duration_us": report.duration.as_micros() as u64,
+            "peak_memory": report.peak_memory,
+            "rows_read": report.outputs.rows_read,
+        },
+        "inputs": inputs,
+        "outputs": outputs,
+        "committed": summary,
+    }))
 }

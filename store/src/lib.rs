@@ -32,6 +32,7 @@ pub mod load;
 pub mod notifications;
 pub mod parameters;
 pub mod plugins;
+pub mod records;
 pub mod runs;
 pub mod smev;
 pub mod tasks;
@@ -212,6 +213,8 @@ pub struct Store {
     /// The SQLite file and its identity (device, inode) when opened, to notice it being
     /// deleted or replaced under a running host.
     file: Option<(PathBuf, Option<(u64, u64)>)>,
+    /// Signs checkpoints of the decision records (a host's key; see `records`).
+    checkpoints: Option<std::sync::Arc<records::CheckpointSigner>>,
 }
 
 impl Store {
@@ -291,6 +294,7 @@ impl Store {
             url: redact(url),
             connect_url: connect_url.clone(),
             file,
+            checkpoints: None,
         })
     }
 

@@ -466,6 +466,8 @@ mod zemstvo_store_test_support {
                 signer: None,
                 notifications: vec![],
                 case: None,
+                wit_version: "0.1.0",
+                parameters: &[],
             })
             .await
             .unwrap();
@@ -510,6 +512,8 @@ async fn commit_idempotency_scenario(db: TestDatabase) {
             signer: None,
             notifications: vec![],
             case: None,
+            wit_version: "0.1.0",
+            parameters: &[],
         })
         .await
         .unwrap();
@@ -623,6 +627,8 @@ async fn batched_commit_scenario(db: TestDatabase) {
             signer: None,
             notifications: vec![],
             case: None,
+            wit_version: "0.1.0",
+            parameters: &[],
         })
         .collect();
     let results = store.commit_runs(&commits).await.unwrap();

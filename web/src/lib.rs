@@ -65,6 +65,7 @@ pub const MAX_BODY_BYTES: usize = 256 << 10;
         api::applications::submit,
         api::admin::users, api::admin::add_user, api::admin::change_user,
         api::admin::tokens, api::admin::add_token, api::admin::revoke_token, api::admin::audit,
+        api::records::verify, api::records::list, api::records::show,
         api::health::healthz, api::health::readyz,
         api::appeals::list, api::appeals::show, api::appeals::classify, api::appeals::verdict,
         api::appeals::report, api::appeals::answer, api::appeals::root_cause,
@@ -269,6 +270,9 @@ pub fn router(state: Arc<WebState>) -> Router {
         .route("/tokens", get(admin::tokens))
         .route("/tokens/{id}", delete(admin::revoke_token))
         .route("/audit", get(admin::audit))
+        .route("/audit/verify", get(records::verify))
+        .route("/audit/records", get(records::list))
+        .route("/audit/records/{run}", get(records::show))
         .route("/appeals", get(appeals::list))
         .route("/appeals/report", get(appeals::report))
         .route("/appeals/{id}", get(appeals::show))

@@ -31,6 +31,8 @@ async fn role_matrix(db: TestDatabase) {
         ("/api/v1/users", &["admin"]),
         ("/api/v1/tokens", &["admin"]),
         ("/api/v1/audit", &["admin", "auditor"]),
+        ("/api/v1/audit/verify", &["admin", "auditor"]),
+        ("/api/v1/audit/records", &["admin", "auditor"]),
         ("/api/v1/cases", &["admin", "manager", "auditor"]),
         ("/api/v1/session", &all),
         ("/api/v1/trust", &["admin", "auditor"]),
@@ -568,3 +570,60 @@ async fn the_openapi_document_describes_every_route_and_the_reference_page_ships
         StatusCode::OK
     );
 }
+
+/// The auditor verifies the decision records over HTTP and reads the reference plugin's run's
+/// record: what ran, with which grants, deciding what.
+async fn decision_records_scenario(db: TestDatabase) {
+    let s = serve(db).await;
+    let (status, report) = s
+        .call(Some("auditor"), Method::GET, "/api/v1/audit/verify", None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(report["intact"], true, "{report}");
+    assert!(report["records"].as_i64().unwrap() >= 1, "{report}");
+    let (status, list) = s
+        .call(
+            Some("auditor"),
+            Method::GET,
+            &format!("/api/v1/audit/records?plugin={PLUGIN}&limit=5"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    let run = list[0]["run_id"].as_str().unwrap().to_string();
+    let (status, record) = s
+        .call(
+            Some("auditor"),
+            Method::GET,
+            &format!("/api/v1/audit/records/{run}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{record}");
+    assert_eq!(record["body"]["plugin"]["name"], PLUGIN, "{record}");
+    assert_eq!(record["body"]["run"], run.as_str(), "{record}");
+    assert!(
+        record["body"]["grants"].is_object() || record["body"]["grants"].is_array(),
+        "{record}"
+    );
+    let (status, problem) = s
+        .call(
+            Some("auditor"),
+            Method::GET,
+            "/api/v1/audit/records/no-such-run",
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{problem}");
+    let (status, problem) = s
+        .call(
+            Some("auditor"),
+            Method::GET,
+            "/api/v1/audit/verify?trusted_keys=0123456789abcdef",
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{problem}");
+}
+
+on_both_databases!(decision_records_over_http, decision_records_scenario);

@@ -139,6 +139,8 @@ pub async fn commit_messages(store: &Store, run_id: &str, messages: &[(u64, Chan
             signer: None,
             notifications: rendered,
             case: None,
+            wit_version: "0.1.0",
+            parameters: &[],
         })
         .await
         .unwrap();
@@ -159,6 +161,8 @@ pub async fn commit_requests(store: &Store, run_id: &str, queries: Vec<SmevQuery
             signer: None,
             notifications: vec![],
             case: None,
+            wit_version: "0.1.0",
+            parameters: &[],
         })
         .await
         .unwrap();

@@ -47,7 +47,8 @@ impl Runs<'_> {
         let mut request = local
             .request(&plugin, self.host.region.clone(), None)
             .map_err(|e| ServiceError::Plugin(e.to_string()))?;
-        request.config.parameters = parameters;
+        request.config.parameters = parameters.clone();
+        let parameters_in_force = parameters;
         let resolved = request.config.values.clone();
         let mut report = self.host.runtime.run(&plugin, request).await;
         let notifications = match self.render(&report).await {
@@ -71,6 +72,8 @@ impl Runs<'_> {
                     signer: signer.as_deref(),
                     notifications,
                     case: None,
+                    wit_version: &plugin.wit_version,
+                    parameters: &parameters_in_force,
                 })
                 .await,
         )?;
@@ -155,6 +158,8 @@ impl Runs<'_> {
                             signer: package.signer.as_deref(),
                             notifications: Vec::new(),
                             case: None,
+                            wit_version: &package.wit_version,
+                            parameters: &[],
                         })
                         .await,
                 )?

@@ -43,6 +43,7 @@ impl RegionHost {
         }));
         let served = self.serve_until(shutdown).await;
         listener.abort();
+        self.sign_checkpoint().await;
         match self.release_claims().await {
             Ok(r) if r == Released::default() => {}
             Ok(r) => tracing::info!(
@@ -113,6 +114,17 @@ impl RegionHost {
                 _ = self.wake.notified() => {}
                 _ = tokio::time::sleep(pause) => {}
             }
+        }
+    }
+
+    /// Signs a checkpoint of the decision records' head with this host's key, so the records
+    /// appended since the last one are covered too: when the host stops, and after a single
+    /// round (`--once`). A failure is logged; the next checkpoint covers these records.
+    pub async fn sign_checkpoint(&self) {
+        match self.store.checkpoint_now().await {
+            Ok(Some(seq)) => tracing::info!(seq, "signed a checkpoint of the decision records"),
+            Ok(None) => {}
+            Err(e) => tracing::warn!("cannot sign a checkpoint of the decision records: {e}"),
         }
     }
 

@@ -10,6 +10,7 @@ pub mod open311;
 pub mod packages;
 pub mod parameters;
 pub mod plugins;
+pub mod records;
 pub mod runs;
 pub mod session;
 pub mod tasks;
