@@ -106,7 +106,7 @@ pub struct RecordQuery {
 
 /// A decision record without its body.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct RecordView {
+pub struct DecisionRecordView {
     pub seq: i64,
     pub run_id: String,
     pub plugin: String,
@@ -116,9 +116,9 @@ pub struct RecordView {
     pub recorded_at: i64,
 }
 
-impl From<DecisionRecord> for RecordView {
+impl From<DecisionRecord> for DecisionRecordView {
     fn from(r: DecisionRecord) -> Self {
-        RecordView {
+        DecisionRecordView {
             seq: r.seq,
             run_id: r.run_id,
             plugin: r.plugin,
@@ -132,18 +132,18 @@ impl From<DecisionRecord> for RecordView {
 
 /// The latest decision records, newest first.
 #[utoipa::path(get, path = "/api/v1/audit/records", tag = "audit", params(RecordQuery),
-    responses((status = 200, body = [RecordView]), (status = 400, body = Problem), (status = 403, body = Problem)))]
+    responses((status = 200, body = [DecisionRecordView]), (status = 400, body = Problem), (status = 403, body = Problem)))]
 pub async fn list(
     State(state): State<Arc<WebState>>,
     principal: Principal,
     QueryParams(q): QueryParams<RecordQuery>,
-) -> Result<Json<Vec<RecordView>>, Problem> {
+) -> Result<Json<Vec<DecisionRecordView>>, Problem> {
     principal.require(Action::ReadAudit)?;
     let records = state
         .store()
         .decision_records(q.plugin.as_deref(), page_size(q.limit)?)
         .await?;
-    Ok(Json(records.into_iter().map(RecordView::from).collect()))
+    Ok(Json(records.into_iter().map(DecisionRecordView::from).collect()))
 }
 
 /// One run's decision record in full: what ran, with what, from which inputs, deciding what.
