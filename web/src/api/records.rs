@@ -143,7 +143,9 @@ pub async fn list(
         .store()
         .decision_records(q.plugin.as_deref(), page_size(q.limit)?)
         .await?;
-    Ok(Json(records.into_iter().map(DecisionRecordView::from).collect()))
+    Ok(Json(
+        records.into_iter().map(DecisionRecordView::from).collect(),
+    ))
 }
 
 /// One run's decision record in full: what ran, with what, from which inputs, deciding what.
