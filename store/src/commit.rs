@@ -5,10 +5,17 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
+use zemstvo_core::appeals::Routing;
+use zemstvo_core::capabilities::Capability;
 use zemstvo_core::capabilities::Grants;
+use zemstvo_core::capabilities::assessments::Assessments;
 use zemstvo_core::capabilities::config::{ConfigValue, ParameterSpec};
-use zemstvo_core::capabilities::smev::SmevAnswer;
-use zemstvo_core::report::{RunReport, RunStatus};
+use zemstvo_core::capabilities::notify::Notification;
+use zemstvo_core::capabilities::smev::{OutgoingRequest, SmevAnswer};
+use zemstvo_core::capabilities::tasks::Task;
+use zemstvo_core::capabilities::visit_checks::VisitException;
+use zemstvo_core::eligibility::Outcome;
+use zemstvo_core::report::{RunReport, RunStatus, Summary};
 
 use crate::notifications::NewNotification;
 use crate::records::{self, RecordHead};
@@ -302,7 +309,7 @@ impl Store {
                 version: &report.plugin.version,
                 logical_time: report.logical_time,
             },
-            &record_body(c, status, &summary)?,
+            record_body(c, status, &summary)?,
         )
         .await?;
         audit::record(
@@ -327,7 +334,7 @@ impl Store {
         run_id: &str,
         at: i64,
     ) -> Result<(), StoreError> {
-        use zemstvo_core::eligibility::{Outcome, Verdict};
+        use zemstvo_core::eligibility::Verdict;
         let app = case.application;
         let (status, verdict, decision) = match &report.outputs.eligibility {
             Some(Outcome::Need { .. }) => ("waiting", None, None),
@@ -456,58 +463,140 @@ impl Store {
 /// SMEV answers), so it replays exactly; a batch run's outputs name the records they are about
 /// (a task's `records`, an assessment's object and factors). Rendered messages are left out:
 /// they hold citizens' contacts, and the plugin's template and parameters say what was sent.
+/// Borrowed, so a run with a million assessments is written out once, with no copy between.
+#[derive(Serialize)]
+struct RecordBody<'a> {
+    record: u32,
+    region: &'a str,
+    run: &'a str,
+    plugin: RecordedPlugin<'a>,
+    cause: &'a str,
+    host: &'a str,
+    logical_time: i64,
+    seed: String,
+    grants: &'a Grants,
+    config: &'a BTreeMap<String, ConfigValue>,
+    parameters: &'a [ParameterSpec],
+    status: &'a str,
+    summary: Option<&'a Summary>,
+    failure: Option<String>,
+    resources: Resources,
+    inputs: RecordedInputs<'a>,
+    outputs: RecordedOutputs<'a>,
+    committed: &'a CommitSummary,
+}
+
+#[derive(Serialize)]
+struct RecordedPlugin<'a> {
+    name: &'a str,
+    version: &'a str,
+    sha256: &'a str,
+    kind: &'static str,
+    signer: Option<&'a str>,
+    wit: &'a str,
+}
+
+#[derive(Serialize)]
+struct Resources {
+    duration_us: u64,
+    peak_memory: u64,
+    rows_read: u64,
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum RecordedInputs<'a> {
+    Case {
+        application: &'a zemstvo_core::eligibility::Application,
+        answers: &'a [SmevAnswer],
+    },
+    Batch {
+        rows_read: u64,
+    },
+}
+
+/// A run's outputs without its logs: those are the run's own, in `runs.report`, and a
+/// decision does not rest on them.
+#[derive(Serialize)]
+struct RecordedOutputs<'a> {
+    tasks: &'a [Task],
+    notifications: &'a [Notification],
+    smev_requests: &'a [OutgoingRequest],
+    #[serde(skip_serializing_if = "no_assessments")]
+    assessments: &'a Assessments,
+    visit_exceptions: &'a [VisitException],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    eligibility: Option<&'a Outcome>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    routing: Option<&'a Routing>,
+    denied: &'a [Capability],
+    rows_read: u64,
+}
+
+fn no_assessments(a: &&Assessments) -> bool {
+    a.is_empty()
+}
+
+/// The canonical text of a run's decision record (see [`RecordBody`]).
 fn record_body(
     c: &RunCommit<'_>,
     status: &str,
     summary: &CommitSummary,
-) -> Result<serde_json::Value, StoreError> {
+) -> Result<String, StoreError> {
     use sha2::{Digest, Sha256};
     let report = c.report;
-    let mut outputs = serde_json::to_value(&report.outputs)?;
-    if let Some(o) = outputs.as_object_mut() {
-        // Logs are the run's own, in `runs.report`; a decision does not rest on them.
-        o.remove("logs");
-        o.remove("logs_dropped");
-    }
-    let inputs = match &c.case {
-        Some(case) => serde_json::json!({
-            "application": case.application,
-            "answers": case.answers,
-        }),
-        None => serde_json::json!({ "rows_read": report.outputs.rows_read }),
-    };
-    Ok(serde_json::json!({
-        "record": 1,
-        "region": report.region,
-        "run": report.run_id,
-        "plugin": {
-            "name": report.plugin.name,
-            "version": report.plugin.version,
-            "sha256": report.plugin.sha256,
-            "kind": report.plugin.kind.name(),
-            "signer": c.signer,
-            "wit": c.wit_version,
+    let o = &report.outputs;
+    let body = RecordBody {
+        record: 1,
+        region: &report.region,
+        run: &report.run_id,
+        plugin: RecordedPlugin {
+            name: &report.plugin.name,
+            version: &report.plugin.version,
+            sha256: &report.plugin.sha256,
+            kind: report.plugin.kind.name(),
+            signer: c.signer,
+            wit: c.wit_version,
         },
-        "cause": c.cause,
-        "host": c.host,
-        "logical_time": report.logical_time,
-        "seed": hex::encode(Sha256::digest(report.run_id.as_bytes())),
-        "grants": c.grants,
-        "config": c.config,
-        "parameters": c.parameters,
-        "status": status,
-        "summary": match &report.status {
+        cause: c.cause,
+        host: c.host,
+        logical_time: report.logical_time,
+        seed: hex::encode(Sha256::digest(report.run_id.as_bytes())),
+        grants: c.grants,
+        config: c.config,
+        parameters: c.parameters,
+        status,
+        summary: match &report.status {
             RunStatus::Succeeded { summary } => Some(summary),
             RunStatus::Failed { .. } => None,
         },
-        "failure": report.failure().map(|f| f.to_string()),
-        "resources": {
-            "duration_us": report.duration.as_micros() as u64,
-            "peak_memory": report.peak_memory,
-            "rows_read": report.outputs.rows_read,
+        failure: report.failure().map(|f| f.to_string()),
+        resources: Resources {
+            duration_us: report.duration.as_micros() as u64,
+            peak_memory: report.peak_memory as u64,
+            rows_read: o.rows_read,
         },
-        "inputs": inputs,
-        "outputs": outputs,
-        "committed": summary,
-    }))
+        inputs: match &c.case {
+            Some(case) => RecordedInputs::Case {
+                application: case.application,
+                answers: case.answers,
+            },
+            None => RecordedInputs::Batch {
+                rows_read: o.rows_read,
+            },
+        },
+        outputs: RecordedOutputs {
+            tasks: &o.tasks,
+            notifications: &o.notifications,
+            smev_requests: &o.smev_requests,
+            assessments: &o.assessments,
+            visit_exceptions: &o.visit_exceptions,
+            eligibility: o.eligibility.as_ref(),
+            routing: o.routing.as_ref(),
+            denied: &o.denied,
+            rows_read: o.rows_read,
+        },
+        committed: summary,
+    };
+    Ok(serde_json::to_string(&body)?)
 }

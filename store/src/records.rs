@@ -86,12 +86,12 @@ impl CheckpointSigner {
             |why: String| StoreError::Invalid(format!("checkpoint key {}: {why}", path.display()));
         match std::fs::read_to_string(path) {
             Ok(text) => {
-                let bytes = hex::decode(text.trim()).map_err(|_| {
-                    invalid("not 64 hex digits; remove it to make a new key".into())
-                })?;
-                let secret: [u8; 32] = bytes.try_into().map_err(|_| {
-                    invalid("not 64 hex digits; remove it to make a new key".into())
-                })?;
+                let secret: [u8; 32] = hex::decode(text.trim())
+                    .ok()
+                    .and_then(|bytes| bytes.try_into().ok())
+                    .ok_or_else(|| {
+                        invalid("not 64 hex digits; remove it to make a new key".into())
+                    })?;
                 Ok(Self::from_secret(secret, host, every))
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -147,7 +147,7 @@ pub(crate) async fn append(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     signer: Option<&CheckpointSigner>,
     head: RecordHead<'_>,
-    body: &serde_json::Value,
+    body: String,
 ) -> Result<i64, StoreError> {
     // Taking the head's row lock first makes every other host's append wait for this
     // transaction, so numbers and links never fork.
@@ -155,7 +155,6 @@ pub(crate) async fn append(
         sqlx::query_as("UPDATE decision_chain SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
             .fetch_one(&mut **tx)
             .await?;
-    let body = serde_json::to_string(body)?;
     let hash = record_hash(seq, &prev, &body);
     let at = now();
     sqlx::query(
@@ -242,6 +241,19 @@ pub enum BreakKind {
     BadCheckpoint,
 }
 
+impl BreakKind {
+    /// The kind as the CLI and the API name it.
+    pub fn name(self) -> &'static str {
+        match self {
+            BreakKind::Altered => "altered",
+            BreakKind::Unlinked => "unlinked",
+            BreakKind::Missing => "missing",
+            BreakKind::Truncated => "truncated",
+            BreakKind::BadCheckpoint => "bad-checkpoint",
+        }
+    }
+}
+
 /// The first place a chain breaks.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ChainBreak {
@@ -319,7 +331,7 @@ impl Store {
         .bind(limit as i64)
         .fetch_all(self.pool())
         .await?;
-        rows.into_iter().map(RecordRow::into_record).collect()
+        rows.into_iter().map(into_record).collect()
     }
 
     /// The record of run `run_id`, if it committed.
@@ -334,7 +346,7 @@ impl Store {
         .bind(run_id.to_string())
         .fetch_optional(self.pool())
         .await?;
-        row.map(RecordRow::into_record).transpose()
+        row.map(into_record).transpose()
     }
 
     /// Verifies the whole chain from the first record: every record's hash and link, the
@@ -349,8 +361,8 @@ impl Store {
             sqlx::query_as("SELECT key_id, public_key, host FROM decision_keys")
                 .fetch_all(self.pool())
                 .await?;
+        // Key id → (public key, the host that registered it).
         let mut public = BTreeMap::new();
-        let mut hosts = BTreeMap::new();
         for (id, key, host) in keys {
             let parsed = hex::decode(&key)
                 .ok()
@@ -358,8 +370,7 @@ impl Store {
                 .and_then(|b| VerifyingKey::from_bytes(&b).ok());
             // A key whose id is not its own hash is treated as unknown.
             if let Some(k) = parsed.filter(|k| key_id(k) == id) {
-                public.insert(id.clone(), k);
-                hosts.insert(id, host);
+                public.insert(id, (k, host));
             }
         }
         let checkpoints: Vec<(i64, String, String, String)> = sqlx::query_as(
@@ -448,9 +459,7 @@ impl Store {
                     }
                     report.checkpoints += 1;
                     report.last_checkpoint = Some(seq);
-                    report
-                        .keys
-                        .insert(key.clone(), hosts.get(key).cloned().unwrap_or_default());
+                    report.keys.insert(key.clone(), public[key].1.clone());
                 }
                 report.records += 1;
                 report.body_bytes += body.len() as u64;
@@ -492,7 +501,7 @@ fn check_checkpoint(
     signed_hash: &str,
     key: &str,
     signature: &str,
-    public: &BTreeMap<String, VerifyingKey>,
+    public: &BTreeMap<String, (VerifyingKey, String)>,
     trusted: Option<&[String]>,
 ) -> Option<String> {
     if trusted.is_some_and(|t| !t.iter().any(|k| k == key)) {
@@ -500,7 +509,7 @@ fn check_checkpoint(
             "the checkpoint at record #{seq} is signed by key {key}, which is not among the trusted keys"
         ));
     }
-    let Some(public) = public.get(key) else {
+    let Some((public, _)) = public.get(key) else {
         return Some(format!(
             "the checkpoint at record #{seq} is signed by key {key}, which no host registered"
         ));
@@ -539,25 +548,19 @@ type RecordRow = (
     i64,
 );
 
-trait IntoRecord {
-    fn into_record(self) -> Result<DecisionRecord, StoreError>;
-}
-
-impl IntoRecord for RecordRow {
-    fn into_record(self) -> Result<DecisionRecord, StoreError> {
-        let (seq, run_id, plugin, version, logical_time, prev_hash, hash, body, recorded_at) = self;
-        Ok(DecisionRecord {
-            seq,
-            run_id,
-            plugin,
-            version,
-            logical_time,
-            prev_hash,
-            hash,
-            body: serde_json::from_str(&body)?,
-            recorded_at,
-        })
-    }
+fn into_record(row: RecordRow) -> Result<DecisionRecord, StoreError> {
+    let (seq, run_id, plugin, version, logical_time, prev_hash, hash, body, recorded_at) = row;
+    Ok(DecisionRecord {
+        seq,
+        run_id,
+        plugin,
+        version,
+        logical_time,
+        prev_hash,
+        hash,
+        body: serde_json::from_str(&body)?,
+        recorded_at,
+    })
 }
 
 #[cfg(feature = "testing")]

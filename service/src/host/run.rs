@@ -48,7 +48,6 @@ impl Runs<'_> {
             .request(&plugin, self.host.region.clone(), None)
             .map_err(|e| ServiceError::Plugin(e.to_string()))?;
         request.config.parameters = parameters.clone();
-        let parameters_in_force = parameters;
         let resolved = request.config.values.clone();
         let mut report = self.host.runtime.run(&plugin, request).await;
         let notifications = match self.render(&report).await {
@@ -73,7 +72,7 @@ impl Runs<'_> {
                     notifications,
                     case: None,
                     wit_version: &plugin.wit_version,
-                    parameters: &parameters_in_force,
+                    parameters: &parameters,
                 })
                 .await,
         )?;

@@ -62,10 +62,7 @@ impl From<ChainReport> for ChainReportView {
             broken: r.broken.map(|b| ChainBreakView {
                 seq: b.seq,
                 run_id: b.run_id,
-                kind: serde_json::to_value(b.kind)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default(),
+                kind: b.kind.name().to_string(),
                 message: b.message,
             }),
         }
