@@ -21,6 +21,13 @@ fn main() {
     ] {
         println!("cargo:rerun-if-changed={}", watched.display());
     }
+    if with_fixtures {
+        // A fixture added or changed must be built again like a plugin.
+        println!(
+            "cargo:rerun-if-changed={}",
+            root.join("tests/fixtures").display()
+        );
+    }
 
     let reference = crates_in(&plugins_dir, &["artifacts"]);
     let fixtures = if with_fixtures {
