@@ -73,19 +73,17 @@ async fn the_simulator_answers_like_the_agencies(db: TestDatabase) {
     );
     assert_eq!(store.pending_smev().await.unwrap().len(), before);
     let stats = store.agency_stats(NOW + 1).await.unwrap();
-    let mean = |a: &str| {
-        stats
-            .iter()
-            .find(|s| s.agency == a)
-            .and_then(|s| s.mean_answer_days)
-            .unwrap()
-    };
     assert!(
         stats.iter().map(|s| s.rejected).sum::<u64>() > 0,
         "{stats:?}"
     );
-    // Answer times are recorded in the region's time: MVD (1.7 days) is far slower than ZAGS (0.1).
-    assert!(mean("mvd") > 3.0 * mean("zags"), "{stats:?}");
+    // The simulator compresses an agency's days into milliseconds, but an answer is dated when
+    // the region had it, never at the simulated arrival days ahead: every answer here came
+    // within the test's few seconds.
+    for s in &stats {
+        let days = s.mean_answer_days.unwrap_or(0.0);
+        assert!((0.0..0.01).contains(&days), "{stats:?}");
+    }
 }
 on_both_databases!(
     the_simulator_answers_like_the_agencies_and_redeliveries_count_once,
@@ -226,7 +224,9 @@ async fn the_http_adapter_carries_the_lifecycle(db: TestDatabase) {
         SmevDelivery {
             delivery_id: "dlv-1".into(),
             message_id: "adapter-1".into(),
-            received_at: NOW + 3_600,
+            // A clock a month ahead (or a simulator compressing days): the region dates the
+            // answer when it applied it, never later.
+            received_at: wall_now() + 30 * 86_400,
             outcome: DeliveryOutcome::Answered {
                 facts: vec![("income-rub-month".into(), "31000".into())],
             },
@@ -248,6 +248,12 @@ async fn the_http_adapter_carries_the_lifecycle(db: TestDatabase) {
     assert_eq!((second.applied, second.duplicates), (0, 1));
     assert!(adapter.inbox.lock().unwrap().is_empty());
     assert_eq!(adapter.acks.lock().unwrap().len(), 2);
+    let answers = store.answers_for(1).await.unwrap();
+    let dated = answers
+        .iter()
+        .find(|a| a.message_id == "adapter-1")
+        .unwrap_or_else(|| panic!("{answers:?}"));
+    assert!(dated.received <= wall_now(), "{dated:?}");
     assert!(
         store
             .pending_smev()
@@ -283,3 +289,10 @@ on_both_databases!(
     an_unreachable_smev_adapter_keeps_requests_queued_for_retry,
     a_down_adapter_keeps_requests_queued
 );
+
+fn wall_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}

@@ -94,8 +94,14 @@ impl Decisions<'_> {
                 }
                 let app = candidate.application;
                 let answers = answers.remove(&app.id).unwrap_or_default();
-                let recorded_answers = answers.clone();
                 let now = now();
+                // A decision rests only on what had arrived by its time: an answer another
+                // host dated by a clock ahead of ours waits for ours to pass it.
+                if answers.iter().any(|a| a.received > now) {
+                    tracing::info!(plugin = %installation.name, application = app.id, "an answer is dated after now; deciding on a later round");
+                    continue;
+                }
+                let recorded_answers = answers.clone();
                 let mut request = LocalRun {
                     now: Some(now),
                     time_zone: self.host.time_zone(),

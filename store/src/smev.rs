@@ -386,6 +386,10 @@ async fn record_delivery_in(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     d: &SmevDelivery,
 ) -> Result<DeliveryResult, StoreError> {
+    // An answer is never dated after the moment the region applied it: a simulator that
+    // compresses agencies' days, or an adapter whose clock runs ahead, would otherwise let a
+    // decision taken now rest on an answer "received" next week.
+    let received_at = d.received_at.min(crate::now());
     let kind = match &d.outcome {
         DeliveryOutcome::Answered { .. } => "answer",
         DeliveryOutcome::Rejected { .. } => "rejection",
@@ -398,7 +402,7 @@ async fn record_delivery_in(
         .bind(d.delivery_id.clone())
         .bind(d.message_id.clone())
         .bind(kind)
-        .bind(d.received_at)
+        .bind(received_at)
         .execute(&mut **tx)
         .await?
         .rows_affected();
@@ -411,7 +415,7 @@ async fn record_delivery_in(
                     "UPDATE smev_requests SET status = 'answered', answered_at = $1, answer = $2 \
                      WHERE message_id = $3 AND status = 'sent'",
                 )
-                .bind(d.received_at)
+                .bind(received_at)
                 .bind(serde_json::to_string(facts)?)
                 .bind(d.message_id.clone())
                 .execute(&mut **tx)
@@ -423,7 +427,7 @@ async fn record_delivery_in(
                     "UPDATE smev_requests SET status = 'rejected', answered_at = $1, rejection_code = $2, answer = $3 \
                      WHERE message_id = $4 AND status = 'sent'",
                 )
-                .bind(d.received_at)
+                .bind(received_at)
                 .bind(code.clone())
                 .bind(serde_json::json!({ "reason": reason }).to_string())
                 .bind(d.message_id.clone())

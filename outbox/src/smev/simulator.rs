@@ -52,8 +52,9 @@ struct Pending {
     subject: u64,
     /// When the answer arrives in real time (compressed by the time scale).
     due: Instant,
-    /// When it arrives in the region's time: sending plus the uncompressed delay, so answer
-    /// times in the store follow the agencies' figures whatever the time scale.
+    /// When it arrives in the region's time: sending plus the uncompressed delay; stamped no
+    /// later than the moment it is handed over, so with a compressed time scale the stored
+    /// answer time is when the region really had it.
     received_at: i64,
 }
 
@@ -149,7 +150,7 @@ impl SmevSimulator {
                     delivery: SmevDelivery {
                         delivery_id,
                         message_id: p.message_id,
-                        received_at: p.received_at,
+                        received_at: p.received_at.min(crate::now()),
                         outcome,
                     },
                     redeliver,
