@@ -4,8 +4,10 @@
 //! production — called, its SMEV requests sent through the outbox to the simulator answering at
 //! once, the answers applied, the rule called again, the decision committed with its trace and
 //! assignment — on SQLite, on PostgreSQL with one host, and with two hosts sharing the database.
-//! Prints decisions per second for each and the second host's scaling; the target is 5,000
-//! decisions per second on one host.
+//! Prints decisions per second for each and the second host's scaling (the target is 5,000
+//! decisions per second on one host), and with one host how fast the recorded calls replay on
+//! the same version (every one identical) and the decision records' average size; on SQLite
+//! the same decisions without records give the records' cost as a ratio.
 //!
 //! `ZEMSTVO_BENCH_APPLICATIONS` sets N (2,000 by default); PostgreSQL comes from
 //! `ZEMSTVO_TEST_DATABASE_URL` and is skipped, with a line saying so, where none answers.
@@ -20,7 +22,7 @@ use zemstvo_core::region::Cell;
 use zemstvo_demo::{DemoScale, application_forms, demo_region};
 use zemstvo_host::{Runtime, RuntimeSettings};
 use zemstvo_service::settings::SimulatorSettings;
-use zemstvo_service::{HostSettings, RegionHost, SmevSettings};
+use zemstvo_service::{Candidate, HostSettings, RegionHost, ReplayRequest, SmevSettings};
 use zemstvo_store::Store;
 use zemstvo_store::eligibility::{CaseCounts, NewApplication};
 use zemstvo_store::testing::TestDatabase;
@@ -59,6 +61,18 @@ async fn bench() {
         n,
     )
     .await;
+    let bare = scenario_with(
+        "sqlite, no records",
+        TestDatabase::sqlite().await,
+        &runtime,
+        (1, false),
+        n,
+    )
+    .await;
+    println!(
+        "decision records and their chain cost ×{:.2} in decisions per second against none (sqlite)",
+        bare / sqlite
+    );
     let mut line = format!("decisions per second: sqlite {sqlite:.0}");
     if let Some(db) = TestDatabase::postgres("bench decisions 1").await {
         let one = scenario("postgres, 1 host", db, &runtime, 1, n).await;
@@ -80,7 +94,21 @@ async fn scenario(
     hosts: usize,
     n: usize,
 ) -> f64 {
-    let store = db.store().await;
+    scenario_with(name, db, runtime, (hosts, true), n).await
+}
+
+/// [`scenario`], with decision records kept or not (`records`: the baseline that prices them).
+async fn scenario_with(
+    name: &str,
+    db: TestDatabase,
+    runtime: &Arc<Runtime>,
+    (hosts, records): (usize, bool),
+    n: usize,
+) -> f64 {
+    let mut store = db.store().await;
+    if !records {
+        store = store.without_decision_records();
+    }
     let region = demo_region(DemoScale::SMALL, SEED, NOW);
     zemstvo::commands::demo::load_region(&store, &region, SEED, &|_, _| {})
         .await
@@ -144,7 +172,29 @@ async fn scenario(
         registered.as_secs_f64() * 1e3,
         elapsed.as_secs_f64() * 1e3
     );
+    if hosts == 1 && records {
+        replay(name, &all[0], &store).await;
+    }
     rate
+}
+
+/// Replays every recorded call of the rule on the version that made it (all must be
+/// identical) and prints replays per second and the records' size.
+async fn replay(name: &str, host: &RegionHost, store: &Store) {
+    let mut request = ReplayRequest::new(RULE, Candidate::Installed);
+    request.max_differences = 10;
+    let report = host.replay(&request).await.unwrap();
+    let chain = store.verify_decision_chain(None).await.unwrap();
+    assert!(chain.intact(), "{:?}", chain.broken);
+    println!(
+        "  {name:<20} replayed {} recorded call(s) in {:>8.1} ms: {:>7.0} replays/s, {} identical; \
+         records {} bytes each on average",
+        report.replayed,
+        report.seconds * 1e3,
+        report.per_second(),
+        report.identical,
+        chain.body_bytes / (chain.records.max(1) as u64)
+    );
 }
 
 /// Every host decides and exchanges SMEV answers, concurrently, until no case waits and no

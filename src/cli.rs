@@ -44,6 +44,9 @@ pub enum Command {
     Appeals(commands::appeals::AppealsArgs),
     /// The decision records: verify their hash chain and signed checkpoints, read them.
     Audit(commands::audit::AuditArgs),
+    /// Re-run an eligibility rule's recorded decisions on a candidate version and show what
+    /// it would change, decision by decision; nothing is delivered or committed.
+    Replay(commands::replay::ReplayArgs),
     /// The region's run history.
     Runs(commands::region::RunsArgs),
     /// SMEV volumes and answer times per agency.
@@ -141,6 +144,7 @@ pub async fn execute(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Cases(args) => commands::cases::cases(args).await,
         Command::Appeals(args) => commands::appeals::appeals(args).await,
         Command::Audit(args) => commands::audit::audit(args).await,
+        Command::Replay(args) => commands::replay::replay(args).await,
         Command::Runs(args) => commands::region::runs(args).await,
         Command::SmevStats(args) => commands::region::smev_stats(args).await,
         Command::RegionInit(args) => commands::region::init(args).await,

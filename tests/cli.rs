@@ -274,6 +274,44 @@ fn demo_once_creates_tasks_once_and_finds_them_on_the_second_run() {
         "{}",
         text(&records.stdout)
     );
+    // The demo's decisions replayed on the version that took them are reproduced exactly.
+    let replay = zemstvo(
+        &["replay", "yugra-child-allowance", "--database", &db],
+        cache.path(),
+    );
+    let replayed = text(&replay.stdout);
+    assert!(
+        replay.status.success(),
+        "{replayed}{}",
+        text(&replay.stderr)
+    );
+    let counts = replayed
+        .lines()
+        .find(|l| l.contains(" decision(s) replayed, "))
+        .unwrap_or_else(|| panic!("{replayed}"));
+    let n: u64 = counts.split(' ').next().unwrap().parse().unwrap();
+    assert!(n > 0, "{replayed}");
+    assert!(
+        counts.contains(&format!("replayed, {n} identical, 0 changed, 0 failed")),
+        "{replayed}"
+    );
+    let refused = zemstvo(
+        &[
+            "replay",
+            "yugra-child-allowance",
+            "--candidate",
+            "7.7.7",
+            "--database",
+            &db,
+        ],
+        cache.path(),
+    );
+    assert!(!refused.status.success());
+    assert!(
+        text(&refused.stderr).contains("zemstvo plugin history yugra-child-allowance"),
+        "{}",
+        text(&refused.stderr)
+    );
     let changed = tokio::runtime::Runtime::new().unwrap().block_on(async {
         let store = zemstvo_store::Store::open(&db).await.unwrap();
         store

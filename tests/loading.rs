@@ -255,6 +255,7 @@ fn every_fixture_is_exercised() {
         include_str!("wit_versions.rs"),
         include_str!("../service/tests/host.rs"),
         include_str!("../service/tests/install.rs"),
+        include_str!("../service/tests/replay.rs"),
     ]
     .concat();
     macro_rules! check {

@@ -320,7 +320,10 @@ impl RegionHost {
     }
 
     /// The installed component with this hash, verified again, and its signer.
-    async fn verified_component(&self, sha256: &str) -> Result<(Vec<u8>, Option<String>), String> {
+    pub(crate) async fn verified_component(
+        &self,
+        sha256: &str,
+    ) -> Result<(Vec<u8>, Option<String>), String> {
         let package = self
             .store
             .package(sha256)

@@ -13,6 +13,7 @@ mod host;
 pub mod install;
 pub mod listen;
 pub mod parameters;
+pub mod replay;
 mod round;
 mod schedule;
 pub mod settings;
@@ -27,9 +28,10 @@ pub use install::{
     pack_and_install, registry_component_check,
 };
 pub use parameters::{ParameterError, ParameterHistory};
+pub use replay::{Candidate, ReplayError, ReplayReport, ReplayRequest};
 pub use round::{IdleReason, RoundReport};
 pub use schedule::{
-    DEFAULT_SCHEDULE, check_schedule, due_occurrence, next_occurrence, parse_time_zone,
+    DEFAULT_SCHEDULE, check_schedule, day_start, due_occurrence, next_occurrence, parse_time_zone,
 };
 pub use settings::{AppealSettings, HostSettings, SmevSettings};
 /// What a round of SMEV sending and answering did (returned by [`RegionHost::smev_once`]).

@@ -22,6 +22,15 @@ pub fn parse_time_zone(zone: &str) -> Result<Tz, String> {
     })
 }
 
+/// The first moment of calendar day `day` (`YYYY-MM-DD`) in `zone`: where "since
+/// 2026-11-01" begins for the region.
+pub fn day_start(day: &str, zone: Tz) -> Option<i64> {
+    let date = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").ok()?;
+    zone.from_local_datetime(&date.and_hms_opt(0, 0, 0)?)
+        .earliest()
+        .map(|t| t.timestamp())
+}
+
 /// Checks that `schedule` is a cron expression the host can follow.
 pub fn check_schedule(schedule: &str) -> Result<(), String> {
     Cron::from_str(schedule)

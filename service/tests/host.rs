@@ -1,75 +1,19 @@
 //! The region host over the store: runs from the queue committed once, shared between hosts,
 //! refusing a tampered component, hearing of changes.
 
+mod common;
+
 use std::sync::Arc;
 use std::time::Duration;
 
-use zemstvo_demo::{DemoScale, demo_region};
+use common::{NOW, host, install, region};
+
 use zemstvo_host::{FailureReason, Runtime, RuntimeSettings};
-use zemstvo_registry::{NamePattern, SecretKey, VendorId};
-use zemstvo_service::{DEFAULT_SCHEDULE, HostSettings, InstallOptions, RegionHost, SmevSettings};
-use zemstvo_store::load::RegionInfo;
+use zemstvo_service::{DEFAULT_SCHEDULE, HostSettings, RegionHost, SmevSettings};
+use zemstvo_store::on_both_databases;
 use zemstvo_store::testing::TestDatabase;
-use zemstvo_store::{Store, on_both_databases};
 
-const NOW: i64 = 1_795_413_600;
 const REFERENCE: &str = "isu-smev-answer-delay";
-
-async fn region(db: &TestDatabase) -> Store {
-    let store = db.store().await;
-    store
-        .create_region(&RegionInfo {
-            id: "lipetsk-demo".into(),
-            name: "demo".into(),
-            timezone: "Europe/Moscow".into(),
-        })
-        .await
-        .unwrap();
-    store
-        .load_region(&demo_region(DemoScale::SMALL, 11, NOW), &|_, _| {})
-        .await
-        .unwrap();
-    store
-}
-
-async fn host(store: &Store, id: &str) -> RegionHost {
-    let settings = HostSettings {
-        host_id: id.into(),
-        smev: SmevSettings::None,
-        ..HostSettings::default()
-    };
-    let runtime = Arc::new(Runtime::new(RuntimeSettings::default()).unwrap());
-    RegionHost::open(store.clone(), runtime, settings)
-        .await
-        .unwrap()
-}
-
-/// Installs `component` signed by a test vendor the region trusts, enabled with the grants
-/// it declares.
-async fn install(h: &RegionHost, component: &[u8], schedule: Option<&str>) -> String {
-    let key = SecretKey::from_seed(&[7; 32]);
-    let vendor = VendorId::new("test-vendor").unwrap();
-    h.installations()
-        .update_trust("test", "trust-add", serde_json::json!({}), |t| {
-            t.trust(key.public_key(), vendor.clone(), vec![NamePattern::any()])
-        })
-        .await
-        .unwrap();
-    let options = InstallOptions {
-        enable: true,
-        grant_declared: true,
-        actor: "test".into(),
-        ..InstallOptions::default()
-    };
-    let outcome = zemstvo_service::pack_and_install(h, component, &vendor, &key, &options)
-        .await
-        .unwrap();
-    h.store()
-        .set_schedule(&outcome.name, schedule, "test")
-        .await
-        .unwrap();
-    outcome.name
-}
 
 fn reference() -> &'static [u8] {
     zemstvo_plugin_artifacts::reference(REFERENCE)

@@ -13,6 +13,7 @@ pub mod parameters;
 pub mod plugin;
 pub mod region;
 pub mod registry;
+pub mod replay;
 pub mod run;
 pub mod serve;
 pub mod tasks;

@@ -300,18 +300,24 @@ impl Store {
         .bind(c.signer.map(str::to_string))
         .execute(&mut **tx)
         .await?;
-        let record = records::append(
-            tx,
-            self.checkpoint_signer(),
-            RecordHead {
-                run_id,
-                plugin,
-                version: &report.plugin.version,
-                logical_time: report.logical_time,
-            },
-            record_body(c, status, &summary)?,
-        )
-        .await?;
+        let record = if self.records_off() {
+            None
+        } else {
+            Some(
+                records::append(
+                    tx,
+                    self.checkpoint_signer(),
+                    RecordHead {
+                        run_id,
+                        plugin,
+                        version: &report.plugin.version,
+                        logical_time: report.logical_time,
+                    },
+                    record_body(c, status, &summary)?,
+                )
+                .await?,
+            )
+        };
         audit::record(
             &mut **tx,
             c.host,

@@ -215,6 +215,8 @@ pub struct Store {
     file: Option<(PathBuf, Option<(u64, u64)>)>,
     /// Signs checkpoints of the decision records (a host's key; see `records`).
     checkpoints: Option<std::sync::Arc<records::CheckpointSigner>>,
+    /// Set only by [`Store::without_decision_records`], for the benchmark that prices them.
+    records_off: bool,
 }
 
 impl Store {
@@ -295,6 +297,7 @@ impl Store {
             connect_url: connect_url.clone(),
             file,
             checkpoints: None,
+            records_off: false,
         })
     }
 

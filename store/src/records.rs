@@ -141,6 +141,16 @@ pub struct DecisionRecord {
     pub recorded_at: i64,
 }
 
+/// A record's body as stored (canonical JSON text), with the columns a reader pages by.
+#[derive(Debug, Clone)]
+pub struct StoredRecord {
+    pub seq: i64,
+    pub run_id: String,
+    pub version: String,
+    pub logical_time: i64,
+    pub body: String,
+}
+
 /// Appends a record inside `tx` (the run's own transaction) and signs a checkpoint when one
 /// is due; returns the record's number.
 pub(crate) async fn append(
@@ -332,6 +342,40 @@ impl Store {
         .fetch_all(self.pool())
         .await?;
         rows.into_iter().map(into_record).collect()
+    }
+
+    /// One page of `plugin`'s records whose logical time lies in `[from, until)`, after record
+    /// `after` in chain order, with their bodies as stored: what a replay reads, a page at a
+    /// time, so its memory does not grow with the number of decisions.
+    pub async fn decision_record_page(
+        &self,
+        plugin: &str,
+        (from, until): (i64, i64),
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<StoredRecord>, StoreError> {
+        let rows: Vec<(i64, String, String, i64, String)> = sqlx::query_as(
+            "SELECT seq, run_id, version, logical_time, body FROM decision_records \
+             WHERE plugin = $1 AND logical_time >= $2 AND logical_time < $3 AND seq > $4 \
+             ORDER BY seq LIMIT $5",
+        )
+        .bind(plugin.to_string())
+        .bind(from)
+        .bind(until)
+        .bind(after)
+        .bind(limit as i64)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(seq, run_id, version, logical_time, body)| StoredRecord {
+                seq,
+                run_id,
+                version,
+                logical_time,
+                body,
+            })
+            .collect())
     }
 
     /// The record of run `run_id`, if it committed.
@@ -561,6 +605,24 @@ fn into_record(row: RecordRow) -> Result<DecisionRecord, StoreError> {
         body: serde_json::from_str(&body)?,
         recorded_at,
     })
+}
+
+#[cfg(feature = "testing")]
+impl Store {
+    /// This store committing runs without decision records: what `cargo bench --bench
+    /// decisions` compares the records' cost against. Testing only: a region's store always
+    /// records.
+    pub fn without_decision_records(mut self) -> Self {
+        self.records_off = true;
+        self
+    }
+}
+
+impl Store {
+    /// Whether commits skip the decision record (only [`Store::without_decision_records`]).
+    pub(crate) fn records_off(&self) -> bool {
+        self.records_off
+    }
 }
 
 #[cfg(feature = "testing")]

@@ -66,6 +66,7 @@ pub const MAX_BODY_BYTES: usize = 256 << 10;
         api::admin::users, api::admin::add_user, api::admin::change_user,
         api::admin::tokens, api::admin::add_token, api::admin::revoke_token, api::admin::audit,
         api::records::verify, api::records::list, api::records::show,
+        api::replay::replay,
         api::health::healthz, api::health::readyz,
         api::appeals::list, api::appeals::show, api::appeals::classify, api::appeals::verdict,
         api::appeals::report, api::appeals::answer, api::appeals::root_cause,
@@ -205,6 +206,7 @@ impl WebState {
             identity: Box::new(auth::LocalAccounts { store }),
             metrics: metrics_handle(),
             secure_cookies: false,
+            replays: tokio::sync::Semaphore::new(1),
         }
     }
 }
@@ -251,6 +253,7 @@ pub fn router(state: Arc<WebState>) -> Router {
         .route("/plugins/{name}/schedule", put(plugins::schedule))
         .route("/plugins/{name}/rollback", post(plugins::rollback))
         .route("/plugins/{name}/runs", post(plugins::trigger))
+        .route("/plugins/{name}/replay", post(replay::replay))
         .route("/runs", get(runs::list))
         .route("/runs/{id}", get(runs::show))
         .route("/tasks", get(tasks::list))

@@ -15,6 +15,9 @@ pub struct WebState {
     pub metrics: Option<PrometheusHandle>,
     /// Whether session cookies are marked `Secure` (behind TLS).
     pub secure_cookies: bool,
+    /// One replay at a time: each runs up to thousands of plugin calls on the host's slots,
+    /// and a second would only queue behind the first while holding its connection.
+    pub replays: tokio::sync::Semaphore,
 }
 
 impl WebState {

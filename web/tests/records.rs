@@ -1,10 +1,12 @@
-//! Decision records over real HTTP on SQLite and PostgreSQL: the auditor verifies the chain
-//! and reads a run's record.
+//! Decision records over real HTTP on SQLite and PostgreSQL: the auditor verifies the chain,
+//! reads a run's record and replays an eligibility rule's decisions.
 
 mod common;
 
-use common::{PLUGIN, serve};
-use reqwest::{Method, StatusCode};
+use common::{PLUGIN, add_user, install_signed, region_with_plugin, serve, serve_api, token};
+use reqwest::{Client, Method, StatusCode};
+use serde_json::{Value, json};
+use zemstvo_store::accounts::Role;
 use zemstvo_store::on_both_databases;
 use zemstvo_store::testing::TestDatabase;
 
@@ -64,3 +66,88 @@ async fn decision_records_scenario(db: TestDatabase) {
 }
 
 on_both_databases!(decision_records_over_http, decision_records_scenario);
+
+/// The auditor replays the Yugra rule's recorded calls on the installed version over HTTP: every
+/// one is reproduced. Bad requests are problems that name the field; an employee may not
+/// replay; a batch plugin is refused with the reason.
+async fn replay_scenario(db: TestDatabase) {
+    let (store, host) = region_with_plugin(&db).await;
+    let rule = "yugra-child-allowance";
+    install_signed(
+        &host,
+        zemstvo_plugin_artifacts::reference(rule).unwrap().bytes,
+    )
+    .await;
+    let decided = host.decisions().decide_applications(40).await.unwrap();
+    assert!(
+        !decided.is_empty(),
+        "the demo region has applications to decide"
+    );
+    add_user(&store, "auditor", Role::Auditor, None).await;
+    add_user(&store, "employee", Role::Employee, Some(1)).await;
+    let (base, _stop) = serve_api(host).await;
+    let client = Client::new();
+    let post = |login: &'static str, path: String, body: Value| {
+        let request = client
+            .post(format!("{base}{path}"))
+            .bearer_auth(token(login))
+            .json(&body);
+        async move { common::answer(&path, request.send().await.unwrap()).await }
+    };
+    let path = format!("/api/v1/plugins/{rule}/replay");
+    let (status, report) = post("auditor", path.clone(), json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(report["replayed"], decided.len() as u64, "{report}");
+    assert_eq!(report["identical"], report["replayed"], "{report}");
+    assert_eq!(report["changed"], 0, "{report}");
+    assert!(report["differences"].as_array().unwrap().is_empty());
+
+    for (body, field) in [
+        (json!({"limit": 0}), "limit"),
+        (json!({"limit": 20_001}), "limit"),
+        (json!({"max_differences": 5000}), "max_differences"),
+        (json!({"since": "01.11.2026"}), "since"),
+        (json!({"version": "latest"}), "version"),
+    ] {
+        let (status, problem) = post("auditor", path.clone(), body.clone()).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {problem}");
+        assert_eq!(problem["field"], field, "{problem}");
+    }
+    let (status, problem) = post("auditor", path.clone(), json!({"candidate": "x"})).await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "unknown field: {problem}"
+    );
+    let (status, problem) = post("auditor", path.clone(), json!({"version": "9.9.9"})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert!(
+        problem["detail"].as_str().unwrap().contains("9.9.9"),
+        "{problem}"
+    );
+    let (status, problem) = post("employee", path.clone(), json!({})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{problem}");
+    let (status, problem) = post(
+        "auditor",
+        format!("/api/v1/plugins/{PLUGIN}/replay"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("eligibility decisions"),
+        "{problem}"
+    );
+    let (status, problem) = post(
+        "auditor",
+        "/api/v1/plugins/no-such-rule/replay".into(),
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{problem}");
+}
+
+on_both_databases!(replaying_decisions_over_http, replay_scenario);

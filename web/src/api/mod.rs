@@ -11,6 +11,7 @@ pub mod packages;
 pub mod parameters;
 pub mod plugins;
 pub mod records;
+pub mod replay;
 pub mod runs;
 pub mod session;
 pub mod tasks;

@@ -64,6 +64,17 @@ pub async fn region_with_plugin_at(
             .await
             .unwrap(),
     );
+    install_signed(
+        &host,
+        zemstvo_plugin_artifacts::reference(PLUGIN).unwrap().bytes,
+    )
+    .await;
+    (store, host)
+}
+
+/// Installs `component` signed by a test vendor the region trusts, enabled with the grants it
+/// declares.
+pub async fn install_signed(host: &RegionHost, component: &[u8]) {
     let key = SecretKey::from_seed(&[7; 32]);
     let vendor = VendorId::new("test-vendor").unwrap();
     host.installations()
@@ -78,16 +89,9 @@ pub async fn region_with_plugin_at(
         actor: "test".into(),
         ..InstallOptions::default()
     };
-    zemstvo_service::pack_and_install(
-        &host,
-        zemstvo_plugin_artifacts::reference(PLUGIN).unwrap().bytes,
-        &vendor,
-        &key,
-        &options,
-    )
-    .await
-    .unwrap();
-    (store, host)
+    zemstvo_service::pack_and_install(host, component, &vendor, &key, &options)
+        .await
+        .unwrap();
 }
 
 /// Adds a user with [`PASSWORD`] and the API token [`token`]`(login)`.

@@ -1,0 +1,578 @@
+//! Replay: the recorded decisions of an eligibility rule re-run on a candidate version with
+//! the inputs the records hold, so an administrator sees, decision by decision, what an
+//! upgrade would change before it goes live.
+//!
+//! An eligibility rule is a pure function of what its record holds — the application's form,
+//! the SMEV answers it was called with, the configuration, the parameters, the logical time
+//! and the run id (the seed) — and its world imports no region data, so a replay on the
+//! recorded version gives the recorded outcome exactly. A batch run's record holds how many
+//! rows it read, not the rows (the region's data changes under it), so batch plugins are not
+//! replayed from records; [`ReplayError::NotReplayable`] says so.
+//!
+//! Nothing a replay runs is committed: the candidate's requests, tasks and messages stay in
+//! its report. Records are read a page at a time and at most `max_differences` differences are
+//! kept, so a replay of 100,000 decisions holds one page and the kept differences.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use futures_util::StreamExt;
+use semver::VersionReq;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use zemstvo_core::capabilities::Grants;
+use zemstvo_core::capabilities::config::{ConfigValue, ParameterSpec};
+use zemstvo_core::capabilities::smev::SmevAnswer;
+use zemstvo_core::eligibility::{Application, Decision, EligibilityInput, Outcome, Verdict};
+use zemstvo_host::local::LocalRun;
+use zemstvo_host::{LoadedPlugin, PluginKind, RunInput, RunReport};
+use zemstvo_registry::{PackageName, PackageSource};
+use zemstvo_store::StoreError;
+
+use crate::host::RegionHost;
+
+/// Which version a replay runs the recorded decisions on.
+#[derive(Debug, Clone)]
+pub enum Candidate {
+    /// The version installed now (a replay on it checks that the records reproduce).
+    Installed,
+    /// A version the region installed at some time (its signed package is in the store), or
+    /// else one the region's registry has (downloaded, verified, not installed).
+    Version(String),
+    /// A package file's bytes, verified against the region's trust store as an install
+    /// would; nothing is installed.
+    Package(Vec<u8>),
+}
+
+/// What to replay.
+#[derive(Debug, Clone)]
+pub struct ReplayRequest {
+    pub plugin: String,
+    pub candidate: Candidate,
+    /// Decisions whose logical time is at or after this (seconds since the epoch).
+    pub since: Option<i64>,
+    /// … and before this.
+    pub until: Option<i64>,
+    /// At most this many decisions, oldest first.
+    pub limit: Option<u64>,
+    /// Differences kept in the report; the rest are counted.
+    pub max_differences: usize,
+}
+
+impl ReplayRequest {
+    pub fn new(plugin: &str, candidate: Candidate) -> Self {
+        ReplayRequest {
+            plugin: plugin.to_string(),
+            candidate,
+            since: None,
+            until: None,
+            limit: None,
+            max_differences: 1000,
+        }
+    }
+}
+
+/// Why a replay could not start. Nothing was run.
+#[derive(Debug, thiserror::Error)]
+pub enum ReplayError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("plugin `{0}` is not installed; `zemstvo plugin list` shows what is")]
+    NotInstalled(String),
+    #[error(
+        "`{plugin}` {version} is neither a version this region installed (`zemstvo plugin \
+         history {plugin}` lists them) nor one its registry has; pass the candidate's package \
+         file instead"
+    )]
+    UnknownVersion { plugin: String, version: String },
+    #[error("the candidate is refused: {0}")]
+    Refused(String),
+    #[error("the candidate is `{found}`, not `{plugin}`; pass a package of `{plugin}`")]
+    OtherPlugin { plugin: String, found: String },
+    #[error(
+        "`{plugin}` is a {kind}; replay re-runs eligibility decisions, whose records hold their \
+         whole input (a batch run's record holds how many rows it read, not the rows)"
+    )]
+    NotReplayable { plugin: String, kind: &'static str },
+}
+
+/// The version the decisions were replayed on.
+#[derive(Debug, Clone, Serialize)]
+pub struct CandidateInfo {
+    pub version: String,
+    pub sha256: String,
+    /// The key that signed it; none for a development install.
+    pub signer: Option<String>,
+}
+
+/// What a candidate did with one recorded decision, where it differs.
+#[derive(Debug, Clone, Serialize)]
+pub struct Difference {
+    /// The record's number in the region's chain.
+    pub seq: i64,
+    pub run_id: String,
+    pub application: u64,
+    /// `changed`, or `failed` when the candidate failed where the record did not.
+    pub outcome: &'static str,
+    /// What changed: `approved → denied`, `amount changed`, …
+    pub kind: String,
+    pub recorded: String,
+    pub candidate: String,
+}
+
+/// A replay's result: counts, the kinds of change, and the differences themselves.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReplayReport {
+    pub plugin: String,
+    pub candidate: CandidateInfo,
+    /// Replayed decisions by the version that recorded them.
+    pub recorded_versions: BTreeMap<String, u64>,
+    pub replayed: u64,
+    pub identical: u64,
+    /// Decisions whose verdict, amount, assignment, reasons or requests differ.
+    pub changed: u64,
+    /// Decisions the candidate failed (ran out of a limit, trapped, refused its input).
+    pub failed: u64,
+    /// Decisions the candidate takes alike but explains differently (its trace differs):
+    /// counted, not listed, since a release that adds a trace step touches every one.
+    pub explained_differently: u64,
+    /// Changed decisions by kind of change.
+    pub changes: BTreeMap<String, u64>,
+    /// Records not replayed, by reason (a record without its input).
+    pub skipped: BTreeMap<String, u64>,
+    pub differences: Vec<Difference>,
+    /// Differences beyond `max_differences`, counted but not kept.
+    pub differences_left_out: u64,
+    pub seconds: f64,
+}
+
+impl ReplayReport {
+    /// Decisions replayed per second.
+    pub fn per_second(&self) -> f64 {
+        if self.seconds > 0.0 {
+            self.replayed as f64 / self.seconds
+        } else {
+            0.0
+        }
+    }
+}
+
+/// The kind of a difference in the trace alone.
+const EXPLANATION: &str = "explanation changed";
+
+/// Records read per page.
+const PAGE: u32 = 256;
+
+/// The parts of a decision record a replay needs (see the store's record body).
+#[derive(Deserialize)]
+struct Recorded {
+    logical_time: i64,
+    grants: Grants,
+    config: BTreeMap<String, ConfigValue>,
+    failure: Option<String>,
+    inputs: RecordedInputs,
+    outputs: RecordedOutputs,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RecordedInputs {
+    Case {
+        application: Application,
+        answers: Vec<SmevAnswer>,
+    },
+    Batch {},
+}
+
+#[derive(Deserialize)]
+struct RecordedOutputs {
+    eligibility: Option<Outcome>,
+}
+
+/// One side of a comparison: what a version made of a decision.
+enum Side {
+    Failed(String),
+    Answered(Option<Outcome>),
+}
+
+impl RegionHost {
+    /// Re-runs the recorded decisions of `request.plugin` on the candidate and compares each
+    /// outcome with the recorded one. Writes nothing.
+    pub async fn replay(&self, request: &ReplayRequest) -> Result<ReplayReport, ReplayError> {
+        let started = Instant::now();
+        let (plugin, info) = self.candidate(&request.plugin, &request.candidate).await?;
+        if plugin.kind() != PluginKind::EligibilityRule {
+            return Err(ReplayError::NotReplayable {
+                plugin: request.plugin.clone(),
+                kind: plugin.kind().name(),
+            });
+        }
+        let entries = self.store().parameter_entries(&request.plugin).await?;
+        let parameters: Vec<ParameterSpec> = plugin
+            .metadata
+            .parameters
+            .iter()
+            .map(|spec| {
+                spec.with_entries(
+                    entries
+                        .iter()
+                        .filter(|e| e.name == spec.name)
+                        .map(|e| &e.value),
+                )
+            })
+            .collect();
+        let mut report = ReplayReport {
+            plugin: request.plugin.clone(),
+            candidate: info,
+            recorded_versions: BTreeMap::new(),
+            replayed: 0,
+            identical: 0,
+            changed: 0,
+            failed: 0,
+            explained_differently: 0,
+            changes: BTreeMap::new(),
+            skipped: BTreeMap::new(),
+            differences: Vec::new(),
+            differences_left_out: 0,
+            seconds: 0.0,
+        };
+        let window = (
+            request.since.unwrap_or(i64::MIN),
+            request.until.unwrap_or(i64::MAX),
+        );
+        let limit = request.limit.unwrap_or(u64::MAX);
+        let parallel = self.runtime_settings().max_concurrent_runs.max(1) as usize;
+        let mut after = 0;
+        let mut taken = 0u64;
+        while taken < limit && !self.is_stopping() {
+            let page = self
+                .store()
+                .decision_record_page(&request.plugin, window, after, PAGE)
+                .await?;
+            let Some(last) = page.last() else { break };
+            after = last.seq;
+            let page: Vec<_> = page
+                .into_iter()
+                .take((limit - taken).min(PAGE as u64) as usize)
+                .collect();
+            taken += page.len() as u64;
+            let replayed: Vec<_> = futures_util::stream::iter(page)
+                .map(|stored| {
+                    let plugin = &plugin;
+                    let parameters = &parameters;
+                    async move {
+                        let outcome = match serde_json::from_str::<Recorded>(&stored.body) {
+                            Err(e) => Err(format!("record unreadable: {e}")),
+                            Ok(recorded) => {
+                                self.replay_one(plugin, parameters, &stored.run_id, recorded)
+                                    .await
+                            }
+                        };
+                        (stored, outcome)
+                    }
+                })
+                .buffered(parallel)
+                .collect()
+                .await;
+            for (stored, outcome) in replayed {
+                let (application, recorded, candidate) = match outcome {
+                    Ok(sides) => sides,
+                    Err(reason) => {
+                        *report.skipped.entry(reason).or_default() += 1;
+                        continue;
+                    }
+                };
+                report.replayed += 1;
+                *report
+                    .recorded_versions
+                    .entry(stored.version.clone())
+                    .or_default() += 1;
+                let Some((outcome, kind)) = compare(&recorded, &candidate) else {
+                    report.identical += 1;
+                    continue;
+                };
+                if outcome == "failed" {
+                    report.failed += 1;
+                } else if kind == EXPLANATION {
+                    report.explained_differently += 1;
+                    continue;
+                } else {
+                    report.changed += 1;
+                    *report.changes.entry(kind.clone()).or_default() += 1;
+                }
+                if report.differences.len() < request.max_differences {
+                    report.differences.push(Difference {
+                        seq: stored.seq,
+                        run_id: stored.run_id,
+                        application,
+                        outcome,
+                        kind,
+                        recorded: describe(&recorded),
+                        candidate: describe(&candidate),
+                    });
+                } else {
+                    report.differences_left_out += 1;
+                }
+            }
+        }
+        report.seconds = started.elapsed().as_secs_f64();
+        Ok(report)
+    }
+
+    /// Runs the candidate on one record's inputs; the record's side and the candidate's, or
+    /// why the record cannot be replayed.
+    async fn replay_one(
+        &self,
+        plugin: &LoadedPlugin,
+        parameters: &[ParameterSpec],
+        run_id: &str,
+        recorded: Recorded,
+    ) -> Result<(u64, Side, Side), String> {
+        let RecordedInputs::Case {
+            application,
+            answers,
+        } = recorded.inputs
+        else {
+            return Err("the record holds no application (not an eligibility call)".into());
+        };
+        let id = application.id;
+        let before = match recorded.failure {
+            Some(why) => Side::Failed(why),
+            None => Side::Answered(recorded.outputs.eligibility),
+        };
+        // The candidate gets the recorded settings for the keys it declares; a key it dropped
+        // is not passed, a key it added takes its default.
+        let settings: Vec<(String, String)> = recorded
+            .config
+            .iter()
+            .filter(|(key, _)| plugin.metadata.config.param(key).is_some())
+            .map(|(key, value)| (key.clone(), value.to_string()))
+            .collect();
+        let run = LocalRun {
+            config: settings,
+            grants: Some(recorded.grants),
+            now: Some(recorded.logical_time),
+            // The recorded run id: the run's seed is derived from it.
+            run_id: Some(run_id.to_string()),
+            limits: self.settings().limits.clone(),
+            input: RunInput::Eligibility(EligibilityInput {
+                application,
+                answers,
+            }),
+            time_zone: self.time_zone(),
+        };
+        let after = match run.request(plugin, self.region(), None) {
+            Err(e) => Side::Failed(format!(
+                "the candidate refuses the recorded configuration: {e}"
+            )),
+            Ok(mut request) => {
+                request.config.parameters = parameters.to_vec();
+                side(self.runtime().run(plugin, request).await)
+            }
+        };
+        Ok((id, before, after))
+    }
+
+    /// The candidate loaded, with what identifies it.
+    async fn candidate(
+        &self,
+        name: &str,
+        candidate: &Candidate,
+    ) -> Result<(LoadedPlugin, CandidateInfo), ReplayError> {
+        let component_of = |sha256: String| async move {
+            self.verified_component(&sha256)
+                .await
+                .map_err(ReplayError::Refused)
+        };
+        let (component, signer) = match candidate {
+            Candidate::Installed => {
+                let installation = self
+                    .store()
+                    .installation(name)
+                    .await?
+                    .ok_or_else(|| ReplayError::NotInstalled(name.to_string()))?;
+                component_of(installation.sha256).await?
+            }
+            Candidate::Version(version) => {
+                let history = self.store().history(name).await?;
+                match history.into_iter().rev().find(|h| &h.version == version) {
+                    Some(entry) => component_of(entry.sha256).await?,
+                    None => {
+                        let bytes = self.registry_package(name, version).await?;
+                        self.verify_package(name, &bytes).await?
+                    }
+                }
+            }
+            Candidate::Package(bytes) => self.verify_package(name, bytes).await?,
+        };
+        let sha256 = hex::encode(Sha256::digest(&component));
+        let plugin = match self.cached(&sha256).await {
+            Some(plugin) => plugin,
+            None => {
+                let plugin = self
+                    .runtime()
+                    .load(&component)
+                    .await
+                    .map_err(|e| ReplayError::Refused(e.to_string()))?;
+                self.remember(plugin.clone()).await;
+                plugin
+            }
+        };
+        if plugin.metadata.name != name {
+            return Err(ReplayError::OtherPlugin {
+                plugin: name.to_string(),
+                found: plugin.metadata.name.clone(),
+            });
+        }
+        let info = CandidateInfo {
+            version: plugin.metadata.version.to_string(),
+            sha256,
+            signer,
+        };
+        Ok((plugin, info))
+    }
+}
+
+impl RegionHost {
+    /// A package file's component and signer, verified against the region's trust store as
+    /// an install would verify it.
+    async fn verify_package(
+        &self,
+        name: &str,
+        bytes: &[u8],
+    ) -> Result<(Vec<u8>, Option<String>), ReplayError> {
+        let trust = self.installations().trust_store().await?;
+        let (package, verified) = trust
+            .verify_bytes(bytes)
+            .map_err(|e| ReplayError::Refused(e.to_string()))?;
+        let found = verified.manifest.name.to_string();
+        if found != name {
+            return Err(ReplayError::OtherPlugin {
+                plugin: name.to_string(),
+                found,
+            });
+        }
+        Ok((package.into_component(), Some(verified.key_id.to_string())))
+    }
+
+    /// Version `version` of `name` from the region's registry (or mirror), downloaded but not
+    /// installed; a region without one names the versions it can replay on.
+    async fn registry_package(&self, name: &str, version: &str) -> Result<Vec<u8>, ReplayError> {
+        let unknown = || ReplayError::UnknownVersion {
+            plugin: name.to_string(),
+            version: version.to_string(),
+        };
+        let Some(location) = &self.settings().registry else {
+            return Err(unknown());
+        };
+        let registry = |e: String| {
+            ReplayError::Refused(format!(
+                "the region's registry `{location}` cannot give it: {e}"
+            ))
+        };
+        let package = PackageName::new(name).map_err(|e| registry(e.to_string()))?;
+        let exact =
+            VersionReq::parse(&format!("={version}")).map_err(|e| registry(e.to_string()))?;
+        let source = PackageSource::open(location).map_err(|e| registry(e.to_string()))?;
+        let info = source
+            .resolve(&package, &exact)
+            .await
+            .map_err(|e| registry(e.to_string()))?;
+        source
+            .fetch(&info, &mut |_| {})
+            .await
+            .map_err(|e| registry(e.to_string()))
+    }
+}
+
+fn side(report: RunReport) -> Side {
+    match report.failure() {
+        Some(why) => Side::Failed(why.to_string()),
+        None => Side::Answered(report.outputs.eligibility),
+    }
+}
+
+/// `None` when the candidate did what the record says; else `changed` or `failed` and the
+/// kind of change.
+fn compare(recorded: &Side, candidate: &Side) -> Option<(&'static str, String)> {
+    let kind = match (recorded, candidate) {
+        (Side::Failed(_), Side::Failed(_)) => return None,
+        (Side::Answered(_), Side::Failed(_)) => return Some(("failed", "candidate failed".into())),
+        (Side::Failed(_), Side::Answered(_)) => "failed → answered",
+        (Side::Answered(a), Side::Answered(b)) if a == b => return None,
+        (Side::Answered(Some(a)), Side::Answered(Some(b))) => outcome_change(a, b),
+        (Side::Answered(_), Side::Answered(_)) => "outcome changed",
+    };
+    Some(("changed", kind.to_string()))
+}
+
+fn outcome_change(a: &Outcome, b: &Outcome) -> &'static str {
+    match (a, b) {
+        (Outcome::Need { .. }, Outcome::Need { .. }) => "requests changed",
+        (Outcome::Need { .. }, Outcome::Decided { .. }) => "asked → decided",
+        (Outcome::Decided { .. }, Outcome::Need { .. }) => "decided → asks for more",
+        (Outcome::Decided { decision: a }, Outcome::Decided { decision: b }) => {
+            match (&a.verdict, &b.verdict) {
+                (Verdict::Approve { .. }, Verdict::Deny { .. }) => "approved → denied",
+                (Verdict::Deny { .. }, Verdict::Approve { .. }) => "denied → approved",
+                (Verdict::Approve { assignment: x }, Verdict::Approve { assignment: y }) => {
+                    if x.monthly_amount != y.monthly_amount {
+                        "amount changed"
+                    } else if x != y {
+                        "assignment changed"
+                    } else {
+                        EXPLANATION
+                    }
+                }
+                (Verdict::Deny { reasons: x }, Verdict::Deny { reasons: y }) => {
+                    if x != y {
+                        "reasons changed"
+                    } else {
+                        EXPLANATION
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// One line for one side: what a reader compares.
+fn describe(side: &Side) -> String {
+    match side {
+        Side::Failed(why) => format!("failed: {why}"),
+        Side::Answered(None) => "no outcome".into(),
+        Side::Answered(Some(Outcome::Need { requests })) => {
+            let asked: Vec<String> = requests
+                .iter()
+                .map(|q| format!("{}/{}", q.agency, q.kind))
+                .collect();
+            format!("asks {}", asked.join(", "))
+        }
+        Side::Answered(Some(Outcome::Decided { decision })) => describe_decision(decision),
+    }
+}
+
+fn describe_decision(decision: &Decision) -> String {
+    match &decision.verdict {
+        Verdict::Approve { assignment } => {
+            let end = match assignment.end {
+                Some(end) => format!(" until {}", date(end)),
+                None => String::new(),
+            };
+            format!(
+                "approved {}.{:02} a month from {}{end}, {} payment(s)",
+                assignment.monthly_amount / 100,
+                assignment.monthly_amount % 100,
+                date(assignment.start),
+                assignment.payments.len()
+            )
+        }
+        Verdict::Deny { reasons } => format!("denied: {}", reasons.join(" ")),
+    }
+}
+
+fn date(at: i64) -> String {
+    chrono::DateTime::from_timestamp(at, 0)
+        .map(|d| d.format("%Y-%m-%d").to_string())
+        .unwrap_or_else(|| at.to_string())
+}

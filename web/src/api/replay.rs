@@ -1,0 +1,198 @@
+//! Replay of an eligibility rule's recorded decisions on a candidate version: what an
+//! upgrade would change, decision by decision, before anyone installs it. Auditors and
+//! administrators; nothing is committed or delivered.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::State;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use zemstvo_service::replay::ReplayReport;
+use zemstvo_service::{Candidate, ReplayError, ReplayRequest, day_start};
+
+use super::{JsonBody, PathParam};
+use crate::auth::Principal;
+use crate::policy::Action;
+use crate::problem::Problem;
+use crate::state::WebState;
+
+/// Decisions one request replays at most: a replay runs while the request waits.
+const MAX_DECISIONS: u64 = 20_000;
+/// Differences one response carries at most.
+const MAX_DIFFERENCES: usize = 1_000;
+
+/// What to replay, and on which version.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReplayBody {
+    /// The candidate version: one the region installed, or else one its registry has. The
+    /// installed version by default (which must reproduce every record).
+    pub version: Option<String>,
+    /// Decisions taken on or after this day (`YYYY-MM-DD`, the region's time zone).
+    pub since: Option<String>,
+    /// … and before this day.
+    pub until: Option<String>,
+    /// At most this many decisions, oldest first: 1 to 20,000; 5,000 by default.
+    pub limit: Option<u64>,
+    /// Differences returned (the rest are counted): 0 to 1,000; 100 by default.
+    pub max_differences: Option<usize>,
+}
+
+/// The version replayed on.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReplayCandidateView {
+    pub version: String,
+    pub sha256: String,
+    pub signer: Option<String>,
+}
+
+/// One decision the candidate would take differently.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReplayDifferenceView {
+    pub seq: i64,
+    pub run_id: String,
+    pub application: u64,
+    /// `changed`, or `failed` when the candidate failed where the record did not.
+    pub outcome: String,
+    /// `approved → denied`, `denied → approved`, `amount changed`, …
+    pub kind: String,
+    pub recorded: String,
+    pub candidate: String,
+}
+
+/// What the candidate would change.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReplayReportView {
+    pub plugin: String,
+    pub candidate: ReplayCandidateView,
+    /// Replayed decisions by the version that recorded them.
+    pub recorded_versions: BTreeMap<String, u64>,
+    pub replayed: u64,
+    pub identical: u64,
+    /// The verdict, amount, assignment, reasons or requests differ.
+    pub changed: u64,
+    pub failed: u64,
+    /// Decided alike, explained differently (the trace differs); counted, not listed.
+    pub explained_differently: u64,
+    /// Changed decisions by kind of change.
+    pub changes: BTreeMap<String, u64>,
+    /// Records not replayed, by reason.
+    pub skipped: BTreeMap<String, u64>,
+    pub differences: Vec<ReplayDifferenceView>,
+    pub differences_left_out: u64,
+    pub seconds: f64,
+}
+
+impl From<ReplayReport> for ReplayReportView {
+    fn from(r: ReplayReport) -> Self {
+        ReplayReportView {
+            plugin: r.plugin,
+            candidate: ReplayCandidateView {
+                version: r.candidate.version,
+                sha256: r.candidate.sha256,
+                signer: r.candidate.signer,
+            },
+            recorded_versions: r.recorded_versions,
+            replayed: r.replayed,
+            identical: r.identical,
+            changed: r.changed,
+            failed: r.failed,
+            explained_differently: r.explained_differently,
+            changes: r.changes,
+            skipped: r.skipped,
+            differences: r
+                .differences
+                .into_iter()
+                .map(|d| ReplayDifferenceView {
+                    seq: d.seq,
+                    run_id: d.run_id,
+                    application: d.application,
+                    outcome: d.outcome.to_string(),
+                    kind: d.kind,
+                    recorded: d.recorded,
+                    candidate: d.candidate,
+                })
+                .collect(),
+            differences_left_out: r.differences_left_out,
+            seconds: r.seconds,
+        }
+    }
+}
+
+/// Re-runs the plugin's recorded decisions on a candidate version and returns what would
+/// change. One replay runs at a time (503 with `Retry-After` while another does).
+#[utoipa::path(post, path = "/api/v1/plugins/{name}/replay", tag = "audit", request_body = ReplayBody,
+    params(("name" = String, Path, description = "The eligibility rule's name")),
+    responses((status = 200, body = ReplayReportView), (status = 400, body = Problem),
+        (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem),
+        (status = 503, body = Problem)))]
+pub async fn replay(
+    State(state): State<Arc<WebState>>,
+    principal: Principal,
+    PathParam(name): PathParam<String>,
+    JsonBody(body): JsonBody<ReplayBody>,
+) -> Result<Json<ReplayReportView>, Problem> {
+    principal.require(Action::ReadAudit)?;
+    let limit = match body.limit {
+        None => 5_000,
+        Some(n) if (1..=MAX_DECISIONS).contains(&n) => n,
+        Some(n) => {
+            return Err(
+                Problem::bad_request(format!("limit is {n}; give 1 to {MAX_DECISIONS}"))
+                    .field("limit"),
+            );
+        }
+    };
+    let max_differences = match body.max_differences {
+        None => 100,
+        Some(n) if n <= MAX_DIFFERENCES => n,
+        Some(n) => {
+            return Err(Problem::bad_request(format!(
+                "max_differences is {n}; give 0 to {MAX_DIFFERENCES}"
+            ))
+            .field("max_differences"));
+        }
+    };
+    let zone = state.host.time_zone();
+    let day = |text: Option<String>, field: &'static str| -> Result<Option<i64>, Problem> {
+        text.map(|t| {
+            day_start(&t, zone).ok_or_else(|| {
+                Problem::bad_request(format!("{field} `{t}` is not a date such as 2026-11-01"))
+                    .field(field)
+            })
+        })
+        .transpose()
+    };
+    let candidate = match body.version {
+        None => Candidate::Installed,
+        Some(v) if semver::Version::parse(&v).is_ok() => Candidate::Version(v),
+        Some(v) => {
+            return Err(Problem::bad_request(format!(
+                "version `{v}` is not a version such as 1.1.0"
+            ))
+            .field("version"));
+        }
+    };
+    let request = ReplayRequest {
+        since: day(body.since, "since")?,
+        until: day(body.until, "until")?,
+        limit: Some(limit),
+        max_differences,
+        ..ReplayRequest::new(&name, candidate)
+    };
+    let Ok(_only) = state.replays.try_acquire() else {
+        let mut busy = Problem::unavailable(
+            "another replay is running on this host; try again when it has finished",
+        );
+        busy.retry_after = Some(10);
+        return Err(busy);
+    };
+    let report = state.host.replay(&request).await.map_err(|e| match e {
+        ReplayError::Store(e) => e.into(),
+        e @ ReplayError::NotInstalled(_) => Problem::not_found(e.to_string()),
+        e => Problem::unprocessable(e.to_string()),
+    })?;
+    Ok(Json(report.into()))
+}
