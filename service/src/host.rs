@@ -257,12 +257,27 @@ impl RegionHost {
             .config
             .resolve(config.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .map_err(|e| format!("the stored configuration of `{name}` is refused: {e}"))?;
-        let entries = self
-            .store
-            .parameter_entries(name)
+        let parameters = self
+            .parameters_of(&plugin, name)
             .await
             .map_err(|e| e.to_string())?;
-        let parameters = plugin
+        Ok(Prepared {
+            plugin,
+            signer,
+            grants,
+            config,
+            parameters,
+        })
+    }
+
+    /// `plugin`'s effective-dated parameters with the region's entries for `name` merged in.
+    pub(crate) async fn parameters_of(
+        &self,
+        plugin: &LoadedPlugin,
+        name: &str,
+    ) -> Result<Vec<ParameterSpec>, StoreError> {
+        let entries = self.store.parameter_entries(name).await?;
+        Ok(plugin
             .metadata
             .parameters
             .iter()
@@ -274,14 +289,7 @@ impl RegionHost {
                         .map(|e| &e.value),
                 )
             })
-            .collect();
-        Ok(Prepared {
-            plugin,
-            signer,
-            grants,
-            config,
-            parameters,
-        })
+            .collect())
     }
 
     pub(crate) fn region(&self) -> Arc<dyn RegionData> {

@@ -207,20 +207,8 @@ impl RegionHost {
                 kind: plugin.kind().name(),
             });
         }
-        let entries = self.store().parameter_entries(&request.plugin).await?;
-        let parameters: Vec<ParameterSpec> = plugin
-            .metadata
-            .parameters
-            .iter()
-            .map(|spec| {
-                spec.with_entries(
-                    entries
-                        .iter()
-                        .filter(|e| e.name == spec.name)
-                        .map(|e| &e.value),
-                )
-            })
-            .collect();
+        // The candidate's own parameter histories with the region's entries as they stand.
+        let parameters = self.parameters_of(&plugin, &request.plugin).await?;
         let mut report = ReplayReport {
             plugin: request.plugin.clone(),
             candidate: info,
