@@ -70,7 +70,7 @@ async fn bench() {
     )
     .await;
     println!(
-        "decision records and their chain cost ×{:.2} in decisions per second against none (sqlite)",
+        "decision records and their chain (sqlite): {bare:.0} decisions/s without, {sqlite:.0} with — ×{:.2} the time per decision",
         bare / sqlite
     );
     let mut line = format!("decisions per second: sqlite {sqlite:.0}");
