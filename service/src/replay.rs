@@ -250,7 +250,11 @@ impl RegionHost {
                     let parameters = &parameters;
                     async move {
                         let outcome = match serde_json::from_str::<Recorded>(&stored.body) {
-                            Err(e) => Err(format!("record unreadable: {e}")),
+                            Err(e) => {
+                                // One reason for all, so a damaged chain cannot grow the report.
+                                tracing::warn!(run = %stored.run_id, "decision record not replayed: {e}");
+                                Err("the record's body is not one this host reads".to_string())
+                            }
                             Ok(recorded) => {
                                 self.replay_one(plugin, parameters, &stored.run_id, recorded)
                                     .await
