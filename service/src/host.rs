@@ -312,19 +312,26 @@ impl RegionHost {
     /// signer.
     async fn load(&self, sha256: &str) -> Result<(LoadedPlugin, Option<String>), String> {
         let (component, signer) = self.verified_component(sha256).await?;
-        if let Some(p) = self.loaded.lock().await.get(sha256) {
-            return Ok((p.clone(), signer));
+        Ok((self.compiled(sha256, &component).await?, signer))
+    }
+
+    /// The component with this hash compiled, once per host: from the cache, or compiled and
+    /// kept.
+    pub(crate) async fn compiled(
+        &self,
+        sha256: &str,
+        component: &[u8],
+    ) -> Result<LoadedPlugin, String> {
+        if let Some(p) = self.cached(sha256).await {
+            return Ok(p);
         }
         let plugin = self
             .runtime
-            .load(&component)
+            .load(component)
             .await
             .map_err(|e| e.to_string())?;
-        self.loaded
-            .lock()
-            .await
-            .insert(sha256.to_string(), plugin.clone());
-        Ok((plugin, signer))
+        self.remember(plugin.clone()).await;
+        Ok(plugin)
     }
 
     /// The installed component with this hash, verified again, and its signer.

@@ -525,14 +525,10 @@ impl Installations<'_> {
             .package(&installation.sha256)
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("the package of `{name}` is missing")))?;
-        let plugin = self
-            .host
-            .runtime()
-            .load(&package.component)
+        self.host
+            .compiled(&installation.sha256, &package.component)
             .await
-            .map_err(|e| InstallError::Load(e.to_string()))?;
-        self.host.remember(plugin.clone()).await;
-        Ok(plugin)
+            .map_err(InstallError::Load)
     }
 
     /// Sets a plugin's configuration after checking it against the installed version's

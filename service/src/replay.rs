@@ -115,7 +115,7 @@ pub struct Difference {
     /// `changed`, or `failed` when the candidate failed where the record did not.
     pub outcome: &'static str,
     /// What changed: `approved → denied`, `amount changed`, …
-    pub kind: String,
+    pub kind: &'static str,
     pub recorded: String,
     pub candidate: String,
 }
@@ -156,9 +156,6 @@ impl ReplayReport {
         }
     }
 }
-
-/// The kind of a difference in the trace alone.
-const EXPLANATION: &str = "explanation changed";
 
 /// Records read per page.
 const PAGE: u32 = 256;
@@ -279,19 +276,25 @@ impl RegionHost {
                     .recorded_versions
                     .entry(stored.version.clone())
                     .or_default() += 1;
-                let Some((outcome, kind)) = compare(&recorded, &candidate) else {
-                    report.identical += 1;
-                    continue;
+                let (outcome, kind) = match compare(&recorded, &candidate) {
+                    Comparison::Identical => {
+                        report.identical += 1;
+                        continue;
+                    }
+                    Comparison::ExplainedDifferently => {
+                        report.explained_differently += 1;
+                        continue;
+                    }
+                    Comparison::Failed => {
+                        report.failed += 1;
+                        ("failed", "candidate failed")
+                    }
+                    Comparison::Changed(kind) => {
+                        report.changed += 1;
+                        *report.changes.entry(kind.to_string()).or_default() += 1;
+                        ("changed", kind)
+                    }
                 };
-                if outcome == "failed" {
-                    report.failed += 1;
-                } else if kind == EXPLANATION {
-                    report.explained_differently += 1;
-                    continue;
-                } else {
-                    report.changed += 1;
-                    *report.changes.entry(kind.clone()).or_default() += 1;
-                }
                 if report.differences.len() < request.max_differences {
                     report.differences.push(Difference {
                         seq: stored.seq,
@@ -398,18 +401,10 @@ impl RegionHost {
             Candidate::Package(bytes) => self.verify_package(name, bytes).await?,
         };
         let sha256 = hex::encode(Sha256::digest(&component));
-        let plugin = match self.cached(&sha256).await {
-            Some(plugin) => plugin,
-            None => {
-                let plugin = self
-                    .runtime()
-                    .load(&component)
-                    .await
-                    .map_err(|e| ReplayError::Refused(e.to_string()))?;
-                self.remember(plugin.clone()).await;
-                plugin
-            }
-        };
+        let plugin = self
+            .compiled(&sha256, &component)
+            .await
+            .map_err(ReplayError::Refused)?;
         if plugin.metadata.name != name {
             return Err(ReplayError::OtherPlugin {
                 plugin: name.to_string(),
@@ -484,22 +479,30 @@ fn side(report: RunReport) -> Side {
     }
 }
 
-/// `None` when the candidate did what the record says; else `changed` or `failed` and the
-/// kind of change.
-fn compare(recorded: &Side, candidate: &Side) -> Option<(&'static str, String)> {
-    let kind = match (recorded, candidate) {
-        (Side::Failed(_), Side::Failed(_)) => return None,
-        (Side::Answered(_), Side::Failed(_)) => return Some(("failed", "candidate failed".into())),
-        (Side::Failed(_), Side::Answered(_)) => "failed → answered",
-        (Side::Answered(a), Side::Answered(b)) if a == b => return None,
-        (Side::Answered(Some(a)), Side::Answered(Some(b))) => outcome_change(a, b),
-        (Side::Answered(_), Side::Answered(_)) => "outcome changed",
-    };
-    Some(("changed", kind.to_string()))
+/// How the candidate's side of a decision stands against the record's.
+enum Comparison {
+    Identical,
+    /// Decided alike, the trace differs.
+    ExplainedDifferently,
+    /// The kind of change.
+    Changed(&'static str),
+    /// The candidate failed where the record did not.
+    Failed,
 }
 
-fn outcome_change(a: &Outcome, b: &Outcome) -> &'static str {
-    match (a, b) {
+fn compare(recorded: &Side, candidate: &Side) -> Comparison {
+    match (recorded, candidate) {
+        (Side::Failed(_), Side::Failed(_)) => Comparison::Identical,
+        (Side::Answered(_), Side::Failed(_)) => Comparison::Failed,
+        (Side::Failed(_), Side::Answered(_)) => Comparison::Changed("failed → answered"),
+        (Side::Answered(a), Side::Answered(b)) if a == b => Comparison::Identical,
+        (Side::Answered(Some(a)), Side::Answered(Some(b))) => outcome_change(a, b),
+        (Side::Answered(_), Side::Answered(_)) => Comparison::Changed("outcome changed"),
+    }
+}
+
+fn outcome_change(a: &Outcome, b: &Outcome) -> Comparison {
+    let kind = match (a, b) {
         (Outcome::Need { .. }, Outcome::Need { .. }) => "requests changed",
         (Outcome::Need { .. }, Outcome::Decided { .. }) => "asked → decided",
         (Outcome::Decided { .. }, Outcome::Need { .. }) => "decided → asks for more",
@@ -513,19 +516,20 @@ fn outcome_change(a: &Outcome, b: &Outcome) -> &'static str {
                     } else if x != y {
                         "assignment changed"
                     } else {
-                        EXPLANATION
+                        return Comparison::ExplainedDifferently;
                     }
                 }
                 (Verdict::Deny { reasons: x }, Verdict::Deny { reasons: y }) => {
                     if x != y {
                         "reasons changed"
                     } else {
-                        EXPLANATION
+                        return Comparison::ExplainedDifferently;
                     }
                 }
             }
         }
-    }
+    };
+    Comparison::Changed(kind)
 }
 
 /// One line for one side: what a reader compares.

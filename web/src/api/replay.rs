@@ -110,7 +110,7 @@ impl From<ReplayReport> for ReplayReportView {
                     run_id: d.run_id,
                     application: d.application,
                     outcome: d.outcome.to_string(),
-                    kind: d.kind,
+                    kind: d.kind.to_string(),
                     recorded: d.recorded,
                     candidate: d.candidate,
                 })
