@@ -47,6 +47,9 @@ pub enum Command {
     /// Re-run an eligibility rule's recorded decisions on a candidate version and show what
     /// it would change, decision by decision; nothing is delivered or committed.
     Replay(commands::replay::ReplayArgs),
+    /// Run a candidate version of an eligibility rule beside the installed one on the same
+    /// calls, its outputs never delivered; see its differences; promote or discard it.
+    Shadow(commands::shadow::ShadowArgs),
     /// The region's run history.
     Runs(commands::region::RunsArgs),
     /// SMEV volumes and answer times per agency.
@@ -145,6 +148,7 @@ pub async fn execute(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Appeals(args) => commands::appeals::appeals(args).await,
         Command::Audit(args) => commands::audit::audit(args).await,
         Command::Replay(args) => commands::replay::replay(args).await,
+        Command::Shadow(args) => commands::shadow::shadow(args).await,
         Command::Runs(args) => commands::region::runs(args).await,
         Command::SmevStats(args) => commands::region::smev_stats(args).await,
         Command::RegionInit(args) => commands::region::init(args).await,

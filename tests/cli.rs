@@ -312,6 +312,35 @@ fn demo_once_creates_tasks_once_and_finds_them_on_the_second_run() {
         "{}",
         text(&refused.stderr)
     );
+    // No shadow yet: `shadow show` says how to start one; a version nobody has is refused.
+    let show = zemstvo(
+        &["shadow", "show", "yugra-child-allowance", "--database", &db],
+        cache.path(),
+    );
+    assert!(!show.status.success());
+    assert!(
+        text(&show.stderr).contains("zemstvo shadow start yugra-child-allowance --candidate"),
+        "{}",
+        text(&show.stderr)
+    );
+    let start = zemstvo(
+        &[
+            "shadow",
+            "start",
+            "yugra-child-allowance",
+            "--candidate",
+            "7.7.7",
+            "--database",
+            &db,
+        ],
+        cache.path(),
+    );
+    assert!(!start.status.success());
+    assert!(
+        text(&start.stderr).contains("7.7.7 is neither a version this region installed"),
+        "{}",
+        text(&start.stderr)
+    );
     let changed = tokio::runtime::Runtime::new().unwrap().block_on(async {
         let store = zemstvo_store::Store::open(&db).await.unwrap();
         store

@@ -17,6 +17,7 @@ pub mod replay;
 mod round;
 mod schedule;
 pub mod settings;
+pub mod shadow;
 mod trigger;
 
 pub use appeals::{Appeals, RoutingOutcome};
@@ -34,6 +35,7 @@ pub use schedule::{
     DEFAULT_SCHEDULE, check_schedule, day_start, due_occurrence, next_occurrence, parse_time_zone,
 };
 pub use settings::{AppealSettings, HostSettings, SmevSettings};
+pub use shadow::{ShadowError, ShadowReport};
 /// What a round of SMEV sending and answering did (returned by [`RegionHost::smev_once`]).
 pub use zemstvo_outbox::smev::SmevStats;
 pub use zemstvo_store::runs::TriggeredRun;

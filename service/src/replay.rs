@@ -28,6 +28,7 @@ use zemstvo_host::local::LocalRun;
 use zemstvo_host::{LoadedPlugin, PluginKind, RunInput, RunReport};
 use zemstvo_registry::{PackageName, PackageSource};
 use zemstvo_store::StoreError;
+use zemstvo_store::records::StoredRecord;
 
 use crate::host::RegionHost;
 
@@ -186,8 +187,21 @@ struct RecordedOutputs {
     eligibility: Option<Outcome>,
 }
 
+/// What a candidate made of one recorded decision, beside what the record says.
+pub(crate) struct Compared {
+    pub(crate) application: u64,
+    pub(crate) recorded: Side,
+    pub(crate) candidate: Side,
+}
+
+impl Compared {
+    pub(crate) fn comparison(&self) -> Comparison {
+        compare(&self.recorded, &self.candidate)
+    }
+}
+
 /// One side of a comparison: what a version made of a decision.
-enum Side {
+pub(crate) enum Side {
     Failed(String),
     Answered(Option<Outcome>),
 }
@@ -226,7 +240,6 @@ impl RegionHost {
             request.until.unwrap_or(i64::MAX),
         );
         let limit = request.limit.unwrap_or(u64::MAX);
-        let parallel = self.runtime_settings().max_concurrent_runs.max(1) as usize;
         let mut after = 0;
         let mut taken = 0u64;
         while taken < limit && !self.is_stopping() {
@@ -241,31 +254,13 @@ impl RegionHost {
                 .take((limit - taken).min(PAGE as u64) as usize)
                 .collect();
             taken += page.len() as u64;
-            let replayed: Vec<_> = futures_util::stream::iter(page)
-                .map(|stored| {
-                    let plugin = &plugin;
-                    let parameters = &parameters;
-                    async move {
-                        let outcome = match serde_json::from_str::<Recorded>(&stored.body) {
-                            Err(e) => {
-                                // One reason for all, so a damaged chain cannot grow the report.
-                                tracing::warn!(run = %stored.run_id, "decision record not replayed: {e}");
-                                Err("the record's body is not one this host reads".to_string())
-                            }
-                            Ok(recorded) => {
-                                self.replay_one(plugin, parameters, &stored.run_id, recorded)
-                                    .await
-                            }
-                        };
-                        (stored, outcome)
-                    }
-                })
-                .buffered(parallel)
-                .collect()
-                .await;
-            for (stored, outcome) in replayed {
-                let (application, recorded, candidate) = match outcome {
-                    Ok(sides) => sides,
+            for (stored, compared) in self.compare_page(&plugin, &parameters, page).await {
+                let Compared {
+                    application,
+                    recorded,
+                    candidate,
+                } = match compared {
+                    Ok(compared) => compared,
                     Err(reason) => {
                         *report.skipped.entry(reason).or_default() += 1;
                         continue;
@@ -314,6 +309,35 @@ impl RegionHost {
         Ok(report)
     }
 
+    /// Runs the candidate on each record of a page (as many at once as the host runs runs)
+    /// and pairs each record with what the candidate made of it, or why it was not replayed.
+    pub(crate) async fn compare_page(
+        &self,
+        plugin: &LoadedPlugin,
+        parameters: &[ParameterSpec],
+        page: Vec<StoredRecord>,
+    ) -> Vec<(StoredRecord, Result<Compared, String>)> {
+        let parallel = self.runtime_settings().max_concurrent_runs.max(1) as usize;
+        futures_util::stream::iter(page)
+            .map(|stored| async move {
+                let compared = match serde_json::from_str::<Recorded>(&stored.body) {
+                    Err(e) => {
+                        // One reason for all, so a damaged chain cannot grow the report.
+                        tracing::warn!(run = %stored.run_id, "decision record not replayed: {e}");
+                        Err("the record's body is not one this host reads".to_string())
+                    }
+                    Ok(recorded) => {
+                        self.replay_one(plugin, parameters, &stored.run_id, recorded)
+                            .await
+                    }
+                };
+                (stored, compared)
+            })
+            .buffered(parallel)
+            .collect()
+            .await
+    }
+
     /// Runs the candidate on one record's inputs; the record's side and the candidate's, or
     /// why the record cannot be replayed.
     async fn replay_one(
@@ -322,7 +346,7 @@ impl RegionHost {
         parameters: &[ParameterSpec],
         run_id: &str,
         recorded: Recorded,
-    ) -> Result<(u64, Side, Side), String> {
+    ) -> Result<Compared, String> {
         let RecordedInputs::Case {
             application,
             answers,
@@ -365,11 +389,15 @@ impl RegionHost {
                 side(self.runtime().run(plugin, request).await)
             }
         };
-        Ok((id, before, after))
+        Ok(Compared {
+            application: id,
+            recorded: before,
+            candidate: after,
+        })
     }
 
     /// The candidate loaded, with what identifies it.
-    async fn candidate(
+    pub(crate) async fn candidate(
         &self,
         name: &str,
         candidate: &Candidate,
@@ -423,7 +451,7 @@ impl RegionHost {
 impl RegionHost {
     /// A package file's component and signer, verified against the region's trust store as
     /// an install would verify it.
-    async fn verify_package(
+    pub(crate) async fn verify_package(
         &self,
         name: &str,
         bytes: &[u8],
@@ -444,7 +472,11 @@ impl RegionHost {
 
     /// Version `version` of `name` from the region's registry (or mirror), downloaded but not
     /// installed; a region without one names the versions it can replay on.
-    async fn registry_package(&self, name: &str, version: &str) -> Result<Vec<u8>, ReplayError> {
+    pub(crate) async fn registry_package(
+        &self,
+        name: &str,
+        version: &str,
+    ) -> Result<Vec<u8>, ReplayError> {
         let unknown = || ReplayError::UnknownVersion {
             plugin: name.to_string(),
             version: version.to_string(),
@@ -480,7 +512,7 @@ fn side(report: RunReport) -> Side {
 }
 
 /// How the candidate's side of a decision stands against the record's.
-enum Comparison {
+pub(crate) enum Comparison {
     Identical,
     /// Decided alike, the trace differs.
     ExplainedDifferently,
@@ -533,7 +565,7 @@ fn outcome_change(a: &Outcome, b: &Outcome) -> Comparison {
 }
 
 /// One line for one side: what a reader compares.
-fn describe(side: &Side) -> String {
+pub(crate) fn describe(side: &Side) -> String {
     match side {
         Side::Failed(why) => format!("failed: {why}"),
         Side::Answered(None) => "no outcome".into(),

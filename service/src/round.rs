@@ -19,6 +19,8 @@ pub struct RoundReport {
     pub scheduled: usize,
     pub runs: Vec<RunOutcome>,
     pub decisions: Vec<DecisionOutcome>,
+    /// Live decisions that shadow candidates were compared on in this round.
+    pub shadowed: u64,
     /// Appeals routed in this round.
     pub appeals: Vec<RoutingOutcome>,
     /// Root-cause records opened for incidents past their deadline.
@@ -35,6 +37,7 @@ impl RoundReport {
         self.scheduled == 0
             && self.runs.is_empty()
             && self.decisions.is_empty()
+            && self.shadowed == 0
             && self.appeals.is_empty()
             && self.root_causes == 0
             && s.sent + s.send_retried + s.send_failed + s.applied + s.duplicates + s.unmatched == 0

@@ -115,7 +115,8 @@ async fn replay_on_a_candidate(db: TestDatabase) {
 
     // The candidate with the lower threshold flips exactly the three between the thresholds;
     // the two denied above both are told the new threshold; the three approved below both are
-    // approved alike with the new threshold in their trace; no income is denied alike.
+    // approved alike with the new threshold in their trace; the application without an
+    // income, denied by 1.0.0, is one the candidate asks the tax service about.
     let bytes = package(&h, "1.1.0").await;
     let candidate = h
         .replay(&ReplayRequest::new(
@@ -134,13 +135,14 @@ async fn replay_on_a_candidate(db: TestDatabase) {
             candidate.explained_differently,
             candidate.failed
         ),
-        (9, 1, 5, 3, 0),
+        (9, 0, 6, 3, 0),
         "{candidate:?}"
     );
     assert_eq!(
         candidate.changes.iter().collect::<Vec<_>>(),
         vec![
             (&"approved → denied".to_string(), &3),
+            (&"decided → asks for more".to_string(), &1),
             (&"reasons changed".to_string(), &2)
         ]
     );
@@ -154,9 +156,10 @@ async fn replay_on_a_candidate(db: TestDatabase) {
     };
     assert_eq!(of_kind("approved → denied"), vec![ids[3], ids[4], ids[5]]);
     assert_eq!(of_kind("reasons changed"), vec![ids[6], ids[7]]);
+    assert_eq!(of_kind("decided → asks for more"), vec![ids[8]]);
     assert_eq!(
         candidate.differences.len(),
-        5,
+        6,
         "explanations are counted, not listed"
     );
     let d = &candidate.differences[0];
@@ -200,7 +203,7 @@ async fn replay_on_a_candidate(db: TestDatabase) {
         .replay(&ReplayRequest::new("income-rule", Candidate::Installed))
         .await
         .unwrap();
-    assert_eq!((now.candidate.version.as_str(), now.changed), ("1.1.0", 5));
+    assert_eq!((now.candidate.version.as_str(), now.changed), ("1.1.0", 6));
 }
 on_both_databases!(
     a_candidate_with_one_threshold_changed_flips_exactly_the_decisions_between_the_thresholds,

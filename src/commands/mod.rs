@@ -16,6 +16,7 @@ pub mod registry;
 pub mod replay;
 pub mod run;
 pub mod serve;
+pub mod shadow;
 pub mod tasks;
 mod transfer;
 pub mod trust;

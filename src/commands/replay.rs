@@ -53,16 +53,7 @@ pub async fn replay(args: ReplayArgs) -> Result<ExitCode, CliError> {
     };
     let candidate = match &args.candidate {
         None => Candidate::Installed,
-        Some(c) if Path::new(c).is_file() => Candidate::Package(
-            std::fs::read(c)
-                .map_err(|e| CliError::Input(format!("cannot read the package `{c}`: {e}")))?,
-        ),
-        Some(c) if semver::Version::parse(c).is_ok() => Candidate::Version(c.clone()),
-        Some(c) => {
-            return Err(CliError::Input(format!(
-                "--candidate `{c}` is neither a version such as 1.1.0 nor a package file"
-            )));
-        }
+        Some(c) => candidate(c)?,
     };
     let request = ReplayRequest {
         since: day(&args.since, "--since")?,
@@ -84,6 +75,21 @@ pub async fn replay(args: ReplayArgs) -> Result<ExitCode, CliError> {
         print_report(&report);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A `--candidate`: a signed package file, or a version (installed before, or the registry's).
+pub(crate) fn candidate(c: &str) -> Result<Candidate, CliError> {
+    if Path::new(c).is_file() {
+        return Ok(Candidate::Package(std::fs::read(c).map_err(|e| {
+            CliError::Input(format!("cannot read the package `{c}`: {e}"))
+        })?));
+    }
+    if semver::Version::parse(c).is_ok() {
+        return Ok(Candidate::Version(c.to_string()));
+    }
+    Err(CliError::Input(format!(
+        "--candidate `{c}` is neither a version such as 1.1.0 nor a package file"
+    )))
 }
 
 fn print_report(r: &ReplayReport) {

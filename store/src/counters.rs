@@ -1,6 +1,7 @@
 //! The names of the counters hosts keep (through the `metrics` facade; whoever installs a
 //! recorder — the web service's `/metrics` — exports them). Each carries a `kind` label:
-//! `run`, `notification`, `smev`, `decision` or `changes`.
+//! `run`, `notification`, `smev`, `decision` or `changes`; the shadows' counter carries
+//! `plugin` and `outcome`.
 
 /// Items a host claimed: runs from the queue, outbox items (notifications, SMEV requests).
 pub const CLAIMS: &str = "zemstvo_claims_total";
@@ -14,13 +15,18 @@ pub const LISTENER_RECONNECTS: &str = "zemstvo_listener_reconnects_total";
 /// claim had passed to another host, a conflicting commit or SMEV record, a redelivered answer.
 pub const DUPLICATES_AVOIDED: &str = "zemstvo_duplicates_avoided_total";
 
+/// Live decisions a shadow candidate was compared on, by `plugin` and `outcome` (`identical`,
+/// `explained_differently`, `changed`, `failed`, `skipped`).
+pub const SHADOW_DECISIONS: &str = "zemstvo_shadow_decisions_total";
+
 /// Every counter, for exporters that describe them up front.
-pub const ALL: [&str; 5] = [
+pub const ALL: [&str; 6] = [
     CLAIMS,
     LEASE_RENEWALS,
     LEASE_EXPIRIES,
     LISTENER_RECONNECTS,
     DUPLICATES_AVOIDED,
+    SHADOW_DECISIONS,
 ];
 
 /// Describes every counter to the installed recorder (call once after installing one).
@@ -44,5 +50,9 @@ pub fn describe() {
     metrics::describe_counter!(
         DUPLICATES_AVOIDED,
         "Work not done twice because another host had done or taken it"
+    );
+    metrics::describe_counter!(
+        SHADOW_DECISIONS,
+        "Live decisions a shadow candidate was compared on, by outcome"
     );
 }

@@ -34,6 +34,7 @@ pub mod parameters;
 pub mod plugins;
 pub mod records;
 pub mod runs;
+pub mod shadows;
 pub mod smev;
 pub mod tasks;
 #[cfg(feature = "testing")]

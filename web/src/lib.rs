@@ -67,6 +67,7 @@ pub const MAX_BODY_BYTES: usize = 256 << 10;
         api::admin::tokens, api::admin::add_token, api::admin::revoke_token, api::admin::audit,
         api::records::verify, api::records::list, api::records::show,
         api::replay::replay,
+        api::shadow::show, api::shadow::start, api::shadow::discard, api::shadow::promote,
         api::health::healthz, api::health::readyz,
         api::appeals::list, api::appeals::show, api::appeals::classify, api::appeals::verdict,
         api::appeals::report, api::appeals::answer, api::appeals::root_cause,
@@ -254,6 +255,11 @@ pub fn router(state: Arc<WebState>) -> Router {
         .route("/plugins/{name}/rollback", post(plugins::rollback))
         .route("/plugins/{name}/runs", post(plugins::trigger))
         .route("/plugins/{name}/replay", post(replay::replay))
+        .route(
+            "/plugins/{name}/shadow",
+            get(shadow::show).put(shadow::start).delete(shadow::discard),
+        )
+        .route("/plugins/{name}/shadow/promote", post(shadow::promote))
         .route("/runs", get(runs::list))
         .route("/runs/{id}", get(runs::show))
         .route("/tasks", get(tasks::list))

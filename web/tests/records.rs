@@ -151,3 +151,123 @@ async fn replay_scenario(db: TestDatabase) {
 }
 
 on_both_databases!(replaying_decisions_over_http, replay_scenario);
+
+/// An administrator shadows the installed income rule with the version the region held
+/// before, over HTTP: the host's round compares it on the live calls, the auditor reads the
+/// differences, an employee and an auditor may not start or promote one, bad bodies are
+/// problems that name the field, and the promotion answers with the plugin now live.
+async fn shadow_scenario(db: TestDatabase) {
+    let (store, host) = region_with_plugin(&db).await;
+    let income = |v: &str| zemstvo_plugin_artifacts::fixture(&format!("fixture-income-rule-v{v}"));
+    install_signed(&host, &income("1-0-0")).await;
+    install_signed(&host, &income("1-1-0")).await;
+    host.installations()
+        .rollback("income-rule", &Default::default())
+        .await
+        .unwrap();
+    add_user(&store, "admin", Role::Administrator, None).await;
+    add_user(&store, "auditor", Role::Auditor, None).await;
+    add_user(&store, "employee", Role::Employee, Some(1)).await;
+    let (base, _stop) = serve_api(host.clone()).await;
+    let client = Client::new();
+    let call = |login: &'static str, method: Method, path: &'static str, body: Option<Value>| {
+        let mut request = client
+            .request(method, format!("{base}{path}"))
+            .bearer_auth(token(login));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        async move { common::answer(path, request.send().await.unwrap()).await }
+    };
+    const SHADOW: &str = "/api/v1/plugins/income-rule/shadow";
+    let (status, problem) = call("auditor", Method::GET, SHADOW, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{problem}");
+    for who in ["auditor", "employee"] {
+        let (status, problem) =
+            call(who, Method::PUT, SHADOW, Some(json!({"version": "1.1.0"}))).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{who}: {problem}");
+    }
+    let (status, problem) = call("admin", Method::PUT, SHADOW, Some(json!({"version": "x"}))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{problem}");
+    assert_eq!(problem["field"], "version");
+    let (status, problem) = call(
+        "admin",
+        Method::PUT,
+        SHADOW,
+        Some(json!({"version": "1.0.0"})),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "itself: {problem}"
+    );
+    let (status, shadow) = call(
+        "admin",
+        Method::PUT,
+        SHADOW,
+        Some(json!({"version": "1.1.0"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{shadow}");
+    assert_eq!(shadow["version"], "1.1.0");
+    let (status, problem) = call(
+        "admin",
+        Method::PUT,
+        SHADOW,
+        Some(json!({"version": "1.1.0"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "a second shadow: {problem}");
+
+    for income in ["26000", "10000"] {
+        store
+            .submit_application(
+                &zemstvo_store::eligibility::NewApplication {
+                    citizen: 1,
+                    measure: "test-allowance".into(),
+                    channel: "portal".into(),
+                    number: None,
+                    term_days: 10,
+                    fields: vec![("income".into(), income.into())],
+                },
+                "test",
+            )
+            .await
+            .unwrap();
+    }
+    host.tick().await.unwrap();
+    let (status, report) = call("auditor", Method::GET, SHADOW, None).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(report["compared"], 2, "{report}");
+    assert_eq!(report["changed"], 1, "{report}");
+    assert_eq!(report["live_version"], "1.0.0", "{report}");
+    assert_eq!(report["changes"]["approved → denied"], 1, "{report}");
+    assert_eq!(report["differences"][0]["kind"], "approved → denied");
+    let (status, problem) = call(
+        "auditor",
+        Method::GET,
+        "/api/v1/plugins/income-rule/shadow?max_differences=5000",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{problem}");
+
+    const PROMOTE: &str = "/api/v1/plugins/income-rule/shadow/promote";
+    let (status, problem) = call("auditor", Method::POST, PROMOTE, None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{problem}");
+    let (status, plugin) = call("admin", Method::POST, PROMOTE, None).await;
+    assert_eq!(status, StatusCode::OK, "{plugin}");
+    assert_eq!(plugin["version"], "1.1.0", "{plugin}");
+    let (status, problem) = call("admin", Method::DELETE, SHADOW, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "promoted, gone: {problem}");
+    let entries = store.audit_log(Some("income-rule"), 10).await.unwrap();
+    assert!(
+        entries
+            .iter()
+            .any(|e| e.action == "shadow-promote" && e.actor.contains("admin")),
+        "{entries:?}"
+    );
+}
+
+on_both_databases!(shadowing_a_rule_over_http, shadow_scenario);

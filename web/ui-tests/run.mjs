@@ -263,6 +263,20 @@ test('an administrator disables a plugin, sees no next run, enables it; its form
   assert.equal(await page.getByText('Укажите акт, который устанавливает значение').count(), 2);
   await visit(page, 'parameters-error');
 
+  // A rule's shadow version: reached from the rule's page; a version the region does not
+  // hold and its registry does not have is refused by the field, and nothing starts.
+  await page.goto(`${base}/plugins/yugra-child-allowance`);
+  await page.getByRole('link', { name: 'Теневая версия: что изменит новая версия' }).click();
+  await page.getByText('Теневой версии нет.').waitFor();
+  await visit(page, 'shadow');
+  await page.getByLabel('Версия').fill('9.9.9');
+  await page.getByRole('button', { name: 'Запустить в тени' }).click();
+  await page.locator('.error-summary').waitFor();
+  assert.equal(await page.locator('#version').getAttribute('aria-invalid'), 'true');
+  assert.equal(await page.locator('#version').inputValue(), '9.9.9');
+  assert.ok(await page.getByText('Версии 9.9.9 нет ни в регионе, ни в реестре').count() > 0);
+  await visit(page, 'shadow-error');
+
   // A run's page: its outcome, the summary and the log.
   await page.goto(`${base}/runs`);
   await page.locator('table a[href^="/runs/"]').first().click();

@@ -514,6 +514,57 @@ plugin-unpinned-done = Версия откреплена.
 plugin-rolled-back-done = Установлена предыдущая версия: пакет снова проверен по доверенным ключам.
 error-rollback = Откат не выполнен: { $detail }
 
+## Теневая версия правила
+
+plugin-shadow = Теневая версия: что изменит новая версия
+shadow-title = Теневая версия правила { $name }
+shadow-lead = Теневая версия работает рядом с действующей: её вызывают по тем же заявлениям с теми же ответами ведомств, но её решения и запросы никуда не отправляются. Здесь видно, какие решения она приняла бы иначе.
+shadow-none = Теневой версии нет. Действует версия { $live }.
+shadow-start-title = Запустить теневую версию
+shadow-version = Версия
+shadow-version-hint = Номер версии, например 1.1.0: из тех, что есть в регионе, или из реестра.
+shadow-held = В регионе есть:
+shadow-start = Запустить в тени
+shadow-started = Теневая версия запущена: она будет сравниваться на каждом новом решении действующей версии.
+shadow-discarded = Теневая версия отключена, ничего не установлено.
+shadow-live = действует
+shadow-since = Запущена
+shadow-compared = Сравнено решений
+shadow-same = Решено так же
+shadow-explained = с другим обоснованием
+shadow-changed = Решено иначе
+shadow-failed = Сбои теневой версии
+shadow-behind = Ещё не сравнено
+shadow-changes = Что изменилось бы
+shadow-differences = Решения, которые изменились бы
+shadow-application = Заявление
+shadow-kind = Изменение
+shadow-live-decision = Действующая версия
+shadow-shadow-decision = Теневая версия
+shadow-more = …и ещё { $count }; полный список — zemstvo shadow show --json.
+shadow-no-differences = Пока все сравненные решения совпадают.
+shadow-decide = Решение администратора
+shadow-promote-hint = Перевод в действующие устанавливает теневую версию как обновление: включение, разрешения и настройки сохраняются. Итоги сравнения остаются в журнале действий.
+shadow-promote = Сделать версию { $version } действующей
+shadow-discard = Отключить теневую версию
+shadow-kind-approved-denied = одобрено → отказ
+shadow-kind-denied-approved = отказ → одобрено
+shadow-kind-amount = изменилась сумма
+shadow-kind-assignment = изменилось назначение
+shadow-kind-reasons = изменились причины отказа
+shadow-kind-requests = изменились запросы в ведомства
+shadow-kind-asked-decided = решено без запроса в ведомство
+shadow-kind-decided-asks = нужен запрос в ведомство
+shadow-kind-failed-answered = сбой → решение
+shadow-kind-failed = сбой теневой версии
+error-shadow-version = Укажите номер версии, например 1.1.0.
+error-shadow = Не выполнено: { $detail }
+error-shadow-exists = У правила уже есть теневая версия: сделайте её действующей или отключите, затем запустите новую.
+error-shadow-unknown = Версии { $version } нет ни в регионе, ни в реестре. Проверьте номер или загрузите пакет через командную строку: zemstvo shadow start … --candidate ФАЙЛ.
+error-shadow-live = Версия { $version } и есть действующая: выберите другую.
+error-shadow-unsigned = Версия { $version } установлена без подписи (для разработки); теневой может быть только подписанный пакет.
+error-shadow-refused = Пакет не прошёл проверку по доверенным ключам: { $detail }
+
 ## Установка и обновление алгоритмов
 
 install-title = Установить алгоритм
@@ -710,6 +761,9 @@ action-grant = изменение разрешений
 action-schedule = изменение расписания
 action-parameter-set = новая запись параметра
 action-parameter-remove = удаление записи параметра
+action-shadow-start = запуск теневой версии
+action-shadow-promote = теневая версия стала действующей
+action-shadow-discard = отключение теневой версии
 action-user-added = добавлен пользователь
 action-user-changed = изменён пользователь
 action-token-added = выдан токен

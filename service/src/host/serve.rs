@@ -160,6 +160,8 @@ impl RegionHost {
                 self.decisions().decide_applications(200).await,
                 &mut failures,
             ),
+            // Right after the live decisions, so a shadow keeps pace with the live version.
+            shadowed: phase(self.shadow_round().await, &mut failures),
             appeals: phase(self.appeals().route_appeals(200).await, &mut failures),
             root_causes: phase(self.appeals().follow_deadlines().await, &mut failures),
             smev: phase(self.deliveries().smev_once().await, &mut failures),

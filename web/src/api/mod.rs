@@ -14,6 +14,7 @@ pub mod records;
 pub mod replay;
 pub mod runs;
 pub mod session;
+pub mod shadow;
 pub mod tasks;
 pub mod trust;
 

@@ -212,7 +212,7 @@ fn with_etag(view: PluginView) -> Response {
     response
 }
 
-async fn answer(state: &WebState, name: &str) -> Result<Response, Problem> {
+pub(crate) async fn answer(state: &WebState, name: &str) -> Result<Response, Problem> {
     Ok(with_etag(view(state, installed(state, name).await?).await?))
 }
 

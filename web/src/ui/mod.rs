@@ -27,6 +27,7 @@ mod parameters;
 mod plugins;
 mod region;
 mod session;
+mod shadow;
 mod tasks;
 pub mod text;
 mod users;
@@ -80,6 +81,12 @@ pub fn router() -> Router<Arc<WebState>> {
             "/plugins/{name}/parameters",
             get(parameters::show).post(parameters::add),
         )
+        .route(
+            "/plugins/{name}/shadow",
+            get(shadow::show).post(shadow::start),
+        )
+        .route("/plugins/{name}/shadow/promote", post(shadow::promote))
+        .route("/plugins/{name}/shadow/discard", post(shadow::discard))
         .route("/dashboard", get(dashboard::page))
         .route("/runs", get(journal::runs))
         .route("/runs/{id}", get(journal::run))

@@ -20,7 +20,7 @@ use crate::problem::Problem;
 use crate::state::WebState;
 
 /// The templates, by name: embedded so that the binary is the whole site.
-const TEMPLATES: [(&str, &str); 25] = [
+const TEMPLATES: [(&str, &str); 26] = [
     ("base.html", include_str!("../../ui/templates/base.html")),
     (
         "macros.html",
@@ -72,6 +72,10 @@ const TEMPLATES: [(&str, &str); 25] = [
     (
         "parameters.html",
         include_str!("../../ui/templates/parameters.html"),
+    ),
+    (
+        "shadow.html",
+        include_str!("../../ui/templates/shadow.html"),
     ),
     (
         "appeals.html",

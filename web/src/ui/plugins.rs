@@ -452,6 +452,8 @@ async fn plugin_page_verified(
             ungranted_any => grant_boxes.iter().any(|g| g.declared && !granted.contains(&g.name)),
             requested => requested,
             registry => state.host.settings().registry.is_some(),
+            shadowable => viewer.may(Action::ReadAudit)
+                && loaded.as_ref().is_some_and(|p| p.kind() == zemstvo_host::PluginKind::EligibilityRule),
             schedule_value => schedule_value,
             errors => errors,
             field_errors => field_errors,
