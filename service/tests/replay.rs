@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{host, install, region, vendor_key};
+use common::{host, income_rule, income_rule_package, install, region, vendor_key};
 use zemstvo_service::{Candidate, RegionHost, ReplayError, ReplayRequest};
 use zemstvo_store::eligibility::NewApplication;
 use zemstvo_store::testing::TestDatabase;
@@ -24,34 +24,11 @@ const INCOMES: [Option<i64>; 9] = [
     None,
 ];
 
-fn component(version: &str) -> Vec<u8> {
-    zemstvo_plugin_artifacts::fixture(match version {
-        "1.0.0" => "fixture-income-rule-v1-0-0",
-        "1.1.0" => "fixture-income-rule-v1-1-0",
-        other => panic!("no income-rule {other}"),
-    })
-}
-
-/// The candidate as a vendor ships it: a package signed by the vendor the region trusts.
-async fn package(h: &RegionHost, version: &str) -> Vec<u8> {
-    let (key, vendor) = vendor_key();
-    zemstvo_service::pack(
-        h.runtime(),
-        &component(version),
-        &vendor,
-        &[&key],
-        semver::Version::new(0, 1, 0),
-    )
-    .await
-    .unwrap()
-    .to_bytes()
-}
-
 /// Submits one application per income and lets income-rule 1.0.0 decide them; returns the
 /// application ids in `INCOMES` order.
 async fn decided_region(store: &Store) -> (RegionHost, Vec<u64>) {
     let h = host(store, "host-a").await;
-    install(&h, &component("1.0.0"), None).await;
+    install(&h, &income_rule("1.0.0"), None).await;
     let mut ids = Vec::new();
     for income in INCOMES {
         let submitted = store
@@ -117,7 +94,7 @@ async fn replay_on_a_candidate(db: TestDatabase) {
     // the two denied above both are told the new threshold; the three approved below both are
     // approved alike with the new threshold in their trace; the application without an
     // income, denied by 1.0.0, is one the candidate asks the tax service about.
-    let bytes = package(&h, "1.1.0").await;
+    let bytes = income_rule_package(&h, "1.1.0").await;
     let candidate = h
         .replay(&ReplayRequest::new(
             "income-rule",
@@ -187,7 +164,7 @@ async fn replay_on_a_candidate(db: TestDatabase) {
     assert_eq!(footprint(&store).await, before);
 
     // After the upgrade the old version is a candidate by its number.
-    install(&h, &component("1.1.0"), None).await;
+    install(&h, &income_rule("1.1.0"), None).await;
     let back = h
         .replay(&ReplayRequest::new(
             "income-rule",
@@ -245,7 +222,7 @@ async fn refused_candidates(db: TestDatabase) {
     .to_bytes();
     let e = replay(Candidate::Package(other)).await;
     assert!(matches!(e, ReplayError::OtherPlugin { .. }), "{e}");
-    let mut changed = package(&h, "1.1.0").await;
+    let mut changed = income_rule_package(&h, "1.1.0").await;
     let at = changed.len() - 100;
     changed[at] ^= 1;
     let e = replay(Candidate::Package(changed)).await;
@@ -253,7 +230,7 @@ async fn refused_candidates(db: TestDatabase) {
     let stranger = zemstvo_registry::SecretKey::from_seed(&[9; 32]);
     let untrusted = zemstvo_service::pack(
         h.runtime(),
-        &component("1.1.0"),
+        &income_rule("1.1.0"),
         &vendor_key().1,
         &[&stranger],
         semver::Version::new(0, 1, 0),

@@ -5,8 +5,8 @@
 
 mod common;
 
-use common::{host, install, region, vendor_key};
-use zemstvo_service::{Candidate, RegionHost, ReplayError, ShadowError};
+use common::{host, income_rule, income_rule_package, install, region};
+use zemstvo_service::{Candidate, ReplayError, ShadowError};
 use zemstvo_store::eligibility::NewApplication;
 use zemstvo_store::testing::TestDatabase;
 use zemstvo_store::{Store, on_both_databases};
@@ -15,28 +15,6 @@ use zemstvo_store::{Store, on_both_databases};
 /// up to 30,000 and denies an application without an income; the shadow 1.1.0 approves up to
 /// 25,000 and asks the tax service about a missing income.
 const INCOMES: [Option<i64>; 5] = [Some(10_000), Some(26_000), Some(31_000), None, Some(29_999)];
-
-fn component(version: &str) -> Vec<u8> {
-    zemstvo_plugin_artifacts::fixture(match version {
-        "1.0.0" => "fixture-income-rule-v1-0-0",
-        "1.1.0" => "fixture-income-rule-v1-1-0",
-        other => panic!("no income-rule {other}"),
-    })
-}
-
-async fn package(h: &RegionHost, version: &str) -> Vec<u8> {
-    let (key, vendor) = vendor_key();
-    zemstvo_service::pack(
-        h.runtime(),
-        &component(version),
-        &vendor,
-        &[&key],
-        semver::Version::new(0, 1, 0),
-    )
-    .await
-    .unwrap()
-    .to_bytes()
-}
 
 async fn submit(store: &Store, income: Option<i64>) -> u64 {
     store
@@ -79,8 +57,8 @@ async fn deliveries(store: &Store) -> (Vec<(String, String)>, usize, String) {
 async fn shadow_beside_the_live_version(db: TestDatabase) {
     let store = region(&db).await;
     let h = host(&store, "host-a").await;
-    install(&h, &component("1.0.0"), None).await;
-    let candidate = package(&h, "1.1.0").await;
+    install(&h, &income_rule("1.0.0"), None).await;
+    let candidate = income_rule_package(&h, "1.1.0").await;
     let shadow = h
         .start_shadow(
             "income-rule",
@@ -237,7 +215,7 @@ on_both_databases!(
 async fn refused_shadows(db: TestDatabase) {
     let store = region(&db).await;
     let h = host(&store, "host-a").await;
-    install(&h, &component("1.0.0"), None).await;
+    install(&h, &income_rule("1.0.0"), None).await;
     let start = |plugin: &'static str, candidate: Candidate| {
         let h = &h;
         async move {
@@ -248,7 +226,7 @@ async fn refused_shadows(db: TestDatabase) {
     };
     let e = start("income-rule", Candidate::Installed).await;
     assert!(matches!(e, ShadowError::SameAsInstalled { .. }), "{e}");
-    let itself = package(&h, "1.0.0").await;
+    let itself = income_rule_package(&h, "1.0.0").await;
     let e = start("income-rule", Candidate::Package(itself)).await;
     assert!(matches!(e, ShadowError::SameAsInstalled { .. }), "{e}");
     let e = start("income-rule", Candidate::Version("9.9.9".into())).await;
@@ -259,7 +237,7 @@ async fn refused_shadows(db: TestDatabase) {
         ),
         "{e}"
     );
-    let mut changed = package(&h, "1.1.0").await;
+    let mut changed = income_rule_package(&h, "1.1.0").await;
     let at = changed.len() - 100;
     changed[at] ^= 1;
     let e = start("income-rule", Candidate::Package(changed)).await;

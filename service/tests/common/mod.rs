@@ -80,3 +80,29 @@ pub async fn install(h: &RegionHost, component: &[u8], schedule: Option<&str>) -
         .unwrap();
     outcome.name
 }
+
+/// `income-rule` at 1.0.0 (approves incomes up to 30,000, denies a form without one) or 1.1.0
+/// (up to 25,000, asks the tax service for a missing income): what replays and shadows compare.
+pub fn income_rule(version: &str) -> Vec<u8> {
+    zemstvo_plugin_artifacts::fixture(match version {
+        "1.0.0" => "fixture-income-rule-v1-0-0",
+        "1.1.0" => "fixture-income-rule-v1-1-0",
+        other => panic!("no income-rule {other}"),
+    })
+}
+
+/// `income-rule` at `version` as a vendor ships it: a package signed by the vendor the region
+/// trusts.
+pub async fn income_rule_package(h: &RegionHost, version: &str) -> Vec<u8> {
+    let (key, vendor) = vendor_key();
+    zemstvo_service::pack(
+        h.runtime(),
+        &income_rule(version),
+        &vendor,
+        &[&key],
+        semver::Version::new(0, 1, 0),
+    )
+    .await
+    .unwrap()
+    .to_bytes()
+}
