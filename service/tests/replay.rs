@@ -4,9 +4,8 @@
 
 mod common;
 
-use common::{host, income_rule, income_rule_package, install, region, vendor_key};
+use common::{host, income_rule, income_rule_package, install, region, submit_income, vendor_key};
 use zemstvo_service::{Candidate, RegionHost, ReplayError, ReplayRequest};
-use zemstvo_store::eligibility::NewApplication;
 use zemstvo_store::testing::TestDatabase;
 use zemstvo_store::{Store, on_both_databases};
 
@@ -31,23 +30,7 @@ async fn decided_region(store: &Store) -> (RegionHost, Vec<u64>) {
     install(&h, &income_rule("1.0.0"), None).await;
     let mut ids = Vec::new();
     for income in INCOMES {
-        let submitted = store
-            .submit_application(
-                &NewApplication {
-                    citizen: 1,
-                    measure: "test-allowance".into(),
-                    channel: "portal".into(),
-                    number: None,
-                    term_days: 10,
-                    fields: income
-                        .map(|i| vec![("income".to_string(), i.to_string())])
-                        .unwrap_or_default(),
-                },
-                "test",
-            )
-            .await
-            .unwrap();
-        ids.push(submitted.id);
+        ids.push(submit_income(store, income).await);
     }
     let decided = h.decisions().decide_applications(100).await.unwrap();
     assert_eq!(

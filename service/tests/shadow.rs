@@ -5,9 +5,8 @@
 
 mod common;
 
-use common::{host, income_rule, income_rule_package, install, region};
+use common::{host, income_rule, income_rule_package, install, region, submit_income};
 use zemstvo_service::{Candidate, ReplayError, ShadowError};
-use zemstvo_store::eligibility::NewApplication;
 use zemstvo_store::testing::TestDatabase;
 use zemstvo_store::{Store, on_both_databases};
 
@@ -15,26 +14,6 @@ use zemstvo_store::{Store, on_both_databases};
 /// up to 30,000 and denies an application without an income; the shadow 1.1.0 approves up to
 /// 25,000 and asks the tax service about a missing income.
 const INCOMES: [Option<i64>; 5] = [Some(10_000), Some(26_000), Some(31_000), None, Some(29_999)];
-
-async fn submit(store: &Store, income: Option<i64>) -> u64 {
-    store
-        .submit_application(
-            &NewApplication {
-                citizen: 1,
-                measure: "test-allowance".into(),
-                channel: "portal".into(),
-                number: None,
-                term_days: 10,
-                fields: income
-                    .map(|i| vec![("income".to_string(), i.to_string())])
-                    .unwrap_or_default(),
-            },
-            "test",
-        )
-        .await
-        .unwrap()
-        .id
-}
 
 /// What leaves the host or reaches people: the SMEV outbox, the tasks, the notifications
 /// outbox, and the cases' decisions.
@@ -73,7 +52,7 @@ async fn shadow_beside_the_live_version(db: TestDatabase) {
     // compare the shadow on the same calls.
     let mut ids = Vec::new();
     for income in INCOMES {
-        ids.push(submit(&store, income).await);
+        ids.push(submit_income(&store, income).await);
     }
     let mut shadowed = 0;
     let mut decided = 0;
@@ -180,7 +159,7 @@ async fn shadow_beside_the_live_version(db: TestDatabase) {
     assert!(audit.iter().any(|e| e.action == "shadow-start"));
 
     // Live now, the same need goes out.
-    submit(&store, None).await;
+    submit_income(&store, None).await;
     h.tick().await.unwrap();
     let outbox = store.smev_outbox().await.unwrap();
     assert_eq!(outbox.len(), 1, "{outbox:?}");

@@ -106,3 +106,25 @@ pub async fn income_rule_package(h: &RegionHost, version: &str) -> Vec<u8> {
     .unwrap()
     .to_bytes()
 }
+
+/// Submits an application for `test-allowance` with `income` (rubles) in its form, or without
+/// the field; returns its id.
+pub async fn submit_income(store: &Store, income: Option<i64>) -> u64 {
+    store
+        .submit_application(
+            &zemstvo_store::eligibility::NewApplication {
+                citizen: 1,
+                measure: "test-allowance".into(),
+                channel: "portal".into(),
+                number: None,
+                term_days: 10,
+                fields: income
+                    .map(|i| vec![("income".to_string(), i.to_string())])
+                    .unwrap_or_default(),
+            },
+            "test",
+        )
+        .await
+        .unwrap()
+        .id
+}

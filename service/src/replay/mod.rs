@@ -23,14 +23,19 @@ use sha2::{Digest, Sha256};
 use zemstvo_core::capabilities::Grants;
 use zemstvo_core::capabilities::config::{ConfigValue, ParameterSpec};
 use zemstvo_core::capabilities::smev::SmevAnswer;
-use zemstvo_core::eligibility::{Application, Decision, EligibilityInput, Outcome, Verdict};
+use zemstvo_core::eligibility::{Application, EligibilityInput, Outcome};
 use zemstvo_host::local::LocalRun;
-use zemstvo_host::{LoadedPlugin, PluginKind, RunInput, RunReport};
+use zemstvo_host::{LoadedPlugin, PluginKind, RunInput};
 use zemstvo_registry::{PackageName, PackageSource};
 use zemstvo_store::StoreError;
 use zemstvo_store::records::StoredRecord;
 
 use crate::host::RegionHost;
+
+mod compare;
+
+pub(crate) use compare::{Compared, Comparison, Side, describe};
+use compare::{compare, side};
 
 /// Which version a replay runs the recorded decisions on.
 #[derive(Debug, Clone)]
@@ -185,25 +190,6 @@ enum RecordedInputs {
 #[derive(Deserialize)]
 struct RecordedOutputs {
     eligibility: Option<Outcome>,
-}
-
-/// What a candidate made of one recorded decision, beside what the record says.
-pub(crate) struct Compared {
-    pub(crate) application: u64,
-    pub(crate) recorded: Side,
-    pub(crate) candidate: Side,
-}
-
-impl Compared {
-    pub(crate) fn comparison(&self) -> Comparison {
-        compare(&self.recorded, &self.candidate)
-    }
-}
-
-/// One side of a comparison: what a version made of a decision.
-pub(crate) enum Side {
-    Failed(String),
-    Answered(Option<Outcome>),
 }
 
 impl RegionHost {
@@ -502,105 +488,4 @@ impl RegionHost {
             .await
             .map_err(|e| registry(e.to_string()))
     }
-}
-
-fn side(report: RunReport) -> Side {
-    match report.failure() {
-        Some(why) => Side::Failed(why.to_string()),
-        None => Side::Answered(report.outputs.eligibility),
-    }
-}
-
-/// How the candidate's side of a decision stands against the record's.
-pub(crate) enum Comparison {
-    Identical,
-    /// Decided alike, the trace differs.
-    ExplainedDifferently,
-    /// The kind of change.
-    Changed(&'static str),
-    /// The candidate failed where the record did not.
-    Failed,
-}
-
-fn compare(recorded: &Side, candidate: &Side) -> Comparison {
-    match (recorded, candidate) {
-        (Side::Failed(_), Side::Failed(_)) => Comparison::Identical,
-        (Side::Answered(_), Side::Failed(_)) => Comparison::Failed,
-        (Side::Failed(_), Side::Answered(_)) => Comparison::Changed("failed → answered"),
-        (Side::Answered(a), Side::Answered(b)) if a == b => Comparison::Identical,
-        (Side::Answered(Some(a)), Side::Answered(Some(b))) => outcome_change(a, b),
-        (Side::Answered(_), Side::Answered(_)) => Comparison::Changed("outcome changed"),
-    }
-}
-
-fn outcome_change(a: &Outcome, b: &Outcome) -> Comparison {
-    let kind = match (a, b) {
-        (Outcome::Need { .. }, Outcome::Need { .. }) => "requests changed",
-        (Outcome::Need { .. }, Outcome::Decided { .. }) => "asked → decided",
-        (Outcome::Decided { .. }, Outcome::Need { .. }) => "decided → asks for more",
-        (Outcome::Decided { decision: a }, Outcome::Decided { decision: b }) => {
-            match (&a.verdict, &b.verdict) {
-                (Verdict::Approve { .. }, Verdict::Deny { .. }) => "approved → denied",
-                (Verdict::Deny { .. }, Verdict::Approve { .. }) => "denied → approved",
-                (Verdict::Approve { assignment: x }, Verdict::Approve { assignment: y }) => {
-                    if x.monthly_amount != y.monthly_amount {
-                        "amount changed"
-                    } else if x != y {
-                        "assignment changed"
-                    } else {
-                        return Comparison::ExplainedDifferently;
-                    }
-                }
-                (Verdict::Deny { reasons: x }, Verdict::Deny { reasons: y }) => {
-                    if x != y {
-                        "reasons changed"
-                    } else {
-                        return Comparison::ExplainedDifferently;
-                    }
-                }
-            }
-        }
-    };
-    Comparison::Changed(kind)
-}
-
-/// One line for one side: what a reader compares.
-pub(crate) fn describe(side: &Side) -> String {
-    match side {
-        Side::Failed(why) => format!("failed: {why}"),
-        Side::Answered(None) => "no outcome".into(),
-        Side::Answered(Some(Outcome::Need { requests })) => {
-            let asked: Vec<String> = requests
-                .iter()
-                .map(|q| format!("{}/{}", q.agency, q.kind))
-                .collect();
-            format!("asks {}", asked.join(", "))
-        }
-        Side::Answered(Some(Outcome::Decided { decision })) => describe_decision(decision),
-    }
-}
-
-fn describe_decision(decision: &Decision) -> String {
-    match &decision.verdict {
-        Verdict::Approve { assignment } => {
-            let end = match assignment.end {
-                Some(end) => format!(" until {}", date(end)),
-                None => String::new(),
-            };
-            format!(
-                "approved {}.{:02} a month from {}{end}, {} payment(s)",
-                assignment.monthly_amount / 100,
-                assignment.monthly_amount % 100,
-                date(assignment.start),
-                assignment.payments.len()
-            )
-        }
-        Verdict::Deny { reasons } => format!("denied: {}", reasons.join(" ")),
-    }
-}
-
-fn date(at: i64) -> String {
-    chrono::DateTime::from_timestamp(at, 0)
-        .map(|d| d.format("%Y-%m-%d").to_string())
-        .unwrap_or_else(|| at.to_string())
 }
