@@ -17,7 +17,8 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
-use zemstvo_host::PluginKind;
+use zemstvo_core::capabilities::config::ParameterSpec;
+use zemstvo_host::{LoadedPlugin, PluginKind};
 use zemstvo_store::shadows::{NewShadow, Shadow, ShadowCounts, ShadowDifference, ShadowEnd};
 use zemstvo_store::{StoreError, counters};
 
@@ -102,9 +103,7 @@ impl RegionHost {
             Candidate::Package(bytes) => bytes.clone(),
             Candidate::Version(version) => self.package_of_version(plugin, version).await?,
         };
-        let (loaded, info) = self
-            .candidate(plugin, &Candidate::Package(package.clone()))
-            .await?;
+        let (loaded, info) = self.package_candidate(plugin, &package).await?;
         if loaded.kind() != PluginKind::EligibilityRule {
             return Err(ShadowError::NotShadowable {
                 plugin: plugin.to_string(),
@@ -168,24 +167,11 @@ impl RegionHost {
     }
 
     async fn advance(&self, shadow: &Shadow) -> Result<u64, ShadowError> {
-        // Most rounds find nothing new: then the package is neither read nor verified.
-        if self
-            .store()
-            .decision_records_after(&shadow.plugin, shadow.after_seq)
-            .await?
-            == 0
-        {
-            return Ok(0);
-        }
-        let Some(package) = self.store().shadow_package(&shadow.plugin).await? else {
-            return Ok(0);
-        };
-        let (plugin, _) = self
-            .candidate(&shadow.plugin, &Candidate::Package(package))
-            .await?;
-        let parameters = self.parameters_of(&plugin, &shadow.plugin).await?;
         let mut cursor = shadow.after_seq;
         let mut compared = 0;
+        // Loaded at the first page with records: most rounds find nothing new, and then the
+        // package is neither read nor verified.
+        let mut candidate = None;
         for _ in 0..PAGES_PER_ROUND {
             if self.is_stopping() {
                 break;
@@ -197,9 +183,16 @@ impl RegionHost {
             let Some(last) = page.last().map(|r| r.seq) else {
                 break;
             };
+            if candidate.is_none() {
+                candidate = self.shadow_candidate(&shadow.plugin).await?;
+            }
+            // None: the shadow ended meanwhile.
+            let Some((plugin, parameters)) = &candidate else {
+                break;
+            };
             let mut counts = ShadowCounts::default();
             let mut differences = Vec::new();
-            for (stored, result) in self.compare_page(&plugin, &parameters, page).await {
+            for (stored, result) in self.compare_page(plugin, parameters, page).await {
                 let Ok(c) = result else {
                     counts.skipped += 1;
                     continue;
@@ -245,6 +238,20 @@ impl RegionHost {
         Ok(compared)
     }
 
+    /// The shadow's kept package, verified and loaded, with its parameters; none when the
+    /// shadow is gone.
+    async fn shadow_candidate(
+        &self,
+        plugin: &str,
+    ) -> Result<Option<(LoadedPlugin, Vec<ParameterSpec>)>, ShadowError> {
+        let Some(package) = self.store().shadow_package(plugin).await? else {
+            return Ok(None);
+        };
+        let (loaded, _) = self.package_candidate(plugin, &package).await?;
+        let parameters = self.parameters_of(&loaded, plugin).await?;
+        Ok(Some((loaded, parameters)))
+    }
+
     /// The shadow of `plugin` with its changes by kind and its first `max_differences`
     /// differences.
     pub async fn shadow_report(
@@ -276,7 +283,8 @@ impl RegionHost {
         })
     }
 
-    /// Installs the shadow of `plugin` as the live version (an upgrade, or a downgrade if the
+    /// Compares the decisions taken since the last round, then installs the shadow of
+    /// `plugin` as the live version (an upgrade, or a downgrade if the
     /// administrator shadowed an older version) and ends the shadow. The live version's state,
     /// grants and configuration stay; a pinned plugin is refused as any install would be.
     pub async fn promote_shadow(
@@ -290,6 +298,9 @@ impl RegionHost {
             .shadow(plugin)
             .await?
             .ok_or_else(|| ShadowError::NoShadow(plugin.to_string()))?;
+        // The decisions taken since the last round first, so the audit log's summary covers
+        // every decision up to the promotion.
+        self.advance(&shadow).await?;
         let package = self
             .store()
             .shadow_package(plugin)

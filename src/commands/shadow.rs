@@ -103,10 +103,6 @@ pub async fn shadow(args: ShadowArgs) -> Result<ExitCode, CliError> {
         }
         ShadowCommand::Promote { database, plugin } => {
             let host = region_host(&database).await?;
-            // The last decisions compared first, so the audit log's summary is complete.
-            host.shadow_round()
-                .await
-                .map_err(|e| CliError::Refused(e.to_string()))?;
             let (outcome, ended) = host
                 .promote_shadow(&plugin, &actor(), None)
                 .await

@@ -36,18 +36,6 @@ pub struct ShadowCounts {
     pub skipped: u64,
 }
 
-impl ShadowCounts {
-    /// Adds one batch's counts to these.
-    pub fn absorb(&mut self, other: &ShadowCounts) {
-        self.compared += other.compared;
-        self.identical += other.identical;
-        self.explained_differently += other.explained_differently;
-        self.changed += other.changed;
-        self.failed += other.failed;
-        self.skipped += other.skipped;
-    }
-}
-
 /// One decision on which the shadow differs from the live version.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ShadowDifference {

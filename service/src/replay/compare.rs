@@ -41,7 +41,7 @@ pub(crate) enum Comparison {
     Failed,
 }
 
-pub(super) fn compare(recorded: &Side, candidate: &Side) -> Comparison {
+fn compare(recorded: &Side, candidate: &Side) -> Comparison {
     match (recorded, candidate) {
         (Side::Failed(_), Side::Failed(_)) => Comparison::Identical,
         (Side::Answered(_), Side::Failed(_)) => Comparison::Failed,

@@ -34,8 +34,8 @@ use crate::host::RegionHost;
 
 mod compare;
 
+use compare::side;
 pub(crate) use compare::{Compared, Comparison, Side, describe};
-use compare::{compare, side};
 
 /// Which version a replay runs the recorded decisions on.
 #[derive(Debug, Clone)]
@@ -241,11 +241,7 @@ impl RegionHost {
                 .collect();
             taken += page.len() as u64;
             for (stored, compared) in self.compare_page(&plugin, &parameters, page).await {
-                let Compared {
-                    application,
-                    recorded,
-                    candidate,
-                } = match compared {
+                let compared = match compared {
                     Ok(compared) => compared,
                     Err(reason) => {
                         *report.skipped.entry(reason).or_default() += 1;
@@ -257,7 +253,7 @@ impl RegionHost {
                     .recorded_versions
                     .entry(stored.version.clone())
                     .or_default() += 1;
-                let (outcome, kind) = match compare(&recorded, &candidate) {
+                let (outcome, kind) = match compared.comparison() {
                     Comparison::Identical => {
                         report.identical += 1;
                         continue;
@@ -280,11 +276,11 @@ impl RegionHost {
                     report.differences.push(Difference {
                         seq: stored.seq,
                         run_id: stored.run_id,
-                        application,
+                        application: compared.application,
                         outcome,
                         kind,
-                        recorded: describe(&recorded),
-                        candidate: describe(&candidate),
+                        recorded: describe(&compared.recorded),
+                        candidate: describe(&compared.candidate),
                     });
                 } else {
                     report.differences_left_out += 1;
@@ -414,6 +410,26 @@ impl RegionHost {
             }
             Candidate::Package(bytes) => self.verify_package(name, bytes).await?,
         };
+        self.loaded_candidate(name, component, signer).await
+    }
+
+    /// A package file's bytes verified and loaded as a candidate of `name` (nothing installed).
+    pub(crate) async fn package_candidate(
+        &self,
+        name: &str,
+        bytes: &[u8],
+    ) -> Result<(LoadedPlugin, CandidateInfo), ReplayError> {
+        let (component, signer) = self.verify_package(name, bytes).await?;
+        self.loaded_candidate(name, component, signer).await
+    }
+
+    /// A verified component compiled (once per host) and checked to be `name`.
+    async fn loaded_candidate(
+        &self,
+        name: &str,
+        component: Vec<u8>,
+        signer: Option<String>,
+    ) -> Result<(LoadedPlugin, CandidateInfo), ReplayError> {
         let sha256 = hex::encode(Sha256::digest(&component));
         let plugin = self
             .compiled(&sha256, &component)

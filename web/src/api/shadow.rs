@@ -227,9 +227,6 @@ pub async fn promote(
 ) -> Result<Response, Problem> {
     principal.require(Action::ChangePlugins)?;
     let revision = super::plugins::if_match(&headers)?;
-    // The decisions taken since the last round are compared first, so the audit log's
-    // summary covers every decision up to the promotion.
-    state.host.shadow_round().await?;
     state
         .host
         .promote_shadow(&name, &principal.actor(), revision)

@@ -259,12 +259,6 @@ pub async fn promote(
 ) -> Result<Response, PageError> {
     let viewer = &form.viewer;
     viewer.require(Action::ChangePlugins)?;
-    // The decisions taken since the last round first, so the audit log's summary is whole.
-    state
-        .host
-        .shadow_round()
-        .await
-        .map_err(|e| PageError::from(Problem::from(e)))?;
     match state
         .host
         .promote_shadow(&name, &viewer.principal.actor(), None)
