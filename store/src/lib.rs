@@ -33,6 +33,7 @@ pub mod notifications;
 pub mod parameters;
 pub mod plugins;
 pub mod records;
+pub mod rollouts;
 pub mod runs;
 pub mod shadows;
 pub mod smev;
@@ -286,6 +287,14 @@ impl Store {
         match dialect {
             Dialect::Sqlite => sqlx::migrate!("migrations/sqlite").run(&pool).await?,
             Dialect::Postgres => sqlx::migrate!("migrations/postgres").run(&pool).await?,
+        }
+        // The file exists now; a connection opened later must not create it again (after the
+        // file was deleted under a running host, that would be a new empty region).
+        if dialect == Dialect::Sqlite && connect_url.ends_with("mode=rwc") {
+            let existing = format!("{}mode=rw", connect_url.trim_end_matches("mode=rwc"));
+            if let Ok(options) = existing.parse::<AnyConnectOptions>() {
+                pool.set_connect_options(options);
+            }
         }
         let file = sqlite_path(url).map(|path| {
             let identity = file_identity(&path);
