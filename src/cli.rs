@@ -50,6 +50,9 @@ pub enum Command {
     /// Run a candidate version of an eligibility rule beside the installed one on the same
     /// calls, its outputs never delivered; see its differences; promote or discard it.
     Shadow(commands::shadow::ShadowArgs),
+    /// Let a rule's shadow decide a share of its applications with thresholds; the host rolls
+    /// it back by itself when it fails them.
+    Rollout(commands::rollout::RolloutArgs),
     /// The region's run history.
     Runs(commands::region::RunsArgs),
     /// SMEV volumes and answer times per agency.
@@ -149,6 +152,7 @@ pub async fn execute(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Audit(args) => commands::audit::audit(args).await,
         Command::Replay(args) => commands::replay::replay(args).await,
         Command::Shadow(args) => commands::shadow::shadow(args).await,
+        Command::Rollout(args) => commands::rollout::rollout(args).await,
         Command::Runs(args) => commands::region::runs(args).await,
         Command::SmevStats(args) => commands::region::smev_stats(args).await,
         Command::RegionInit(args) => commands::region::init(args).await,

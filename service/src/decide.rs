@@ -3,19 +3,18 @@
 //! arrive — a tick at a time, so no thread waits for an agency and a restart loses nothing
 //! (the case, its requests and its answers are all in the store).
 
-use std::collections::BTreeMap;
-use zemstvo_core::capabilities::config::ConfigValue;
-use zemstvo_core::capabilities::config::ParameterSpec;
+use zemstvo_core::capabilities::config::{ConfigValue, ParameterSpec, ResolvedConfig};
 use zemstvo_core::capabilities::smev::{OutgoingRequest, SmevAnswer};
 
 use zemstvo_core::capabilities::Grants;
 use zemstvo_core::eligibility::{Application, EligibilityInput, Outcome};
 use zemstvo_host::local::LocalRun;
-use zemstvo_host::{PluginKind, RunInput, RunReport};
-use zemstvo_store::StoreError;
+use zemstvo_host::{LoadedPlugin, PluginKind, RunInput, RunReport};
 use zemstvo_store::runs::{CaseCommit, RunCommit};
+use zemstvo_store::{StoreError, counters};
 
 use crate::host::{Prepared, RegionHost, ServiceError};
+use crate::rollout::in_share;
 
 /// The configuration key in which an eligibility rule lists the measures it decides
 /// (comma-separated): the host calls it only for applications of those measures.
@@ -80,6 +79,45 @@ impl Decisions<'_> {
                     continue;
                 }
             };
+            let live = Version {
+                plugin,
+                resolved,
+                parameters,
+                signer,
+            };
+            // A staged rollout's candidate decides its share with the same settings (the keys
+            // it declares) and grants.
+            let candidate = match self.host.rollout_candidate(&installation.name).await? {
+                None => None,
+                Some(c) => {
+                    let settings: Vec<(String, String)> = config
+                        .iter()
+                        .filter(|(key, _)| c.plugin.metadata.config.param(key).is_some())
+                        .cloned()
+                        .collect();
+                    match (LocalRun {
+                        config: settings,
+                        ..local.clone()
+                    })
+                    .request(&c.plugin, self.host.region(), Some(0))
+                    {
+                        Ok(request) => Some((
+                            c.settings,
+                            Version {
+                                plugin: c.plugin,
+                                resolved: request.config,
+                                parameters: c.parameters,
+                                signer: Some(c.signer),
+                            },
+                        )),
+                        Err(why) => {
+                            tracing::warn!(plugin = %installation.name, "rollout candidate decides nothing: it refuses the configuration: {why}");
+                            None
+                        }
+                    }
+                }
+            };
+            let versions = [Some(&live), candidate.as_ref().map(|(_, v)| v)];
             let candidates = self
                 .host
                 .store()
@@ -88,11 +126,11 @@ impl Decisions<'_> {
             let ids: Vec<u64> = candidates.iter().map(|c| c.application.id).collect();
             let mut answers = self.host.store().answers_for_many(&ids).await?;
             let mut called: Vec<Called> = Vec::new();
-            for candidate in candidates {
+            for candidate_case in candidates {
                 if self.host.is_stopping() {
                     break;
                 }
-                let app = candidate.application;
+                let app = candidate_case.application;
                 let answers = answers.remove(&app.id).unwrap_or_default();
                 let now = now();
                 // A decision rests only on what had arrived by its time: an answer another
@@ -101,6 +139,13 @@ impl Decisions<'_> {
                     tracing::info!(plugin = %installation.name, application = app.id, "an answer is dated after now; deciding on a later round");
                     continue;
                 }
+                let side = match &candidate {
+                    Some((settings, _)) if in_share(&installation.name, &app, settings) => {
+                        CANDIDATE
+                    }
+                    _ => LIVE,
+                };
+                let version = versions[side].expect("a side with a version");
                 let recorded_answers = answers.clone();
                 let mut request = LocalRun {
                     now: Some(now),
@@ -111,7 +156,7 @@ impl Decisions<'_> {
                         "{}-a{}-c{}",
                         installation.name,
                         app.id,
-                        candidate.calls + 1
+                        candidate_case.calls + 1
                     )),
                     input: RunInput::Eligibility(EligibilityInput {
                         application: app.clone(),
@@ -119,11 +164,11 @@ impl Decisions<'_> {
                     }),
                     ..local.clone()
                 }
-                .request(&plugin, self.host.region(), None)
+                .request(&version.plugin, self.host.region(), None)
                 .map_err(|e| ServiceError::Plugin(e.to_string()))?;
-                request.config = resolved.clone();
-                request.config.parameters = parameters.clone();
-                let mut report = self.host.runtime().run(&plugin, request).await;
+                request.config = version.resolved.clone();
+                request.config.parameters = version.parameters.clone();
+                let mut report = self.host.runtime().run(&version.plugin, request).await;
                 // The requests a rule needs go out like any SMEV request a run queues.
                 if let Some(Outcome::Need { requests }) = &report.outputs.eligibility {
                     report.outputs.smev_requests = requests
@@ -138,35 +183,22 @@ impl Decisions<'_> {
                 called.push(Called {
                     answers: recorded_answers,
                     application: app,
-                    answers_seen: candidate.answers,
+                    answers_seen: candidate_case.answers,
                     started_at: now,
+                    side,
                     report,
                 });
                 if called.len() == CALLS_PER_COMMIT {
                     let batch = std::mem::take(&mut called);
                     outcomes.extend(
-                        self.commit(
-                            &installation.name,
-                            batch,
-                            &grants,
-                            &resolved.values,
-                            signer.as_deref(),
-                            (&plugin.wit_version, &parameters),
-                        )
-                        .await?,
+                        self.commit(&installation.name, batch, &grants, versions)
+                            .await?,
                     );
                 }
             }
             outcomes.extend(
-                self.commit(
-                    &installation.name,
-                    called,
-                    &grants,
-                    &resolved.values,
-                    signer.as_deref(),
-                    (&plugin.wit_version, &parameters),
-                )
-                .await?,
+                self.commit(&installation.name, called, &grants, versions)
+                    .await?,
             );
         }
         Ok(outcomes)
@@ -180,8 +212,23 @@ struct Called {
     answers: Vec<SmevAnswer>,
     answers_seen: u64,
     started_at: i64,
+    /// [`LIVE`] or [`CANDIDATE`]: the version that decided it.
+    side: usize,
     report: RunReport,
 }
+
+/// The version of a rule that decides an application, with what its decisions are recorded
+/// with.
+struct Version {
+    plugin: LoadedPlugin,
+    resolved: ResolvedConfig,
+    parameters: Vec<ParameterSpec>,
+    signer: Option<String>,
+}
+
+/// Indexes of the live version and a staged rollout's candidate.
+const LIVE: usize = 0;
+const CANDIDATE: usize = 1;
 
 /// Calls committed together: one transaction for up to this many, so the disk's wait is paid
 /// once per batch, not once per decision.
@@ -195,30 +242,31 @@ impl Decisions<'_> {
         plugin: &str,
         called: Vec<Called>,
         grants: &Grants,
-        config: &BTreeMap<String, ConfigValue>,
-        signer: Option<&str>,
-        (wit_version, parameters): (&str, &[ParameterSpec]),
+        versions: [Option<&Version>; 2],
     ) -> Result<Vec<DecisionOutcome>, ServiceError> {
         let host = &self.host.settings().host_id;
         let commits: Vec<RunCommit<'_>> = called
             .iter()
-            .map(|c| RunCommit {
-                report: &c.report,
-                queued: None,
-                cause: "application",
-                host,
-                started_at: c.started_at,
-                grants,
-                config,
-                signer,
-                notifications: Vec::new(),
-                case: Some(CaseCommit {
-                    application: &c.application,
-                    answers_seen: c.answers_seen,
-                    answers: &c.answers,
-                }),
-                wit_version,
-                parameters,
+            .map(|c| {
+                let v = versions[c.side].expect("a side with a version");
+                RunCommit {
+                    report: &c.report,
+                    queued: None,
+                    cause: "application",
+                    host,
+                    started_at: c.started_at,
+                    grants,
+                    config: &v.resolved.values,
+                    signer: v.signer.as_deref(),
+                    notifications: Vec::new(),
+                    case: Some(CaseCommit {
+                        application: &c.application,
+                        answers_seen: c.answers_seen,
+                        answers: &c.answers,
+                    }),
+                    wit_version: &v.plugin.wit_version,
+                    parameters: &v.parameters,
+                }
             })
             .collect();
         let results = self.host.store().commit_runs(&commits).await?;
@@ -226,10 +274,21 @@ impl Decisions<'_> {
         let mut outcomes = Vec::with_capacity(called.len());
         for (c, result) in called.into_iter().zip(results) {
             match result {
-                Ok(_) => outcomes.push(DecisionOutcome {
-                    application: c.application.id,
-                    report: c.report,
-                }),
+                Ok(_) => {
+                    if c.side == CANDIDATE {
+                        let outcome = if c.report.succeeded() {
+                            "succeeded"
+                        } else {
+                            "failed"
+                        };
+                        metrics::counter!(counters::ROLLOUT_DECISIONS, "plugin" => plugin.to_string(), "outcome" => outcome)
+                            .increment(1);
+                    }
+                    outcomes.push(DecisionOutcome {
+                        application: c.application.id,
+                        report: c.report,
+                    })
+                }
                 Err(StoreError::Conflict(why)) => {
                     tracing::info!(
                         plugin,

@@ -14,6 +14,7 @@ pub mod install;
 pub mod listen;
 pub mod parameters;
 pub mod replay;
+pub mod rollout;
 mod round;
 mod schedule;
 pub mod settings;
@@ -30,6 +31,7 @@ pub use install::{
 };
 pub use parameters::{ParameterError, ParameterHistory};
 pub use replay::{Candidate, ReplayError, ReplayReport, ReplayRequest};
+pub use rollout::RolloutError;
 pub use round::{IdleReason, RoundReport};
 pub use schedule::{
     DEFAULT_SCHEDULE, check_schedule, day_start, due_occurrence, next_occurrence, parse_time_zone,

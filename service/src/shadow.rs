@@ -156,7 +156,11 @@ impl RegionHost {
         let mut compared = 0;
         for shadow in self.store().shadows().await? {
             match self.advance(&shadow).await {
-                Ok(n) => compared += n,
+                Ok(n) => {
+                    compared += n;
+                    // A rollout is judged on the windows its shadow has compared.
+                    self.evaluate_rollout(&shadow).await?;
+                }
                 Err(ShadowError::Store(e)) => return Err(e.into()),
                 Err(why) => {
                     tracing::warn!(plugin = %shadow.plugin, version = %shadow.version, "shadow not compared: {why}");
@@ -183,6 +187,12 @@ impl RegionHost {
             let Some(last) = page.last().map(|r| r.seq) else {
                 break;
             };
+            // The candidate's own decisions (a rollout's share) are not compared with
+            // themselves: the rollout judges them.
+            let page: Vec<_> = page
+                .into_iter()
+                .filter(|r| r.version != shadow.version)
+                .collect();
             if candidate.is_none() {
                 candidate = self.shadow_candidate(&shadow.plugin).await?;
             }
@@ -240,7 +250,7 @@ impl RegionHost {
 
     /// The shadow's kept package, verified and loaded, with its parameters; none when the
     /// shadow is gone.
-    async fn shadow_candidate(
+    pub(crate) async fn shadow_candidate(
         &self,
         plugin: &str,
     ) -> Result<Option<(LoadedPlugin, Vec<ParameterSpec>)>, ShadowError> {

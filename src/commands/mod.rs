@@ -14,6 +14,7 @@ pub mod plugin;
 pub mod region;
 pub mod registry;
 pub mod replay;
+pub mod rollout;
 pub mod run;
 pub mod serve;
 pub mod shadow;

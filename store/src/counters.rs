@@ -19,14 +19,27 @@ pub const DUPLICATES_AVOIDED: &str = "zemstvo_duplicates_avoided_total";
 /// `explained_differently`, `changed`, `failed`, `skipped`).
 pub const SHADOW_DECISIONS: &str = "zemstvo_shadow_decisions_total";
 
+/// A staged rollout's candidate decisions delivered, by `plugin` and `outcome` (`succeeded`,
+/// `failed`).
+pub const ROLLOUT_DECISIONS: &str = "zemstvo_rollout_decisions_total";
+
+/// A staged rollout's evaluations, by `plugin` and `result` (`passed`, `failed`).
+pub const ROLLOUT_EVALUATIONS: &str = "zemstvo_rollout_evaluations_total";
+
+/// Staged rollouts the host rolled back by itself, by `plugin`.
+pub const ROLLOUT_ROLLBACKS: &str = "zemstvo_rollout_rollbacks_total";
+
 /// Every counter, for exporters that describe them up front.
-pub const ALL: [&str; 6] = [
+pub const ALL: [&str; 9] = [
     CLAIMS,
     LEASE_RENEWALS,
     LEASE_EXPIRIES,
     LISTENER_RECONNECTS,
     DUPLICATES_AVOIDED,
     SHADOW_DECISIONS,
+    ROLLOUT_DECISIONS,
+    ROLLOUT_EVALUATIONS,
+    ROLLOUT_ROLLBACKS,
 ];
 
 /// Describes every counter to the installed recorder (call once after installing one).
@@ -54,5 +67,17 @@ pub fn describe() {
     metrics::describe_counter!(
         SHADOW_DECISIONS,
         "Live decisions a shadow candidate was compared on, by outcome"
+    );
+    metrics::describe_counter!(
+        ROLLOUT_DECISIONS,
+        "Decisions a staged rollout's candidate took and delivered, by outcome"
+    );
+    metrics::describe_counter!(
+        ROLLOUT_EVALUATIONS,
+        "Evaluations of staged rollouts against their thresholds, by result"
+    );
+    metrics::describe_counter!(
+        ROLLOUT_ROLLBACKS,
+        "Staged rollouts the host rolled back by itself"
     );
 }

@@ -324,6 +324,8 @@ impl Store {
             .bind(plugin.to_string())
             .execute(&mut *tx)
             .await?;
+        // A rollout is a stage of its shadow and ends with it.
+        crate::rollouts::end_rollout(&mut tx, plugin, actor, "rollout-end").await?;
         let action = match end {
             ShadowEnd::Promoted => "shadow-promote",
             ShadowEnd::Discarded => "shadow-discard",

@@ -253,6 +253,76 @@ async fn shadow_scenario(db: TestDatabase) {
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{problem}");
 
+    // A rollout of the shadow to every application, evaluated at each of its decisions.
+    const ROLLOUT: &str = "/api/v1/plugins/income-rule/rollout";
+    let (status, problem) = call("auditor", Method::GET, ROLLOUT, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{problem}");
+    let all = json!({"share_percent": 100, "window": 1, "failure_limit": 1});
+    let (status, problem) = call("auditor", Method::PUT, ROLLOUT, Some(all.clone())).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{problem}");
+    let (status, problem) = call(
+        "admin",
+        Method::PUT,
+        ROLLOUT,
+        Some(json!({"share_percent": 0})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(problem["field"], "share_percent");
+    let (status, problem) = call(
+        "admin",
+        Method::PUT,
+        ROLLOUT,
+        Some(json!({"share_percent": 10, "max_failure_rate": 2.0})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(problem["field"], "max_failure_rate");
+    let (status, problem) = call(
+        "admin",
+        Method::PUT,
+        ROLLOUT,
+        Some(json!({"share_percent": 10, "share": 20})),
+    )
+    .await;
+    assert!(status.is_client_error(), "an unknown field: {problem}");
+    let (status, rollout) = call("admin", Method::PUT, ROLLOUT, Some(all.clone())).await;
+    assert_eq!(status, StatusCode::CREATED, "{rollout}");
+    assert_eq!(rollout["state"], "running");
+    let (status, problem) = call("admin", Method::PUT, ROLLOUT, Some(all)).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{problem}");
+    store
+        .submit_application(
+            &zemstvo_store::eligibility::NewApplication {
+                citizen: 1,
+                measure: "test-allowance".into(),
+                channel: "portal".into(),
+                number: None,
+                term_days: 10,
+                fields: vec![("income".into(), "27000".into())],
+            },
+            "test",
+        )
+        .await
+        .unwrap();
+    host.tick().await.unwrap();
+    let (status, rollout) = call("auditor", Method::GET, ROLLOUT, None).await;
+    assert_eq!(status, StatusCode::OK, "{rollout}");
+    assert_eq!(rollout["evaluations"], 1, "{rollout}");
+    assert_eq!(rollout["last_evaluation"]["passed"], true, "{rollout}");
+    assert_eq!(
+        rollout["last_evaluation"]["candidate_decisions"], 1,
+        "{rollout}"
+    );
+    // The candidate decided it, and its decision was delivered: denied at 27,000.
+    let cases = store.eligibility_cases(&Default::default()).await.unwrap();
+    let newest = cases.iter().max_by_key(|c| c.application_id).unwrap();
+    assert_eq!(newest.verdict.as_deref(), Some("deny"), "{cases:?}");
+    let (status, stopped) = call("admin", Method::DELETE, ROLLOUT, None).await;
+    assert_eq!(status, StatusCode::OK, "{stopped}");
+    let (status, _) = call("admin", Method::DELETE, ROLLOUT, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
     const PROMOTE: &str = "/api/v1/plugins/income-rule/shadow/promote";
     let (status, problem) = call("auditor", Method::POST, PROMOTE, None).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{problem}");

@@ -81,12 +81,14 @@ pub async fn install(h: &RegionHost, component: &[u8], schedule: Option<&str>) -
     outcome.name
 }
 
-/// `income-rule` at 1.0.0 (approves incomes up to 30,000, denies a form without one) or 1.1.0
-/// (up to 25,000, asks the tax service for a missing income): what replays and shadows compare.
+/// `income-rule` at 1.0.0 (approves incomes up to 30,000, denies a form without one), 1.1.0
+/// (up to 25,000, asks the tax service for a missing income) or 1.2.0 (1.0.0's decisions, but
+/// fails for every tenth application): what replays, shadows and rollouts compare.
 pub fn income_rule(version: &str) -> Vec<u8> {
     zemstvo_plugin_artifacts::fixture(match version {
         "1.0.0" => "fixture-income-rule-v1-0-0",
         "1.1.0" => "fixture-income-rule-v1-1-0",
+        "1.2.0" => "fixture-income-rule-v1-2-0",
         other => panic!("no income-rule {other}"),
     })
 }

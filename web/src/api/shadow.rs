@@ -124,7 +124,7 @@ impl From<ShadowReport> for ShadowView {
     }
 }
 
-fn problem(e: ShadowError) -> Problem {
+pub(crate) fn problem(e: ShadowError) -> Problem {
     match e {
         ShadowError::Store(e) | ShadowError::Candidate(ReplayError::Store(e)) => e.into(),
         ShadowError::Install(e) => e.into(),

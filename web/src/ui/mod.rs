@@ -87,6 +87,8 @@ pub fn router() -> Router<Arc<WebState>> {
         )
         .route("/plugins/{name}/shadow/promote", post(shadow::promote))
         .route("/plugins/{name}/shadow/discard", post(shadow::discard))
+        .route("/plugins/{name}/rollout", post(shadow::start_rollout))
+        .route("/plugins/{name}/rollout/stop", post(shadow::stop_rollout))
         .route("/dashboard", get(dashboard::page))
         .route("/runs", get(journal::runs))
         .route("/runs/{id}", get(journal::run))

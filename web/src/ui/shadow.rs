@@ -12,7 +12,8 @@ use minijinja::context;
 use minijinja::value::Value;
 use serde::Serialize;
 use zemstvo_host::PluginKind;
-use zemstvo_service::{Candidate, ReplayError, ShadowError, ShadowReport};
+use zemstvo_service::{Candidate, ReplayError, RolloutError, ShadowError, ShadowReport};
+use zemstvo_store::rollouts::{Rollout, RolloutSettings, RolloutState};
 
 use super::forms::PostedForm;
 use super::page::{FieldError, PageError, Viewer, errors_context, t, t_with};
@@ -94,7 +95,7 @@ async fn page(
     viewer: &Viewer,
     name: &str,
     status: StatusCode,
-    typed_version: &str,
+    (typed_version, typed_rollout): (&str, &RolloutTyped),
     errors: &[FieldError],
     flash: Option<String>,
 ) -> Result<Response, PageError> {
@@ -148,6 +149,10 @@ async fn page(
                 .collect()
         })
         .unwrap_or_default();
+    let rollout = match &report {
+        Some(_) => state.store().rollout(name).await?.map(|r| rollout_view(&r)),
+        None => None,
+    };
     let (errors, field_errors) = errors_context(errors);
     Ok(viewer.page(
         status,
@@ -162,6 +167,8 @@ async fn page(
             lines => Value::from_serialize(&lines),
             held => held,
             typed_version => typed_version,
+            rollout => rollout.map(Value::from_serialize),
+            typed_rollout => Value::from_serialize(typed_rollout),
             can_change => viewer.may(Action::ChangePlugins),
             errors => errors,
             field_errors => field_errors,
@@ -180,9 +187,20 @@ pub async fn show(
     let flash = match query.as_deref() {
         Some("done=started") => Some(t("shadow-started")),
         Some("done=discarded") => Some(t("shadow-discarded")),
+        Some("done=rollout-started") => Some(t("rollout-started")),
+        Some("done=rollout-stopped") => Some(t("rollout-stopped")),
         _ => None,
     };
-    page(&state, &viewer, &name, StatusCode::OK, "", &[], flash).await
+    page(
+        &state,
+        &viewer,
+        &name,
+        StatusCode::OK,
+        ("", &RolloutTyped::default()),
+        &[],
+        flash,
+    )
+    .await
 }
 
 /// Starts a shadow of the version typed or chosen; a refusal (unknown version, the live one,
@@ -206,7 +224,7 @@ pub async fn start(
                 viewer,
                 name,
                 StatusCode::UNPROCESSABLE_ENTITY,
-                version,
+                (version, &RolloutTyped::default()),
                 &errors,
                 None,
             )
@@ -284,7 +302,7 @@ pub async fn promote(
                 viewer,
                 &name,
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "",
+                ("", &RolloutTyped::default()),
                 &errors,
                 None,
             )
@@ -309,6 +327,240 @@ pub async fn discard(
             Ok(Redirect::to(&format!("/plugins/{name}/shadow?done=discarded")).into_response())
         }
         Err(ShadowError::Store(e)) => Err(e.into()),
+        Err(other) => Err(Problem::unprocessable(other.to_string()).into()),
+    }
+}
+
+/// A rollout as the page shows it.
+#[derive(Debug, Serialize)]
+struct RolloutView {
+    running: bool,
+    share: String,
+    measures: String,
+    window: String,
+    max_failure: String,
+    max_changed: String,
+    max_duration: String,
+    failure_limit: String,
+    evaluations: String,
+    failed: String,
+    started_at: i64,
+    started_by: String,
+    ended_at: Option<i64>,
+    reason: Option<String>,
+    last: Option<LastEvaluation>,
+}
+
+#[derive(Debug, Serialize)]
+struct LastEvaluation {
+    passed: bool,
+    candidate: String,
+    failures: String,
+    failure_rate: String,
+    live: String,
+    differing: String,
+    changed_rate: String,
+    duration_ratio: String,
+}
+
+/// A share (0–1) as people read it, to a tenth of a percent: `2,5 %`.
+fn share(x: f64) -> String {
+    format!("{}\u{a0}%", text::decimal(x * 100.0, 1))
+}
+
+fn rollout_view(r: &Rollout) -> RolloutView {
+    let s = &r.settings;
+    RolloutView {
+        running: r.state == RolloutState::Running,
+        share: format!("{}\u{a0}%", s.share_percent),
+        measures: s.measures.join(", "),
+        window: text::number(i64::from(s.window)),
+        max_failure: share(s.max_failure_rate),
+        max_changed: share(s.max_changed_rate),
+        max_duration: text::decimal(s.max_duration_ratio, 2),
+        failure_limit: text::number(i64::from(s.failure_limit)),
+        evaluations: text::number(r.evaluations as i64),
+        failed: text::number(r.failed_evaluations as i64),
+        started_at: r.started_at,
+        started_by: r.started_by.clone(),
+        ended_at: r.ended_at,
+        reason: r.ended_reason.clone(),
+        last: r.last_evaluation.as_ref().map(|e| LastEvaluation {
+            passed: e.passed(),
+            candidate: text::number(e.candidate_decisions as i64),
+            failures: text::number(e.candidate_failures as i64),
+            failure_rate: share(e.failure_rate),
+            live: text::number(e.live_decisions as i64),
+            differing: text::number(e.differing as i64),
+            changed_rate: e.changed_rate.map(share).unwrap_or_else(|| "—".into()),
+            duration_ratio: e
+                .duration_ratio
+                .map(|r| text::decimal(r, 2))
+                .unwrap_or_else(|| "—".into()),
+        }),
+    }
+}
+
+/// What the administrator typed into the rollout form (percentages for the shares), shown
+/// again beside a refusal; the CLI's defaults at first.
+#[derive(Debug, Serialize)]
+pub(crate) struct RolloutTyped {
+    share: String,
+    window: String,
+    max_failure: String,
+    max_changed: String,
+    max_duration: String,
+    failure_limit: String,
+}
+
+impl Default for RolloutTyped {
+    fn default() -> Self {
+        RolloutTyped {
+            share: "10".into(),
+            window: "100".into(),
+            max_failure: "2".into(),
+            max_changed: "5".into(),
+            max_duration: "2".into(),
+            failure_limit: "2".into(),
+        }
+    }
+}
+
+impl RolloutTyped {
+    /// The settings, or the fields that are not numbers.
+    fn settings(&self) -> Result<RolloutSettings, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        fn number(text: &str) -> Option<f64> {
+            text.trim()
+                .replace(',', ".")
+                .trim_end_matches('%')
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|x| x.is_finite())
+        }
+        let mut field = |name: &'static str, text: &str| match number(text) {
+            Some(x) => x,
+            None => {
+                errors.push(FieldError::new(name, t("error-rollout-number")));
+                0.0
+            }
+        };
+        let share = field("share", &self.share);
+        let window = field("window", &self.window);
+        let max_failure = field("max_failure", &self.max_failure);
+        let max_changed = field("max_changed", &self.max_changed);
+        let max_duration = field("max_duration", &self.max_duration);
+        let failure_limit = field("failure_limit", &self.failure_limit);
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        // Out-of-range whole numbers become 0, which the host's validation refuses by field.
+        let whole = |x: f64| {
+            if x.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&x) {
+                x as u32
+            } else {
+                0
+            }
+        };
+        Ok(RolloutSettings {
+            share_percent: u8::try_from(whole(share)).unwrap_or(0),
+            measures: Vec::new(),
+            window: whole(window),
+            max_failure_rate: max_failure / 100.0,
+            max_changed_rate: max_changed / 100.0,
+            max_duration_ratio: max_duration,
+            failure_limit: whole(failure_limit),
+        })
+    }
+}
+
+/// The form field of a refused setting, and what to type instead.
+fn rollout_field(field: &str) -> (&'static str, &'static str) {
+    match field {
+        "share_percent" => ("share", "rollout-share-hint"),
+        "window" => ("window", "rollout-window-hint"),
+        "max_failure_rate" => ("max_failure", "rollout-percent-hint"),
+        "max_changed_rate" => ("max_changed", "rollout-percent-hint"),
+        "max_duration_ratio" => ("max_duration", "rollout-max-duration-hint"),
+        "failure_limit" => ("failure_limit", "rollout-failure-limit-hint"),
+        _ => ("rollout", "error-rollout-measures"),
+    }
+}
+
+/// Starts a rollout of the shadow with the typed target and thresholds; a refusal is shown by
+/// its field.
+pub async fn start_rollout(
+    State(state): State<Arc<WebState>>,
+    Path(name): Path<String>,
+    form: PostedForm,
+) -> Result<Response, PageError> {
+    let viewer = &form.viewer;
+    viewer.require(Action::ChangePlugins)?;
+    let typed = RolloutTyped {
+        share: form.get("share").to_string(),
+        window: form.get("window").to_string(),
+        max_failure: form.get("max_failure").to_string(),
+        max_changed: form.get("max_changed").to_string(),
+        max_duration: form.get("max_duration").to_string(),
+        failure_limit: form.get("failure_limit").to_string(),
+    };
+    let errors = match typed.settings() {
+        Err(errors) => errors,
+        Ok(settings) => match state
+            .host
+            .start_rollout(&name, &settings, &viewer.principal.actor())
+            .await
+        {
+            Ok(_) => {
+                return Ok(
+                    Redirect::to(&format!("/plugins/{name}/shadow?done=rollout-started"))
+                        .into_response(),
+                );
+            }
+            Err(RolloutError::Store(zemstvo_store::StoreError::Conflict(_))) => {
+                vec![FieldError::new("rollout", t("error-rollout-exists"))]
+            }
+            Err(RolloutError::Store(e)) => return Err(e.into()),
+            Err(RolloutError::Invalid { field, .. }) => {
+                let (name, message) = rollout_field(field);
+                vec![FieldError::new(name, t(message))]
+            }
+            Err(other) => vec![FieldError::new(
+                "rollout",
+                t_with("error-shadow", &[("detail", Arg::Text(other.to_string()))]),
+            )],
+        },
+    };
+    page(
+        &state,
+        viewer,
+        &name,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        ("", &typed),
+        &errors,
+        None,
+    )
+    .await
+}
+
+/// Ends the rollout: the live version decides everything again.
+pub async fn stop_rollout(
+    State(state): State<Arc<WebState>>,
+    Path(name): Path<String>,
+    form: PostedForm,
+) -> Result<Response, PageError> {
+    form.viewer.require(Action::ChangePlugins)?;
+    match state
+        .host
+        .stop_rollout(&name, &form.viewer.principal.actor())
+        .await
+    {
+        Ok(_) | Err(RolloutError::NoRollout(_)) => Ok(Redirect::to(&format!(
+            "/plugins/{name}/shadow?done=rollout-stopped"
+        ))
+        .into_response()),
+        Err(RolloutError::Store(e)) => Err(e.into()),
         Err(other) => Err(Problem::unprocessable(other.to_string()).into()),
     }
 }

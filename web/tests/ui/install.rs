@@ -282,9 +282,10 @@ async fn an_administrator_installs_and_upgrades_from_the_regions_registry() {
         .await
         .unwrap();
     add_user(&store, "admin", Role::Administrator, None).await;
-    let (base, stop) = serve_api(host).await;
+    let (base, stop) = serve_api(host.clone()).await;
     let site = Site {
         base,
+        host,
         client: Client::builder()
             .redirect(redirect::Policy::none())
             .build()

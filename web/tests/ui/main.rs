@@ -20,6 +20,7 @@ struct Site {
     base: String,
     client: Client,
     store: Store,
+    host: std::sync::Arc<zemstvo_service::RegionHost>,
     /// The employee, a colleague in the same unit, and their manager (employee ids).
     employee: u64,
     colleague: u64,
@@ -88,9 +89,10 @@ async fn site_on(db: TestDatabase, rule: bool) -> Site {
     add_user(&store, "manager", Role::Manager, Some(manager)).await;
     add_user(&store, "employee", Role::Employee, Some(own.assignee)).await;
     add_user(&store, "auditor", Role::Auditor, None).await;
-    let (base, stop) = serve_api(host).await;
+    let (base, stop) = serve_api(host.clone()).await;
     Site {
         base,
+        host,
         client: Client::builder()
             .redirect(redirect::Policy::none())
             .build()

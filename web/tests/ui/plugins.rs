@@ -330,3 +330,93 @@ async fn grants_and_schedule_are_set_from_the_plugin_page_and_a_wrong_value_chan
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
+
+/// An administrator lets a rule's shadow decide a share of its applications from the shadow's
+/// page: a share out of range or a threshold that is not a number comes back by its field as
+/// typed and starts nothing; a good form starts the rollout, the page shows it, and stopping
+/// it gives every application back to the live version.
+#[tokio::test]
+async fn an_administrator_rolls_a_shadow_out_to_a_share_and_stops_it() {
+    let site = site().await;
+    let income = |v: &str| zemstvo_plugin_artifacts::fixture(&format!("fixture-income-rule-v{v}"));
+    common::install_signed(&site.host, &income("1-0-0")).await;
+    common::install_signed(&site.host, &income("1-1-0")).await;
+    site.host
+        .installations()
+        .rollback("income-rule", &Default::default())
+        .await
+        .unwrap();
+    site.host
+        .start_shadow(
+            "income-rule",
+            &zemstvo_service::Candidate::Version("1.1.0".into()),
+            "admin",
+        )
+        .await
+        .unwrap();
+    let browser = site.sign_in("admin").await;
+    let page = "/plugins/income-rule/shadow";
+    let (status, html) = site.get(&browser, page).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Поэтапный переход не начат"), "{html}");
+
+    let form = |share: &'static str, max_failure: &'static str| {
+        [
+            ("share", share),
+            ("window", "50"),
+            ("max_failure", max_failure),
+            ("max_changed", "5"),
+            ("max_duration", "2,5"),
+            ("failure_limit", "2"),
+        ]
+    };
+    let (status, _, html) = site
+        .post(&browser, "/plugins/income-rule/rollout", &form("150", "2"))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html.contains("id=\"share\"") && html.contains("value=\"150\""),
+        "{html}"
+    );
+    assert!(html.contains("Целое число от 1 до 100"), "{html}");
+    let (status, _, html) = site
+        .post(&browser, "/plugins/income-rule/rollout", &form("10", "два"))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("Введите число."), "{html}");
+    assert!(site.store.rollout("income-rule").await.unwrap().is_none());
+
+    let (status, to, _) = site
+        .post(&browser, "/plugins/income-rule/rollout", &form("10", "2,5"))
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, html) = site.get(&browser, &to).await;
+    assert!(html.contains("Поэтапный переход начат"), "{html}");
+    assert!(html.contains("теневая версия решает 10"), "{html}");
+    let rollout = site.store.rollout("income-rule").await.unwrap().unwrap();
+    assert_eq!(
+        (rollout.settings.share_percent, rollout.settings.window),
+        (10, 50)
+    );
+    assert!((rollout.settings.max_failure_rate - 0.025).abs() < 1e-9);
+    assert!((rollout.settings.max_duration_ratio - 2.5).abs() < 1e-9);
+
+    // An auditor reads it and has no buttons.
+    let auditor = site.sign_in("auditor").await;
+    let (status, html) = site.get(&auditor, page).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("теневая версия решает 10") && !html.contains("stop-rollout"));
+    let (status, _, _) = site
+        .post(&auditor, "/plugins/income-rule/rollout/stop", &[])
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    let (status, to, _) = site
+        .post(&browser, "/plugins/income-rule/rollout/stop", &[])
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, html) = site.get(&browser, &to).await;
+    assert!(html.contains("Переход остановлен"), "{html}");
+    assert!(site.store.rollout("income-rule").await.unwrap().is_none());
+    assert!(site.store.shadow("income-rule").await.unwrap().is_some());
+}
