@@ -341,6 +341,34 @@ fn demo_once_creates_tasks_once_and_finds_them_on_the_second_run() {
         "{}",
         text(&start.stderr)
     );
+    // No rollout without a shadow, and none out of bounds: each refusal says what to do.
+    let rollout = |args: &[&str]| {
+        let mut all = vec!["rollout"];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["--database", &db]);
+        zemstvo(&all, cache.path())
+    };
+    let show = rollout(&["show", "yugra-child-allowance"]);
+    assert!(!show.status.success());
+    assert!(
+        text(&show.stderr).contains("zemstvo rollout start yugra-child-allowance --share"),
+        "{}",
+        text(&show.stderr)
+    );
+    let start = rollout(&["start", "yugra-child-allowance", "--share", "10"]);
+    assert!(!start.status.success());
+    assert!(
+        text(&start.stderr).contains("has no shadow to roll out"),
+        "{}",
+        text(&start.stderr)
+    );
+    let start = rollout(&["start", "yugra-child-allowance", "--share", "0"]);
+    assert!(!start.status.success());
+    assert!(
+        text(&start.stderr).contains("share_percent` must be a whole percentage from 1 to 100"),
+        "{}",
+        text(&start.stderr)
+    );
     let changed = tokio::runtime::Runtime::new().unwrap().block_on(async {
         let store = zemstvo_store::Store::open(&db).await.unwrap();
         store

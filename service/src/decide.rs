@@ -85,8 +85,16 @@ impl Decisions<'_> {
                 parameters,
                 signer,
             };
+            let candidates = self
+                .host
+                .store()
+                .eligibility_candidates(&installation.name, &measures, limit)
+                .await?;
+            if candidates.is_empty() {
+                continue;
+            }
             // A staged rollout's candidate decides its share with the same settings (the keys
-            // it declares) and grants.
+            // it declares) and grants; loaded only when there is something to decide.
             let candidate = match self.host.rollout_candidate(&installation.name).await? {
                 None => None,
                 Some(c) => {
@@ -118,11 +126,6 @@ impl Decisions<'_> {
                 }
             };
             let versions = [Some(&live), candidate.as_ref().map(|(_, v)| v)];
-            let candidates = self
-                .host
-                .store()
-                .eligibility_candidates(&installation.name, &measures, limit)
-                .await?;
             let ids: Vec<u64> = candidates.iter().map(|c| c.application.id).collect();
             let mut answers = self.host.store().answers_for_many(&ids).await?;
             let mut called: Vec<Called> = Vec::new();

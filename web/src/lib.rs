@@ -68,6 +68,7 @@ pub const MAX_BODY_BYTES: usize = 256 << 10;
         api::records::verify, api::records::list, api::records::show,
         api::replay::replay,
         api::shadow::show, api::shadow::start, api::shadow::discard, api::shadow::promote,
+        api::shadow::start_package,
         api::rollout::show, api::rollout::start, api::rollout::stop,
         api::health::healthz, api::health::readyz,
         api::appeals::list, api::appeals::show, api::appeals::classify, api::appeals::verdict,
@@ -261,6 +262,10 @@ pub fn router(state: Arc<WebState>) -> Router {
             get(shadow::show).put(shadow::start).delete(shadow::discard),
         )
         .route("/plugins/{name}/shadow/promote", post(shadow::promote))
+        .route(
+            "/plugins/{name}/shadow/package",
+            put(shadow::start_package).layer(DefaultBodyLimit::max(package_limit)),
+        )
         .route(
             "/plugins/{name}/rollout",
             get(rollout::show).put(rollout::start).delete(rollout::stop),

@@ -338,6 +338,52 @@ async fn shadow_scenario(db: TestDatabase) {
             .any(|e| e.action == "shadow-promote" && e.actor.contains("admin")),
         "{entries:?}"
     );
+
+    // A candidate nobody holds arrives as a package file: a broken file and the wrong media
+    // type are refused and start nothing; the vendor's signed package starts the shadow.
+    let package_path = format!("{base}/api/v1/plugins/income-rule/shadow/package");
+    let upload = |body: Vec<u8>, media: &'static str, login: &'static str| {
+        let request = client
+            .put(&package_path)
+            .bearer_auth(token(login))
+            .header("content-type", media)
+            .body(body);
+        async move { common::answer("shadow/package", request.send().await.unwrap()).await }
+    };
+    let signed = zemstvo_service::pack(
+        host.runtime(),
+        &income("1-0-0"),
+        &zemstvo_registry::VendorId::new("test-vendor").unwrap(),
+        &[&zemstvo_registry::SecretKey::from_seed(&[7; 32])],
+        semver::Version::new(0, 1, 0),
+    )
+    .await
+    .unwrap()
+    .to_bytes();
+    let (status, problem) = upload(signed.clone(), "application/octet-stream", "auditor").await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{problem}");
+    let (status, problem) = upload(signed.clone(), "application/json", "admin").await;
+    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{problem}");
+    let (status, problem) = upload(
+        b"not a package".to_vec(),
+        "application/octet-stream",
+        "admin",
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    let mut changed = signed.clone();
+    let last = changed.len() - 1;
+    changed[last] ^= 1;
+    let (status, problem) = upload(changed, "application/octet-stream", "admin").await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a changed byte: {problem}"
+    );
+    assert!(store.shadow("income-rule").await.unwrap().is_none());
+    let (status, shadow) = upload(signed, "application/octet-stream", "admin").await;
+    assert_eq!(status, StatusCode::CREATED, "{shadow}");
+    assert_eq!(shadow["version"], "1.0.0", "{shadow}");
 }
 
 on_both_databases!(shadowing_a_rule_over_http, shadow_scenario);

@@ -6,8 +6,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::Json;
+use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -189,6 +190,52 @@ pub async fn start(
     let shadow = state
         .host
         .start_shadow(&name, &Candidate::Version(body.version), &principal.actor())
+        .await
+        .map_err(problem)?;
+    Ok((StatusCode::CREATED, Json(ShadowView::of(shadow))).into_response())
+}
+
+/// Starts a shadow from an uploaded package file (`.zpkg`, as `zemstvo plugin pack` writes
+/// it): for a candidate neither the region nor its registry holds. Verified as an install
+/// would verify it; nothing is installed.
+#[utoipa::path(put, path = "/api/v1/plugins/{name}/shadow/package", tag = "audit",
+    params(("name" = String, Path, description = "The installed eligibility rule's name")),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The signed package file"),
+    responses((status = 201, body = ShadowView), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 415, body = Problem),
+        (status = 422, body = Problem)))]
+pub async fn start_package(
+    State(state): State<Arc<WebState>>,
+    principal: Principal,
+    PathParam(name): PathParam<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    principal.require(Action::ChangePlugins)?;
+    let media = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !media.starts_with(super::packages::PACKAGE_MEDIA_TYPE) {
+        return Err(Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "invalid-body",
+            format!(
+                "send the package file as {}",
+                super::packages::PACKAGE_MEDIA_TYPE
+            ),
+        ));
+    }
+    if body.is_empty() {
+        return Err(Problem::unprocessable("the package file is empty").field("body"));
+    }
+    let shadow = state
+        .host
+        .start_shadow(
+            &name,
+            &Candidate::Package(body.to_vec()),
+            &principal.actor(),
+        )
         .await
         .map_err(problem)?;
     Ok((StatusCode::CREATED, Json(ShadowView::of(shadow))).into_response())
