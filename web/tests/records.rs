@@ -85,8 +85,39 @@ async fn replay_scenario(db: TestDatabase) {
     );
     add_user(&store, "auditor", Role::Auditor, None).await;
     add_user(&store, "employee", Role::Employee, Some(1)).await;
+    // The installed version as its vendor ships it, for a replay of an uploaded package.
+    let signed = zemstvo_service::pack(
+        host.runtime(),
+        zemstvo_plugin_artifacts::reference(rule).unwrap().bytes,
+        &zemstvo_registry::VendorId::new("test-vendor").unwrap(),
+        &[&zemstvo_registry::SecretKey::from_seed(&[7; 32])],
+        semver::Version::new(0, 1, 0),
+    )
+    .await
+    .unwrap()
+    .to_bytes();
     let (base, _stop) = serve_api(host).await;
     let client = Client::new();
+    let upload = |query: &'static str, media: &'static str, body: Vec<u8>| {
+        let path = format!("/api/v1/plugins/{rule}/replay/package{query}");
+        let request = client
+            .post(format!("{base}{path}"))
+            .bearer_auth(token("auditor"))
+            .header("content-type", media)
+            .body(body);
+        async move { common::answer(&path, request.send().await.unwrap()).await }
+    };
+    let (status, report) = upload("", "application/octet-stream", signed.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(report["replayed"], decided.len() as u64, "{report}");
+    assert_eq!(report["identical"], report["replayed"], "{report}");
+    let (status, problem) = upload("?limit=0", "application/octet-stream", signed.clone()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{problem}");
+    assert_eq!(problem["field"], "limit", "{problem}");
+    let (status, problem) = upload("", "application/json", signed.clone()).await;
+    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{problem}");
+    let (status, problem) = upload("", "application/octet-stream", b"PK broken".to_vec()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
     let post = |login: &'static str, path: String, body: Value| {
         let request = client
             .post(format!("{base}{path}"))

@@ -6,13 +6,15 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::Json;
+use axum::body::Bytes;
 use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use zemstvo_service::replay::ReplayReport;
 use zemstvo_service::{Candidate, ReplayError, ReplayRequest, day_start};
 
-use super::{JsonBody, PathParam};
+use super::{JsonBody, PathParam, QueryParams};
 use crate::auth::Principal;
 use crate::policy::Action;
 use crate::problem::Problem;
@@ -135,7 +137,85 @@ pub async fn replay(
     JsonBody(body): JsonBody<ReplayBody>,
 ) -> Result<Json<ReplayReportView>, Problem> {
     principal.require(Action::ReadAudit)?;
-    let limit = match body.limit {
+    let candidate = match body.version {
+        None => Candidate::Installed,
+        Some(v) if semver::Version::parse(&v).is_ok() => Candidate::Version(v),
+        Some(v) => {
+            return Err(Problem::bad_request(format!(
+                "version `{v}` is not a version such as 1.1.0"
+            ))
+            .field("version"));
+        }
+    };
+    let range = ReplayQuery {
+        since: body.since,
+        until: body.until,
+        limit: body.limit,
+        max_differences: body.max_differences,
+    };
+    run(&state, &name, candidate, range).await
+}
+
+/// Which decisions a replay of an uploaded package takes, as query parameters.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ReplayQuery {
+    /// Decisions taken on or after this day (`YYYY-MM-DD`, the region's time zone).
+    pub since: Option<String>,
+    /// … and before this day.
+    pub until: Option<String>,
+    /// At most this many decisions, oldest first: 1 to 20,000; 5,000 by default.
+    pub limit: Option<u64>,
+    /// Differences returned (the rest are counted): 0 to 1,000; 100 by default.
+    pub max_differences: Option<usize>,
+}
+
+/// Re-runs the plugin's recorded decisions on an uploaded package file (`.zpkg`): a candidate
+/// neither the region nor its registry holds, verified against the trust store as an install
+/// would verify it. Nothing is installed, committed or delivered.
+#[utoipa::path(post, path = "/api/v1/plugins/{name}/replay/package", tag = "audit",
+    params(("name" = String, Path, description = "The eligibility rule's name"), ReplayQuery),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The signed package file"),
+    responses((status = 200, body = ReplayReportView), (status = 400, body = Problem),
+        (status = 403, body = Problem), (status = 404, body = Problem), (status = 415, body = Problem),
+        (status = 422, body = Problem), (status = 503, body = Problem)))]
+pub async fn replay_package(
+    State(state): State<Arc<WebState>>,
+    principal: Principal,
+    PathParam(name): PathParam<String>,
+    QueryParams(range): QueryParams<ReplayQuery>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<ReplayReportView>, Problem> {
+    principal.require(Action::ReadAudit)?;
+    let media = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !media.starts_with(super::packages::PACKAGE_MEDIA_TYPE) {
+        return Err(Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "invalid-body",
+            format!(
+                "send the package file as {}",
+                super::packages::PACKAGE_MEDIA_TYPE
+            ),
+        ));
+    }
+    if body.is_empty() {
+        return Err(Problem::unprocessable("the package file is empty").field("body"));
+    }
+    run(&state, &name, Candidate::Package(body.to_vec()), range).await
+}
+
+/// A replay of `name` on `candidate` over the decisions `range` names.
+async fn run(
+    state: &WebState,
+    name: &str,
+    candidate: Candidate,
+    range: ReplayQuery,
+) -> Result<Json<ReplayReportView>, Problem> {
+    let limit = match range.limit {
         None => 5_000,
         Some(n) if (1..=MAX_DECISIONS).contains(&n) => n,
         Some(n) => {
@@ -145,7 +225,7 @@ pub async fn replay(
             );
         }
     };
-    let max_differences = match body.max_differences {
+    let max_differences = match range.max_differences {
         None => 100,
         Some(n) if n <= MAX_DIFFERENCES => n,
         Some(n) => {
@@ -165,22 +245,12 @@ pub async fn replay(
         })
         .transpose()
     };
-    let candidate = match body.version {
-        None => Candidate::Installed,
-        Some(v) if semver::Version::parse(&v).is_ok() => Candidate::Version(v),
-        Some(v) => {
-            return Err(Problem::bad_request(format!(
-                "version `{v}` is not a version such as 1.1.0"
-            ))
-            .field("version"));
-        }
-    };
     let request = ReplayRequest {
-        since: day(body.since, "since")?,
-        until: day(body.until, "until")?,
+        since: day(range.since, "since")?,
+        until: day(range.until, "until")?,
         limit: Some(limit),
         max_differences,
-        ..ReplayRequest::new(&name, candidate)
+        ..ReplayRequest::new(name, candidate)
     };
     let Ok(_only) = state.replays.try_acquire() else {
         let mut busy = Problem::unavailable(
