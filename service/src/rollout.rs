@@ -312,10 +312,11 @@ impl RegionHost {
             }
         }
         // A window of a tiny share may span more records than one evaluation reads: it is
-        // judged on what was read, so a rollout never stalls.
+        // judged on what was read (the live share's differences at least), so a rollout never
+        // stalls and no round reads the same long stretch again.
         let to_seq = match end {
             Some(seq) => seq,
-            None if read >= MAX_RECORDS_PER_EVALUATION && candidate > 0 => cursor,
+            None if read >= MAX_RECORDS_PER_EVALUATION => cursor,
             None => return Ok(None),
         };
         let differing = self

@@ -199,19 +199,9 @@ pub struct UploadOptions {
 /// The content type of a package file.
 pub const PACKAGE_MEDIA_TYPE: &str = "application/octet-stream";
 
-/// Installs an uploaded package file (`.zpkg`, as `zemstvo plugin pack` writes it), verified
-/// against the region's trust store.
-#[utoipa::path(post, path = "/api/v1/packages", tag = "plugins", params(UploadOptions),
-    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The package file"),
-    responses((status = 201, body = InstallView), (status = 200, body = InstallView), (status = 422, body = Problem)))]
-pub async fn upload(
-    State(state): State<Arc<WebState>>,
-    principal: Principal,
-    QueryParams(upload): QueryParams<UploadOptions>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<(StatusCode, Json<InstallView>), Problem> {
-    principal.require(Action::ChangePlugins)?;
+/// Refuses an uploaded package file of another media type or an empty one, before anything
+/// reads it (its size is bounded by the route's body limit).
+pub(crate) fn check_upload(headers: &HeaderMap, body: &Bytes) -> Result<(), Problem> {
     let media = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -226,6 +216,23 @@ pub async fn upload(
     if body.is_empty() {
         return Err(Problem::unprocessable("the package file is empty").field("body"));
     }
+    Ok(())
+}
+
+/// Installs an uploaded package file (`.zpkg`, as `zemstvo plugin pack` writes it), verified
+/// against the region's trust store.
+#[utoipa::path(post, path = "/api/v1/packages", tag = "plugins", params(UploadOptions),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The package file"),
+    responses((status = 201, body = InstallView), (status = 200, body = InstallView), (status = 422, body = Problem)))]
+pub async fn upload(
+    State(state): State<Arc<WebState>>,
+    principal: Principal,
+    QueryParams(upload): QueryParams<UploadOptions>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<(StatusCode, Json<InstallView>), Problem> {
+    principal.require(Action::ChangePlugins)?;
+    check_upload(&headers, &body)?;
     let options = InstallOptions {
         enable: upload.enable.unwrap_or(false),
         grant_declared: upload.grant_declared.unwrap_or(false),

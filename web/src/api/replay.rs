@@ -8,7 +8,7 @@ use std::sync::Arc;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::HeaderMap;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use zemstvo_service::replay::ReplayReport;
@@ -188,23 +188,7 @@ pub async fn replay_package(
     body: Bytes,
 ) -> Result<Json<ReplayReportView>, Problem> {
     principal.require(Action::ReadAudit)?;
-    let media = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if !media.starts_with(super::packages::PACKAGE_MEDIA_TYPE) {
-        return Err(Problem::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "invalid-body",
-            format!(
-                "send the package file as {}",
-                super::packages::PACKAGE_MEDIA_TYPE
-            ),
-        ));
-    }
-    if body.is_empty() {
-        return Err(Problem::unprocessable("the package file is empty").field("body"));
-    }
+    super::packages::check_upload(&headers, &body)?;
     run(&state, &name, Candidate::Package(body.to_vec()), range).await
 }
 

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -212,23 +212,7 @@ pub async fn start_package(
     body: Bytes,
 ) -> Result<Response, Problem> {
     principal.require(Action::ChangePlugins)?;
-    let media = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if !media.starts_with(super::packages::PACKAGE_MEDIA_TYPE) {
-        return Err(Problem::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "invalid-body",
-            format!(
-                "send the package file as {}",
-                super::packages::PACKAGE_MEDIA_TYPE
-            ),
-        ));
-    }
-    if body.is_empty() {
-        return Err(Problem::unprocessable("the package file is empty").field("body"));
-    }
+    super::packages::check_upload(&headers, &body)?;
     let shadow = state
         .host
         .start_shadow(
