@@ -84,6 +84,7 @@ impl Decisions<'_> {
                 resolved,
                 parameters,
                 signer,
+                rollout: false,
             };
             let candidates = self
                 .host
@@ -93,39 +94,11 @@ impl Decisions<'_> {
             if candidates.is_empty() {
                 continue;
             }
-            // A staged rollout's candidate decides its share with the same settings (the keys
-            // it declares) and grants; loaded only when there is something to decide.
-            let candidate = match self.host.rollout_candidate(&installation.name).await? {
-                None => None,
-                Some(c) => {
-                    let settings: Vec<(String, String)> = config
-                        .iter()
-                        .filter(|(key, _)| c.plugin.metadata.config.param(key).is_some())
-                        .cloned()
-                        .collect();
-                    match (LocalRun {
-                        config: settings,
-                        ..local.clone()
-                    })
-                    .request(&c.plugin, self.host.region(), Some(0))
-                    {
-                        Ok(request) => Some((
-                            c.settings,
-                            Version {
-                                plugin: c.plugin,
-                                resolved: request.config,
-                                parameters: c.parameters,
-                                signer: Some(c.signer),
-                            },
-                        )),
-                        Err(why) => {
-                            tracing::warn!(plugin = %installation.name, "rollout candidate decides nothing: it refuses the configuration: {why}");
-                            None
-                        }
-                    }
-                }
-            };
-            let versions = [Some(&live), candidate.as_ref().map(|(_, v)| v)];
+            // A staged rollout's candidate, loaded only when there is something to decide.
+            let candidate = self
+                .host
+                .rollout_candidate(&installation.name, &local)
+                .await?;
             let ids: Vec<u64> = candidates.iter().map(|c| c.application.id).collect();
             let mut answers = self.host.store().answers_for_many(&ids).await?;
             let mut called: Vec<Called> = Vec::new();
@@ -142,13 +115,12 @@ impl Decisions<'_> {
                     tracing::info!(plugin = %installation.name, application = app.id, "an answer is dated after now; deciding on a later round");
                     continue;
                 }
-                let side = match &candidate {
-                    Some((settings, _)) if in_share(&installation.name, &app, settings) => {
-                        CANDIDATE
+                let version = match &candidate {
+                    Some((settings, version)) if in_share(&installation.name, &app, settings) => {
+                        version
                     }
-                    _ => LIVE,
+                    _ => &live,
                 };
-                let version = versions[side].expect("a side with a version");
                 let recorded_answers = answers.clone();
                 let mut request = LocalRun {
                     now: Some(now),
@@ -188,50 +160,42 @@ impl Decisions<'_> {
                     application: app,
                     answers_seen: candidate_case.answers,
                     started_at: now,
-                    side,
+                    version,
                     report,
                 });
                 if called.len() == CALLS_PER_COMMIT {
                     let batch = std::mem::take(&mut called);
-                    outcomes.extend(
-                        self.commit(&installation.name, batch, &grants, versions)
-                            .await?,
-                    );
+                    outcomes.extend(self.commit(&installation.name, batch, &grants).await?);
                 }
             }
-            outcomes.extend(
-                self.commit(&installation.name, called, &grants, versions)
-                    .await?,
-            );
+            outcomes.extend(self.commit(&installation.name, called, &grants).await?);
         }
         Ok(outcomes)
     }
 }
 
 /// A rule's finished call for one application, waiting to be committed with its batch.
-struct Called {
+struct Called<'v> {
     application: Application,
     /// The answers the rule was called with, for the decision record.
     answers: Vec<SmevAnswer>,
     answers_seen: u64,
     started_at: i64,
-    /// [`LIVE`] or [`CANDIDATE`]: the version that decided it.
-    side: usize,
+    /// The version that decided it.
+    version: &'v Version,
     report: RunReport,
 }
 
 /// The version of a rule that decides an application, with what its decisions are recorded
 /// with.
-struct Version {
-    plugin: LoadedPlugin,
-    resolved: ResolvedConfig,
-    parameters: Vec<ParameterSpec>,
-    signer: Option<String>,
+pub(crate) struct Version {
+    pub(crate) plugin: LoadedPlugin,
+    pub(crate) resolved: ResolvedConfig,
+    pub(crate) parameters: Vec<ParameterSpec>,
+    pub(crate) signer: Option<String>,
+    /// A staged rollout's candidate rather than the installed version.
+    pub(crate) rollout: bool,
 }
-
-/// Indexes of the live version and a staged rollout's candidate.
-const LIVE: usize = 0;
-const CANDIDATE: usize = 1;
 
 /// Calls committed together: one transaction for up to this many, so the disk's wait is paid
 /// once per batch, not once per decision.
@@ -243,15 +207,14 @@ impl Decisions<'_> {
     async fn commit(
         self,
         plugin: &str,
-        called: Vec<Called>,
+        called: Vec<Called<'_>>,
         grants: &Grants,
-        versions: [Option<&Version>; 2],
     ) -> Result<Vec<DecisionOutcome>, ServiceError> {
         let host = &self.host.settings().host_id;
         let commits: Vec<RunCommit<'_>> = called
             .iter()
             .map(|c| {
-                let v = versions[c.side].expect("a side with a version");
+                let v = c.version;
                 RunCommit {
                     report: &c.report,
                     queued: None,
@@ -278,7 +241,7 @@ impl Decisions<'_> {
         for (c, result) in called.into_iter().zip(results) {
             match result {
                 Ok(_) => {
-                    if c.side == CANDIDATE {
+                    if c.version.rollout {
                         let outcome = if c.report.succeeded() {
                             "succeeded"
                         } else {

@@ -18,13 +18,13 @@
 //! rollout back, the candidate stays a shadow, and the audit log says why.
 
 use sha2::{Digest, Sha256};
-use zemstvo_core::capabilities::config::ParameterSpec;
 use zemstvo_core::eligibility::Application;
-use zemstvo_host::LoadedPlugin;
+use zemstvo_host::local::LocalRun;
 use zemstvo_store::rollouts::{Evaluation, Rollout, RolloutSettings, RolloutState};
 use zemstvo_store::shadows::Shadow;
 use zemstvo_store::{StoreError, counters};
 
+use crate::decide::Version;
 use crate::host::{RegionHost, ServiceError, now};
 use crate::shadow::ShadowError;
 
@@ -125,14 +125,6 @@ pub fn in_share(plugin: &str, application: &Application, settings: &RolloutSetti
     bucket < u64::from(settings.share_percent)
 }
 
-/// A running rollout's candidate, ready to decide its share.
-pub(crate) struct RolloutCandidate {
-    pub(crate) settings: RolloutSettings,
-    pub(crate) plugin: LoadedPlugin,
-    pub(crate) parameters: Vec<ParameterSpec>,
-    pub(crate) signer: String,
-}
-
 impl RegionHost {
     /// Starts a rollout of the shadow of `plugin` with `settings`; the candidate's package is
     /// verified again first (a revoked key refuses it).
@@ -174,13 +166,15 @@ impl RegionHost {
         }
     }
 
-    /// The candidate that decides a share of `plugin`'s applications, if a rollout runs. A
-    /// candidate that no longer verifies decides nothing (the live version decides all) and
-    /// is reported in the log.
+    /// The candidate that decides a share of `plugin`'s applications, if a rollout runs, with
+    /// its share: called as `live` calls the installed version, with the settings of the keys
+    /// it declares. A candidate that no longer verifies or refuses the settings decides nothing
+    /// (the live version decides all) and is reported in the log.
     pub(crate) async fn rollout_candidate(
         &self,
         plugin: &str,
-    ) -> Result<Option<RolloutCandidate>, ServiceError> {
+        live: &LocalRun,
+    ) -> Result<Option<(RolloutSettings, Version)>, ServiceError> {
         let Some(rollout) = self.store().rollout(plugin).await? else {
             return Ok(None);
         };
@@ -193,17 +187,38 @@ impl RegionHost {
         if shadow.sha256 != rollout.sha256 {
             return Ok(None);
         }
-        match self.shadow_candidate(plugin).await {
-            Ok(Some((loaded, parameters))) => Ok(Some(RolloutCandidate {
-                settings: rollout.settings,
-                plugin: loaded,
-                parameters,
-                signer: shadow.signer,
-            })),
-            Ok(None) => Ok(None),
-            Err(ShadowError::Store(e)) => Err(e.into()),
+        let (loaded, parameters) = match self.shadow_candidate(plugin).await {
+            Ok(Some(candidate)) => candidate,
+            Ok(None) => return Ok(None),
+            Err(ShadowError::Store(e)) => return Err(e.into()),
             Err(why) => {
                 tracing::warn!(plugin, version = %shadow.version, "rollout candidate decides nothing: {why}");
+                return Ok(None);
+            }
+        };
+        let settings: Vec<(String, String)> = live
+            .config
+            .iter()
+            .filter(|(key, _)| loaded.metadata.config.param(key).is_some())
+            .cloned()
+            .collect();
+        let run = LocalRun {
+            config: settings,
+            ..live.clone()
+        };
+        match run.request(&loaded, self.region(), Some(0)) {
+            Ok(request) => Ok(Some((
+                rollout.settings,
+                Version {
+                    plugin: loaded,
+                    resolved: request.config,
+                    parameters,
+                    signer: Some(shadow.signer),
+                    rollout: true,
+                },
+            ))),
+            Err(why) => {
+                tracing::warn!(plugin, version = %shadow.version, "rollout candidate decides nothing: it refuses the configuration: {why}");
                 Ok(None)
             }
         }
@@ -213,19 +228,19 @@ impl RegionHost {
     /// comparison) on the windows the shadow has compared. A round in which no record came
     /// reads nothing: a window still open stays as it was.
     pub(crate) async fn evaluate_rollout(&self, shadow: &Shadow) -> Result<(), ServiceError> {
-        for round in 0..EVALUATIONS_PER_ROUND {
-            let Some(rollout) = self.store().rollout(&shadow.plugin).await? else {
-                return Ok(());
-            };
+        let Some(mut rollout) = self.store().rollout(&shadow.plugin).await? else {
+            return Ok(());
+        };
+        // The shadow's cursor as it is now: its comparisons of this round are in.
+        let compared_up_to = match self.store().shadow(&shadow.plugin).await? {
+            Some(s) if s.sha256 == shadow.sha256 => s.after_seq,
+            _ => return Ok(()),
+        };
+        if compared_up_to == shadow.after_seq {
+            return Ok(());
+        }
+        for _ in 0..EVALUATIONS_PER_ROUND {
             if rollout.state != RolloutState::Running || rollout.sha256 != shadow.sha256 {
-                return Ok(());
-            }
-            // The shadow's cursor as it is now: its comparisons of this round are in.
-            let compared_up_to = match self.store().shadow(&shadow.plugin).await? {
-                Some(s) if s.sha256 == shadow.sha256 => s.after_seq,
-                _ => return Ok(()),
-            };
-            if round == 0 && compared_up_to == shadow.after_seq {
                 return Ok(());
             }
             let Some(evaluation) = self.window(&rollout, compared_up_to).await? else {
@@ -248,19 +263,19 @@ impl RegionHost {
             } else {
                 "failed"
             };
-            metrics::counter!(counters::ROLLOUT_EVALUATIONS, "plugin" => rollout.plugin.clone(), "result" => result)
+            metrics::counter!(counters::ROLLOUT_EVALUATIONS, "plugin" => after.plugin.clone(), "result" => result)
                 .increment(1);
             if after.state == RolloutState::RolledBack {
-                metrics::counter!(counters::ROLLOUT_ROLLBACKS, "plugin" => rollout.plugin.clone())
+                metrics::counter!(counters::ROLLOUT_ROLLBACKS, "plugin" => after.plugin.clone())
                     .increment(1);
                 tracing::warn!(
-                    plugin = %rollout.plugin,
+                    plugin = %after.plugin,
                     version = %shadow.version,
                     "rollout rolled back: {}",
                     after.ended_reason.as_deref().unwrap_or_default()
                 );
-                return Ok(());
             }
+            rollout = after;
         }
         Ok(())
     }

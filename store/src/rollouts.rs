@@ -322,17 +322,11 @@ impl Store {
     /// and stays a shadow.
     pub async fn stop_rollout(&self, plugin: &str, actor: &str) -> Result<Rollout, StoreError> {
         let mut tx = self.begin_write().await?;
-        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM rollouts WHERE plugin = $1"))
-            .bind(plugin.to_string())
-            .fetch_optional(&mut *tx)
-            .await?;
-        let Some(row) = row else {
+        let Some(stopped) = end_rollout(&mut tx, plugin, actor, "rollout-stop").await? else {
             return Err(StoreError::NotFound(format!(
                 "{plugin} has no rollout; `zemstvo rollout start {plugin}` starts one"
             )));
         };
-        let stopped = rollout(&row)?;
-        end_rollout(&mut tx, plugin, actor, "rollout-stop").await?;
         tx.commit().await?;
         Ok(stopped)
     }
@@ -357,19 +351,19 @@ impl Store {
 }
 
 /// Deletes the rollout of `plugin`, if any, and writes `action` to the audit log with its
-/// figures: a stop by an administrator, or the end of its shadow.
+/// figures: a stop by an administrator, or the end of its shadow. Returns what it ended.
 pub(crate) async fn end_rollout(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     plugin: &str,
     actor: &str,
     action: &str,
-) -> Result<(), StoreError> {
+) -> Result<Option<Rollout>, StoreError> {
     let row = sqlx::query(&format!("SELECT {COLUMNS} FROM rollouts WHERE plugin = $1"))
         .bind(plugin.to_string())
         .fetch_optional(&mut **tx)
         .await?;
     let Some(row) = row else {
-        return Ok(());
+        return Ok(None);
     };
     let ended = rollout(&row)?;
     sqlx::query("DELETE FROM rollouts WHERE plugin = $1")
@@ -390,5 +384,5 @@ pub(crate) async fn end_rollout(
         }),
     )
     .await?;
-    Ok(())
+    Ok(Some(ended))
 }

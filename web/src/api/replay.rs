@@ -139,13 +139,7 @@ pub async fn replay(
     principal.require(Action::ReadAudit)?;
     let candidate = match body.version {
         None => Candidate::Installed,
-        Some(v) if semver::Version::parse(&v).is_ok() => Candidate::Version(v),
-        Some(v) => {
-            return Err(Problem::bad_request(format!(
-                "version `{v}` is not a version such as 1.1.0"
-            ))
-            .field("version"));
-        }
+        Some(v) => candidate_version(v)?,
     };
     let range = ReplayQuery {
         since: body.since,
@@ -154,6 +148,17 @@ pub async fn replay(
         max_differences: body.max_differences,
     };
     run(&state, &name, candidate, range).await
+}
+
+/// A candidate named by its version, or the problem naming the `version` field.
+pub(crate) fn candidate_version(version: String) -> Result<Candidate, Problem> {
+    if semver::Version::parse(&version).is_err() {
+        return Err(Problem::bad_request(format!(
+            "version `{version}` is not a version such as 1.1.0"
+        ))
+        .field("version"));
+    }
+    Ok(Candidate::Version(version))
 }
 
 /// Which decisions a replay of an uploaded package takes, as query parameters.

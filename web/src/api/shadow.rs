@@ -180,16 +180,10 @@ pub async fn start(
     JsonBody(body): JsonBody<ShadowStart>,
 ) -> Result<Response, Problem> {
     principal.require(Action::ChangePlugins)?;
-    if semver::Version::parse(&body.version).is_err() {
-        return Err(Problem::bad_request(format!(
-            "version `{}` is not a version such as 1.1.0",
-            body.version
-        ))
-        .field("version"));
-    }
+    let candidate = super::replay::candidate_version(body.version)?;
     let shadow = state
         .host
-        .start_shadow(&name, &Candidate::Version(body.version), &principal.actor())
+        .start_shadow(&name, &candidate, &principal.actor())
         .await
         .map_err(problem)?;
     Ok((StatusCode::CREATED, Json(ShadowView::of(shadow))).into_response())
