@@ -312,6 +312,58 @@ fn demo_once_creates_tasks_once_and_finds_them_on_the_second_run() {
         "{}",
         text(&refused.stderr)
     );
+    // A deviation check's newest run replayed on its own version: the data is what it read,
+    // and every task is reproduced. `--limit` counts decisions, which a batch plugin has none
+    // of; `--run` picks a batch run, which a rule has none of.
+    let replay = zemstvo(
+        &["replay", "isu-overdue-applications", "--database", &db],
+        cache.path(),
+    );
+    let replayed = text(&replay.stdout);
+    assert!(
+        replay.status.success(),
+        "{replayed}{}",
+        text(&replay.stderr)
+    );
+    assert!(
+        replayed.contains("the region's data is what the run read")
+            && replayed.contains("reproduces the record")
+            && replayed.contains("the candidate emits exactly what"),
+        "{replayed}"
+    );
+    let tasks = replayed
+        .lines()
+        .find(|l| l.starts_with("tasks: "))
+        .unwrap_or_else(|| panic!("{replayed}"));
+    assert!(
+        tasks.ends_with(" identical, 0 added, 0 removed, 0 changed")
+            && !tasks.starts_with("tasks: 0 "),
+        "{replayed}"
+    );
+    for (args, says) in [
+        (
+            vec!["replay", "isu-overdue-applications", "--limit", "5"],
+            "pick it with --run",
+        ),
+        (
+            vec!["replay", "yugra-child-allowance", "--run", "x"],
+            "--since, --until and --limit",
+        ),
+        (
+            vec!["replay", "isu-overdue-applications", "--run", "no-such-run"],
+            "zemstvo audit records --plugin isu-overdue-applications",
+        ),
+    ] {
+        let mut args = args;
+        args.extend(["--database", &db]);
+        let refused = zemstvo(&args, cache.path());
+        assert!(!refused.status.success(), "{args:?}");
+        assert!(
+            text(&refused.stderr).contains(says),
+            "{args:?}: {}",
+            text(&refused.stderr)
+        );
+    }
     // No shadow yet: `shadow show` says how to start one; a version nobody has is refused.
     let show = zemstvo(
         &["shadow", "show", "yugra-child-allowance", "--database", &db],

@@ -38,6 +38,10 @@ pub struct RunOutputs {
     pub denied: Vec<Capability>,
     /// Rows the plugin read through `data`.
     pub rows_read: u64,
+    /// The sha256 of every query and batch the plugin read through `data`, in order; none
+    /// when it read nothing. Equal digests mean the same rows were read.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub data_sha256: Option<String>,
 }
 
 /// Which plugin ran.

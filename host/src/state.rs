@@ -54,6 +54,8 @@ pub struct RunState {
     pub(crate) task_keys: HashSet<String>,
     pub(crate) notification_keys: HashSet<String>,
     pub(crate) open_cursors: usize,
+    /// What the run read, hashed as it reads (see [`DataDigest`]).
+    pub(crate) data_digest: crate::capabilities::data::DataDigest,
     /// When the run got its instance slot, for the time budget.
     pub(crate) started: std::time::Instant,
 }

@@ -30,6 +30,7 @@ pub use install::{
     pack_and_install, registry_component_check,
 };
 pub use parameters::{ParameterError, ParameterHistory};
+pub use replay::run::{RunReplayReport, RunReplayRequest};
 pub use replay::{Candidate, ReplayError, ReplayReport, ReplayRequest};
 pub use rollout::RolloutError;
 pub use round::{IdleReason, RoundReport};

@@ -516,8 +516,13 @@ enum RecordedInputs<'a> {
         application: &'a zemstvo_core::eligibility::Application,
         answers: &'a [SmevAnswer],
     },
+    /// A batch run's input is the region's data, which changes after the run: the record
+    /// keeps how much it read and the digest of what it read (`data_sha256`), so a replay
+    /// can tell whether the data is still the same without a copy of the rows.
     Batch {
         rows_read: u64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        data_sha256: Option<&'a str>,
     },
 }
 
@@ -589,6 +594,7 @@ fn record_body(
             },
             None => RecordedInputs::Batch {
                 rows_read: o.rows_read,
+                data_sha256: o.data_sha256.as_deref(),
             },
         },
         outputs: RecordedOutputs {

@@ -66,7 +66,7 @@ pub const MAX_BODY_BYTES: usize = 256 << 10;
         api::admin::users, api::admin::add_user, api::admin::change_user,
         api::admin::tokens, api::admin::add_token, api::admin::revoke_token, api::admin::audit,
         api::records::verify, api::records::list, api::records::show,
-        api::replay::replay, api::replay::replay_package,
+        api::replay::replay, api::replay::replay_package, api::replay_run::replay_run,
         api::shadow::show, api::shadow::start, api::shadow::discard, api::shadow::promote,
         api::shadow::start_package,
         api::rollout::show, api::rollout::start, api::rollout::stop,
@@ -257,6 +257,7 @@ pub fn router(state: Arc<WebState>) -> Router {
         .route("/plugins/{name}/rollback", post(plugins::rollback))
         .route("/plugins/{name}/runs", post(plugins::trigger))
         .route("/plugins/{name}/replay", post(replay::replay))
+        .route("/plugins/{name}/replay/run", post(replay_run::replay_run))
         .route(
             "/plugins/{name}/replay/package",
             post(replay::replay_package).layer(DefaultBodyLimit::max(package_limit)),

@@ -66,6 +66,98 @@ async fn decision_records_scenario(db: TestDatabase) {
 }
 
 on_both_databases!(decision_records_over_http, decision_records_scenario);
+/// The auditor replays the daily briefing's recorded run over HTTP on the installed version:
+/// the data is what the run read and every task is reproduced. Bad requests name the field; an
+/// eligibility rule is refused with where to go; an employee may not replay.
+async fn run_replay_scenario(db: TestDatabase) {
+    let s = serve(db).await;
+    let path = format!("/api/v1/plugins/{PLUGIN}/replay/run");
+    let (status, report) = s
+        .call(Some("auditor"), Method::POST, &path, Some(json!({})))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(report["kind"], "deviation-check", "{report}");
+    assert_eq!(report["data"], "unchanged", "{report}");
+    assert_eq!(report["reproduced"], true, "{report}");
+    assert!(
+        report["tasks"]["identical"].as_u64().unwrap() > 0,
+        "{report}"
+    );
+    assert_eq!(report["tasks"]["changed"], 0, "{report}");
+    assert!(
+        report["differences"].as_array().unwrap().is_empty(),
+        "{report}"
+    );
+    assert!(report["record"]["data_sha256"].is_string(), "{report}");
+    let run = report["record"]["run_id"].as_str().unwrap().to_string();
+    let (status, again) = s
+        .call(
+            Some("auditor"),
+            Method::POST,
+            &path,
+            Some(json!({"run": run, "max_differences": 0, "since": "2020-01-01"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{again}");
+    assert_eq!(again["record"]["run_id"], run.as_str(), "{again}");
+
+    for (body, field) in [
+        (json!({"max_differences": 5000}), "max_differences"),
+        (json!({"run": ""}), "run"),
+        (json!({"until": "yesterday"}), "until"),
+        (json!({"version": "latest"}), "version"),
+    ] {
+        let (status, problem) = s
+            .call(Some("auditor"), Method::POST, &path, Some(body.clone()))
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {problem}");
+        assert_eq!(problem["field"], field, "{problem}");
+    }
+    let (status, problem) = s
+        .call(
+            Some("auditor"),
+            Method::POST,
+            &path,
+            Some(json!({"run": "no-such-run"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{problem}");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("zemstvo audit records"),
+        "{problem}"
+    );
+    let (status, problem) = s
+        .call(
+            Some("auditor"),
+            Method::POST,
+            &path,
+            Some(json!({"runs": 1})),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "unknown field: {problem}"
+    );
+    let (status, problem) = s
+        .call(Some("employee"), Method::POST, &path, Some(json!({})))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{problem}");
+    let (status, problem) = s
+        .call(
+            Some("auditor"),
+            Method::POST,
+            "/api/v1/plugins/no-such-plugin/replay/run",
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{problem}");
+}
+
+on_both_databases!(replaying_a_batch_run_over_http, run_replay_scenario);
 
 /// The auditor replays the Yugra rule's recorded calls on the installed version over HTTP: every
 /// one is reproduced. Bad requests are problems that name the field; an employee may not
@@ -169,7 +261,7 @@ async fn replay_scenario(db: TestDatabase) {
         problem["detail"]
             .as_str()
             .unwrap()
-            .contains("eligibility decisions"),
+            .contains("/api/v1/plugins/isu-daily-briefing/replay/run"),
         "{problem}"
     );
     let (status, problem) = post(

@@ -1,10 +1,11 @@
 //! The host side of `data`: checks each query against the schema and the plugin's grants,
 //! then serves batches from the [`RegionData`] backend.
 
+use sha2::{Digest as _, Sha256};
 use wasmtime::component::Resource;
 
 use zemstvo_core::capabilities::data::{
-    Batch, DataError, QueryRejection, QueryRequest, RowCursor, validate_query,
+    Batch, ColumnValues, DataError, Query, QueryRejection, QueryRequest, RowCursor, validate_query,
 };
 
 use crate::state::RunState;
@@ -47,6 +48,7 @@ impl RunState {
                 cap: self.limits.max_open_cursors,
             }));
         }
+        self.data_digest.query(&query);
         match within_budget(
             self.deadline(),
             self.limits.time_budget,
@@ -73,6 +75,7 @@ impl RunState {
         match within_budget(deadline, budget, handle.cursor.next_batch()).await? {
             Ok(Some(batch)) => {
                 self.outputs.rows_read += batch.rows as u64;
+                self.data_digest.batch(&batch);
                 Ok(Ok(Some(batch)))
             }
             Ok(None) => Ok(Ok(None)),
@@ -84,5 +87,73 @@ impl RunState {
         self.table.delete(cursor)?;
         self.open_cursors -= 1;
         Ok(())
+    }
+}
+
+/// A running sha256 of everything a run read through `data`: each query as it was opened and
+/// each batch as it was served, in the order the plugin asked. A plugin is a pure function of
+/// what it reads, so two runs of one version with equal digests read the same rows and decide
+/// alike: a replay of a batch run uses it to tell whether the region's data is still what the
+/// record was made from, without keeping the rows (a deviation check reads about a million).
+#[derive(Default)]
+pub(crate) struct DataDigest {
+    hasher: Option<Sha256>,
+    /// Reused for a column's values, so hashing costs no allocation per batch.
+    scratch: Vec<u8>,
+}
+
+impl DataDigest {
+    fn hasher(&mut self) -> &mut Sha256 {
+        self.hasher.get_or_insert_with(|| {
+            let mut h = Sha256::new();
+            h.update(b"zemstvo-data/1\n");
+            h
+        })
+    }
+
+    fn query(&mut self, query: &Query) {
+        let schema = query.schema();
+        let mut text = format!("query {}", schema.name);
+        for &column in &query.columns {
+            text.push(' ');
+            text.push_str(schema.columns[column].name);
+        }
+        // Filters are ours and derive `Debug`: a stable enough spelling for one host release.
+        text.push_str(&format!(" {:?} {}\n", query.filters, query.batch_rows));
+        self.hasher().update(text.as_bytes());
+    }
+
+    fn batch(&mut self, batch: &Batch) {
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let h = self.hasher();
+        h.update(b"batch");
+        h.update((batch.rows as u64).to_le_bytes());
+        for column in &batch.columns {
+            scratch.clear();
+            match &column.values {
+                ColumnValues::U64(v) => v.iter().for_each(|x| scratch.extend(x.to_le_bytes())),
+                ColumnValues::S64(v) => v.iter().for_each(|x| scratch.extend(x.to_le_bytes())),
+                ColumnValues::U32(v) => v.iter().for_each(|x| scratch.extend(x.to_le_bytes())),
+                ColumnValues::F32(v) => v.iter().for_each(|x| scratch.extend(x.to_le_bytes())),
+                ColumnValues::F64(v) => v.iter().for_each(|x| scratch.extend(x.to_le_bytes())),
+                ColumnValues::Flag(v) => scratch.extend_from_slice(v),
+                ColumnValues::Text(t) => {
+                    t.offsets
+                        .iter()
+                        .for_each(|x| scratch.extend(x.to_le_bytes()));
+                    scratch.extend_from_slice(&t.bytes);
+                }
+            }
+            h.update((column.present.len() as u64).to_le_bytes());
+            h.update(&column.present);
+            h.update((scratch.len() as u64).to_le_bytes());
+            h.update(&scratch);
+        }
+        self.scratch = scratch;
+    }
+
+    /// The digest in hex, or none when the run read nothing.
+    pub(crate) fn finish(self) -> Option<String> {
+        self.hasher.map(|h| hex::encode(h.finalize()))
     }
 }

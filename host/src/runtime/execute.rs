@@ -78,6 +78,7 @@ impl Runtime {
             task_keys: Default::default(),
             notification_keys: Default::default(),
             open_cursors: 0,
+            data_digest: Default::default(),
             started,
         };
         let mut store = self.new_store(state, limits.time_budget);
@@ -105,6 +106,7 @@ impl Runtime {
         let (err_text, err_dropped) = stderr.take();
         forward_stdio(&plugin.metadata.name, &request.run_id, &out_text, &err_text);
         let mut outputs = state.outputs;
+        outputs.data_sha256 = state.data_digest.finish();
         if outputs.logs_dropped > 0 {
             tracing::warn!(
                 target: "zemstvo::plugin",
@@ -230,6 +232,7 @@ impl Runtime {
                 logs_dropped: outputs.logs_dropped,
                 denied: outputs.denied,
                 rows_read: outputs.rows_read,
+                data_sha256: outputs.data_sha256,
                 ..RunOutputs::default()
             };
         }
@@ -342,6 +345,7 @@ fn idle_state(limits: &RunLimits, stdout: &CapturedOutput, stderr: &CapturedOutp
         task_keys: Default::default(),
         notification_keys: Default::default(),
         open_cursors: 0,
+        data_digest: Default::default(),
         started: Instant::now(),
     }
 }

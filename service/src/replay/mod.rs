@@ -33,6 +33,7 @@ use zemstvo_store::records::StoredRecord;
 use crate::host::RegionHost;
 
 mod compare;
+pub mod run;
 
 use compare::side;
 pub(crate) use compare::{Compared, Comparison, Side, describe};
@@ -96,10 +97,21 @@ pub enum ReplayError {
     #[error("the candidate is `{found}`, not `{plugin}`; pass a package of `{plugin}`")]
     OtherPlugin { plugin: String, found: String },
     #[error(
-        "`{plugin}` is a {kind}; replay re-runs eligibility decisions, whose records hold their \
-         whole input (a batch run's record holds how many rows it read, not the rows)"
+        "`{plugin}` is a {kind}: its records are runs over the region's data, not decisions \
+         with their whole input; replay one of its runs instead (`zemstvo replay {plugin}` \
+         does, and so does POST /api/v1/plugins/{plugin}/replay/run)"
     )]
     NotReplayable { plugin: String, kind: &'static str },
+    #[error(
+        "`{plugin}` is a {kind}: each of its records holds its whole input, so its decisions are \
+         replayed one by one (`zemstvo replay {plugin}`, POST /api/v1/plugins/{plugin}/replay)"
+    )]
+    NotBatch { plugin: String, kind: &'static str },
+    #[error("{}", match run {
+        Some(run) => format!("`{plugin}` has no recorded batch run `{run}`; `zemstvo audit records --plugin {plugin}` lists its records"),
+        None => format!("`{plugin}` has no recorded run in that range; `zemstvo audit records --plugin {plugin}` lists its records"),
+    })]
+    NoRun { plugin: String, run: Option<String> },
 }
 
 /// The version the decisions were replayed on.
@@ -424,7 +436,7 @@ impl RegionHost {
     }
 
     /// A verified component compiled (once per host) and checked to be `name`.
-    async fn loaded_candidate(
+    pub(crate) async fn loaded_candidate(
         &self,
         name: &str,
         component: Vec<u8>,

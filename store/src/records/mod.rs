@@ -334,6 +334,36 @@ impl Store {
             .collect())
     }
 
+    /// `plugin`'s newest record whose logical time lies in `[from, until)`, or the record of
+    /// run `run` (when it is `plugin`'s): the run a replay of a batch plugin stands on.
+    pub async fn latest_decision_record(
+        &self,
+        plugin: &str,
+        (from, until): (i64, i64),
+        run: Option<&str>,
+    ) -> Result<Option<StoredRecord>, StoreError> {
+        let row: Option<(i64, String, String, i64, String)> = sqlx::query_as(
+            "SELECT seq, run_id, version, logical_time, body FROM decision_records \
+             WHERE plugin = $1 AND logical_time >= $2 AND logical_time < $3 \
+             AND ($4 = '' OR run_id = $4) ORDER BY seq DESC LIMIT 1",
+        )
+        .bind(plugin.to_string())
+        .bind(from)
+        .bind(until)
+        .bind(run.unwrap_or_default().to_string())
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(
+            row.map(|(seq, run_id, version, logical_time, body)| StoredRecord {
+                seq,
+                run_id,
+                version,
+                logical_time,
+                body,
+            }),
+        )
+    }
+
     /// The record of run `run_id`, if it committed.
     pub async fn decision_record(
         &self,
@@ -406,5 +436,10 @@ impl Store {
     /// Runs one statement as that attacker would; returns the rows it changed (tests only).
     pub async fn execute_for_tests(&self, sql: &str) -> Result<u64, StoreError> {
         Ok(sqlx::query(sql).execute(self.pool()).await?.rows_affected())
+    }
+
+    /// Runs one query whose rows are one integer each and returns them (tests only).
+    pub async fn query_i64s_for_tests(&self, sql: &str) -> Result<Vec<i64>, StoreError> {
+        Ok(sqlx::query_scalar(sql).fetch_all(self.pool()).await?)
     }
 }

@@ -12,6 +12,7 @@ pub mod parameters;
 pub mod plugins;
 pub mod records;
 pub mod replay;
+pub mod replay_run;
 pub mod rollout;
 pub mod runs;
 pub mod session;
