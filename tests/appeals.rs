@@ -12,7 +12,9 @@ use zemstvo_core::appeals::Place;
 use zemstvo_demo::{DemoScale, demo_region};
 use zemstvo_host::{Runtime, RuntimeSettings};
 use zemstvo_registry::{NamePattern, SecretKey, VendorId};
-use zemstvo_service::{AppealSettings, HostSettings, InstallOptions, RegionHost};
+use zemstvo_service::{
+    AppealSettings, Candidate, HostSettings, InstallOptions, RegionHost, ReplayRequest,
+};
 use zemstvo_store::appeals::{NewAppeal, Routed, TASK_SOURCE};
 use zemstvo_store::on_both_databases;
 use zemstvo_store::tasks::TaskFilter;
@@ -155,6 +157,83 @@ async fn appeals_are_routed_merged_and_followed(db: TestDatabase) {
     assert_eq!(store.incident(incident).await.unwrap().appeals, 2);
     // Routed appeals are not routed again.
     assert!(host.appeals().route_appeals(100).await.unwrap().is_empty());
+
+    // Every routing call left a decision record in the region's chain, with the appeal it was
+    // called for, the incidents it was shown, the catalogue by version and digest, and its
+    // answer.
+    let records = store
+        .decision_records(Some("appeal-router"), 100)
+        .await
+        .unwrap();
+    assert_eq!(records.len(), 4, "{records:?}");
+    for id in [first, second, unclear, no_place] {
+        let record = records
+            .iter()
+            .find(|r| r.run_id == format!("appeal-router-appeal{id}"))
+            .unwrap_or_else(|| panic!("no record of appeal {id}: {records:?}"));
+        let body = &record.body;
+        assert_eq!(body["inputs"]["appeal"]["id"], id, "{body}");
+        assert_eq!(
+            body["inputs"]["catalogue_version"],
+            catalogue.version.as_str(),
+            "{body}"
+        );
+        assert_eq!(
+            body["inputs"]["catalogue_sha256"].as_str().map(str::len),
+            Some(64),
+            "{body}"
+        );
+        assert_eq!(body["cause"], "appeal", "{body}");
+        assert!(body["outputs"]["routing"].is_object(), "{body}");
+        assert!(body["plugin"]["signer"].is_string(), "{body}");
+    }
+    let shown = records
+        .iter()
+        .find(|r| r.run_id == format!("appeal-router-appeal{second}"))
+        .unwrap();
+    assert_eq!(
+        shown.body["inputs"]["open_incidents"][0]["id"], incident,
+        "the second call was shown the open incident: {}",
+        shown.body
+    );
+    assert!(store.verify_decision_chain(None).await.unwrap().intact());
+
+    // Replayed on the version that routed them, the four calls are routed alike, from their
+    // records alone. A catalogue changed in the store since is found, and those calls are
+    // not replayed.
+    let replay = || async {
+        host.replay(&ReplayRequest::new("appeal-router", Candidate::Installed))
+            .await
+            .unwrap()
+    };
+    let same = replay().await;
+    assert_eq!(same.kind, "appeal-routing");
+    assert_eq!(
+        (same.replayed, same.identical, same.changed, same.failed),
+        (4, 4, 0, 0),
+        "{same:?}"
+    );
+    let swap = |from: &str, to: &str| {
+        format!("UPDATE appeal_catalogues SET body = replace(body, '\"{from}\"', '\"{to}\"')")
+    };
+    store
+        .execute_for_tests(&swap("roads.pothole", "roads.potholes"))
+        .await
+        .unwrap();
+    let changed = replay().await;
+    assert_eq!(changed.replayed, 0, "{changed:?}");
+    assert_eq!(
+        changed
+            .skipped
+            .get("the catalogue in the store is not the one the call was given"),
+        Some(&4),
+        "{changed:?}"
+    );
+    store
+        .execute_for_tests(&swap("roads.potholes", "roads.pothole"))
+        .await
+        .unwrap();
+    assert_eq!(replay().await.identical, 4);
 
     let tasks = store
         .tasks(&TaskFilter {

@@ -11,6 +11,7 @@ use zemstvo_host::local::LocalRun;
 use zemstvo_host::{PluginKind, RunInput};
 use zemstvo_store::StoreError;
 use zemstvo_store::appeals::{Routed, RoutingPolicy};
+use zemstvo_store::runs::RoutingRecord;
 
 use crate::host::{Prepared, RegionHost, ServiceError, now};
 
@@ -57,10 +58,10 @@ impl Appeals<'_> {
         }
         let Prepared {
             plugin,
+            signer,
             grants,
             config,
             parameters,
-            ..
         } = self
             .host
             .prepare_plugin(&installation.name)
@@ -68,7 +69,7 @@ impl Appeals<'_> {
             .map_err(ServiceError::Plugin)?;
         let local = LocalRun {
             config,
-            grants: Some(grants),
+            grants: Some(grants.clone()),
             limits: self.host.settings().limits.clone(),
             time_zone: self.host.time_zone(),
             ..LocalRun::default()
@@ -85,23 +86,36 @@ impl Appeals<'_> {
             let id = appeal.id;
             let open_incidents = store.open_incidents_for(&appeal).await?;
             let run_id = format!("{}-appeal{id}", installation.name);
+            // Kept for the call's decision record (the catalogue is shared, not copied).
+            let input = AppealInput {
+                appeal,
+                catalogue: catalogue.clone(),
+                open_incidents,
+            };
             let mut request = LocalRun {
                 now: Some(now()),
                 run_id: Some(run_id.clone()),
-                input: RunInput::Appeal(AppealInput {
-                    appeal,
-                    catalogue: catalogue.clone(),
-                    open_incidents,
-                }),
+                input: RunInput::Appeal(input.clone()),
                 ..local.clone()
             }
             .request(&plugin, self.host.region(), None)
             .map_err(|e| ServiceError::Plugin(e.to_string()))?;
             request.config.parameters = parameters.clone();
+            let resolved = request.config.values.clone();
             let report = self.host.runtime().run(&plugin, request).await;
+            let record = RoutingRecord {
+                report: &report,
+                host: &self.host.settings().host_id,
+                grants: &grants,
+                config: &resolved,
+                signer: signer.as_deref(),
+                wit_version: &plugin.wit_version,
+                parameters: &parameters,
+                input: &input,
+            };
             let result = match (&report.outputs.routing, report.succeeded()) {
                 (Some(routing), true) => store
-                    .apply_routing(id, routing, &routed_by, &run_id, policy, now())
+                    .apply_recorded_routing(id, routing, &routed_by, policy, &record, now())
                     .await
                     .map(Some),
                 _ => {
@@ -114,7 +128,13 @@ impl Appeals<'_> {
                     );
                     tracing::warn!(appeal = id, "{why}");
                     store
-                        .appeal_to_review(id, &why, &format!("plugin:{routed_by}"), now())
+                        .appeal_to_review(
+                            id,
+                            &why,
+                            &format!("plugin:{routed_by}"),
+                            Some(&record),
+                            now(),
+                        )
                         .await
                         .map(|()| None)
                 }

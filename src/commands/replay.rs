@@ -180,8 +180,13 @@ fn print_report(r: &ReplayReport) {
     for (reason, n) in &r.skipped {
         println!("{n} record(s) not replayed: {reason}");
     }
+    let subject = if r.kind == "appeal-routing" {
+        "appeal"
+    } else {
+        "application"
+    };
     for d in &r.differences {
-        print_difference(d);
+        print_difference(d, subject);
     }
     if r.differences_left_out > 0 {
         println!(
@@ -191,9 +196,9 @@ fn print_report(r: &ReplayReport) {
     }
 }
 
-fn print_difference(d: &Difference) {
+fn print_difference(d: &Difference, subject: &str) {
     println!(
-        "#{} application {} ({}) — {}",
+        "#{} {subject} {} ({}) — {}",
         d.seq, d.application, d.run_id, d.kind
     );
     println!("    recorded:  {}", d.recorded);

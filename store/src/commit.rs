@@ -524,6 +524,14 @@ enum RecordedInputs<'a> {
         #[serde(skip_serializing_if = "Option::is_none")]
         data_sha256: Option<&'a str>,
     },
+    /// An appeal-routing call's input: the appeal and the open incidents it was shown, and
+    /// the catalogue by version and digest (the store keeps every version's text).
+    Appeal {
+        appeal: &'a zemstvo_core::appeals::Appeal,
+        open_incidents: &'a [zemstvo_core::appeals::OpenIncident],
+        catalogue_version: &'a str,
+        catalogue_sha256: String,
+    },
 }
 
 /// A run's outputs without its logs: those are the run's own, in `runs.report`, and a
@@ -551,6 +559,48 @@ fn no_assessments(a: &&Assessments) -> bool {
 /// The canonical text of a run's decision record (see [`RecordBody`]).
 fn record_body(
     c: &RunCommit<'_>,
+    status: &str,
+    summary: &CommitSummary,
+) -> Result<String, StoreError> {
+    let o = &c.report.outputs;
+    let inputs = match &c.case {
+        Some(case) => RecordedInputs::Case {
+            application: case.application,
+            answers: case.answers,
+        },
+        None => RecordedInputs::Batch {
+            rows_read: o.rows_read,
+            data_sha256: o.data_sha256.as_deref(),
+        },
+    };
+    let what = Recorded {
+        report: c.report,
+        cause: c.cause,
+        host: c.host,
+        grants: c.grants,
+        config: c.config,
+        signer: c.signer,
+        wit_version: c.wit_version,
+        parameters: c.parameters,
+    };
+    body_text(&what, inputs, status, summary)
+}
+
+/// What every decision record says about the run besides its inputs.
+struct Recorded<'a> {
+    report: &'a RunReport,
+    cause: &'a str,
+    host: &'a str,
+    grants: &'a Grants,
+    config: &'a BTreeMap<String, ConfigValue>,
+    signer: Option<&'a str>,
+    wit_version: &'a str,
+    parameters: &'a [ParameterSpec],
+}
+
+fn body_text(
+    c: &Recorded<'_>,
+    inputs: RecordedInputs<'_>,
     status: &str,
     summary: &CommitSummary,
 ) -> Result<String, StoreError> {
@@ -587,16 +637,7 @@ fn record_body(
             peak_memory: report.peak_memory as u64,
             rows_read: o.rows_read,
         },
-        inputs: match &c.case {
-            Some(case) => RecordedInputs::Case {
-                application: case.application,
-                answers: case.answers,
-            },
-            None => RecordedInputs::Batch {
-                rows_read: o.rows_read,
-                data_sha256: o.data_sha256.as_deref(),
-            },
-        },
+        inputs,
         outputs: RecordedOutputs {
             tasks: &o.tasks,
             notifications: &o.notifications,
@@ -611,4 +652,71 @@ fn record_body(
         committed: summary,
     };
     Ok(serde_json::to_string(&body)?)
+}
+
+/// An appeal-routing call, for its decision record: what ran, with what, on which appeal.
+pub struct RoutingRecord<'a> {
+    pub report: &'a RunReport,
+    /// The host that ran it.
+    pub host: &'a str,
+    pub grants: &'a Grants,
+    pub config: &'a BTreeMap<String, ConfigValue>,
+    pub signer: Option<&'a str>,
+    pub wit_version: &'a str,
+    pub parameters: &'a [ParameterSpec],
+    pub input: &'a zemstvo_core::appeals::AppealInput,
+}
+
+impl Store {
+    /// Appends the decision record of an appeal-routing call inside `tx`, the transaction
+    /// that acts on its answer, so a routing the store kept always has its record.
+    pub(crate) async fn append_routing_record(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        r: &RoutingRecord<'_>,
+    ) -> Result<Option<i64>, StoreError> {
+        use sha2::{Digest, Sha256};
+        if self.records_off() {
+            return Ok(None);
+        }
+        let catalogue = &r.input.catalogue;
+        let catalogue_sha256 = hex::encode(Sha256::digest(
+            serde_json::to_string(&**catalogue)?.as_bytes(),
+        ));
+        let what = Recorded {
+            report: r.report,
+            cause: "appeal",
+            host: r.host,
+            grants: r.grants,
+            config: r.config,
+            signer: r.signer,
+            wit_version: r.wit_version,
+            parameters: r.parameters,
+        };
+        let inputs = RecordedInputs::Appeal {
+            appeal: &r.input.appeal,
+            open_incidents: &r.input.open_incidents,
+            catalogue_version: &catalogue.version,
+            catalogue_sha256,
+        };
+        let status = if r.report.succeeded() {
+            "succeeded"
+        } else {
+            "failed"
+        };
+        let body = body_text(&what, inputs, status, &CommitSummary::default())?;
+        let seq = records::append(
+            tx,
+            self.checkpoint_signer(),
+            RecordHead {
+                run_id: &r.report.run_id,
+                plugin: &r.report.plugin.name,
+                version: &r.report.plugin.version,
+                logical_time: r.report.logical_time,
+            },
+            body,
+        )
+        .await?;
+        Ok(Some(seq))
+    }
 }

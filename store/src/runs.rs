@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-pub use crate::commit::{CaseCommit, CommitSummary, RunCommit};
+pub use crate::commit::{CaseCommit, CommitSummary, RoutingRecord, RunCommit};
 use crate::{Store, StoreError, audit, now};
 
 /// A run waiting in the queue (or claimed by a host).

@@ -1,11 +1,13 @@
 //! How a candidate's outcome of a recorded decision stands against the record's, and one
 //! line per side for the reader: what replays and shadows report.
 
+use zemstvo_core::appeals::Routing;
 use zemstvo_core::eligibility::{Decision, Outcome, Verdict};
 use zemstvo_host::RunReport;
 
 /// What a candidate made of one recorded decision, beside what the record says.
 pub(crate) struct Compared {
+    /// The application, or for a routing call the appeal.
     pub(crate) application: u64,
     pub(crate) recorded: Side,
     pub(crate) candidate: Side,
@@ -21,12 +23,21 @@ impl Compared {
 pub(crate) enum Side {
     Failed(String),
     Answered(Option<Outcome>),
+    /// An appeal router's answer.
+    Routed(Option<Routing>),
 }
 
 pub(super) fn side(report: RunReport) -> Side {
     match report.failure() {
         Some(why) => Side::Failed(why.to_string()),
         None => Side::Answered(report.outputs.eligibility),
+    }
+}
+
+pub(super) fn routed_side(report: RunReport) -> Side {
+    match report.failure() {
+        Some(why) => Side::Failed(why.to_string()),
+        None => Side::Routed(report.outputs.routing),
     }
 }
 
@@ -44,12 +55,40 @@ pub(crate) enum Comparison {
 fn compare(recorded: &Side, candidate: &Side) -> Comparison {
     match (recorded, candidate) {
         (Side::Failed(_), Side::Failed(_)) => Comparison::Identical,
-        (Side::Answered(_), Side::Failed(_)) => Comparison::Failed,
-        (Side::Failed(_), Side::Answered(_)) => Comparison::Changed("failed → answered"),
+        (_, Side::Failed(_)) => Comparison::Failed,
+        (Side::Failed(_), _) => Comparison::Changed("failed → answered"),
         (Side::Answered(a), Side::Answered(b)) if a == b => Comparison::Identical,
         (Side::Answered(Some(a)), Side::Answered(Some(b))) => outcome_change(a, b),
-        (Side::Answered(_), Side::Answered(_)) => Comparison::Changed("outcome changed"),
+        (Side::Routed(a), Side::Routed(b)) if a == b => Comparison::Identical,
+        (Side::Routed(Some(a)), Side::Routed(Some(b))) => routing_change(a, b),
+        _ => Comparison::Changed("outcome changed"),
     }
+}
+
+/// What changed in a routing, the most consequential first.
+fn routing_change(a: &Routing, b: &Routing) -> Comparison {
+    let (x, y) = (&a.classification, &b.classification);
+    Comparison::Changed(if x.category != y.category {
+        "category changed"
+    } else if a.authority != b.authority {
+        "authority changed"
+    } else if a.needs_review != b.needs_review {
+        if b.needs_review {
+            "routed → to a specialist"
+        } else {
+            "to a specialist → routed"
+        }
+    } else if a.merge_candidates != b.merge_candidates {
+        "merge proposal changed"
+    } else if x.urgency != y.urgency || x.impact != y.impact {
+        "urgency or impact changed"
+    } else if a.deadline_days != b.deadline_days {
+        "deadline changed"
+    } else if x.catalogue_version != y.catalogue_version || x.confidence != y.confidence {
+        "confidence changed"
+    } else {
+        return Comparison::ExplainedDifferently;
+    })
 }
 
 fn outcome_change(a: &Outcome, b: &Outcome) -> Comparison {
@@ -96,6 +135,25 @@ pub(crate) fn describe(side: &Side) -> String {
             format!("asks {}", asked.join(", "))
         }
         Side::Answered(Some(Outcome::Decided { decision })) => describe_decision(decision),
+        Side::Routed(None) => "no routing".into(),
+        Side::Routed(Some(r)) => {
+            let c = &r.classification;
+            let mut text = format!(
+                "{} → {}, urgency {:?}, impact {:?}, {} days",
+                c.category.as_deref().unwrap_or("unclassified"),
+                r.authority.as_deref().unwrap_or("no authority"),
+                c.urgency,
+                c.impact,
+                r.deadline_days
+            );
+            if let Some(m) = r.merge_candidates.first() {
+                text.push_str(&format!(", merge into incident {}", m.incident));
+            }
+            if r.needs_review {
+                text.push_str(", to a specialist");
+            }
+            text
+        }
     }
 }
 

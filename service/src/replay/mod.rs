@@ -1,13 +1,14 @@
-//! Replay: the recorded decisions of an eligibility rule re-run on a candidate version with
-//! the inputs the records hold, so an administrator sees, decision by decision, what an
-//! upgrade would change before it goes live.
+//! Replay: the recorded decisions of an eligibility rule (or the calls of an appeal router)
+//! re-run on a candidate version with the inputs the records hold, so an administrator sees,
+//! decision by decision, what an upgrade would change before it goes live.
 //!
 //! An eligibility rule is a pure function of what its record holds — the application's form,
 //! the SMEV answers it was called with, the configuration, the parameters, the logical time
 //! and the run id (the seed) — and its world imports no region data, so a replay on the
-//! recorded version gives the recorded outcome exactly. A batch run's record holds how many
-//! rows it read, not the rows (the region's data changes under it), so batch plugins are not
-//! replayed from records; [`ReplayError::NotReplayable`] says so.
+//! recorded version gives the recorded outcome exactly. A routing call's record holds the
+//! appeal and the incidents it was shown, and names the catalogue by version and digest (the
+//! store keeps every version). A batch run's record holds a digest of the rows it read, not
+//! the rows, so a batch plugin is replayed a run at a time on the region's data ([`run`]).
 //!
 //! Nothing a replay runs is committed: the candidate's requests, tasks and messages stay in
 //! its report. Records are read a page at a time and at most `max_differences` differences are
@@ -20,6 +21,7 @@ use futures_util::StreamExt;
 use semver::VersionReq;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use zemstvo_core::appeals::{Appeal, AppealInput, Catalogue, OpenIncident, Routing};
 use zemstvo_core::capabilities::Grants;
 use zemstvo_core::capabilities::config::{ConfigValue, ParameterSpec};
 use zemstvo_core::capabilities::smev::SmevAnswer;
@@ -35,8 +37,8 @@ use crate::host::RegionHost;
 mod compare;
 pub mod run;
 
-use compare::side;
 pub(crate) use compare::{Compared, Comparison, Side, describe};
+use compare::{routed_side, side};
 
 /// Which version a replay runs the recorded decisions on.
 #[derive(Debug, Clone)]
@@ -129,6 +131,7 @@ pub struct Difference {
     /// The record's number in the region's chain.
     pub seq: i64,
     pub run_id: String,
+    /// The application decided, or for a routing call the appeal routed.
     pub application: u64,
     /// `changed`, or `failed` when the candidate failed where the record did not.
     pub outcome: &'static str,
@@ -142,6 +145,9 @@ pub struct Difference {
 #[derive(Debug, Clone, Serialize)]
 pub struct ReplayReport {
     pub plugin: String,
+    /// `eligibility-rule` or `appeal-routing`: whether the decisions are applications' or
+    /// appeals'.
+    pub kind: &'static str,
     pub candidate: CandidateInfo,
     /// Replayed decisions by the version that recorded them.
     pub recorded_versions: BTreeMap<String, u64>,
@@ -196,12 +202,19 @@ enum RecordedInputs {
         application: Application,
         answers: Vec<SmevAnswer>,
     },
+    Appeal {
+        appeal: Appeal,
+        open_incidents: Vec<OpenIncident>,
+        catalogue_version: String,
+        catalogue_sha256: String,
+    },
     Batch {},
 }
 
 #[derive(Deserialize)]
 struct RecordedOutputs {
     eligibility: Option<Outcome>,
+    routing: Option<Routing>,
 }
 
 impl RegionHost {
@@ -210,7 +223,10 @@ impl RegionHost {
     pub async fn replay(&self, request: &ReplayRequest) -> Result<ReplayReport, ReplayError> {
         let started = Instant::now();
         let (plugin, info) = self.candidate(&request.plugin, &request.candidate).await?;
-        if plugin.kind() != PluginKind::EligibilityRule {
+        if !matches!(
+            plugin.kind(),
+            PluginKind::EligibilityRule | PluginKind::AppealRouting
+        ) {
             return Err(ReplayError::NotReplayable {
                 plugin: request.plugin.clone(),
                 kind: plugin.kind().name(),
@@ -220,6 +236,7 @@ impl RegionHost {
         let parameters = self.parameters_of(&plugin, &request.plugin).await?;
         let mut report = ReplayReport {
             plugin: request.plugin.clone(),
+            kind: plugin.kind().name(),
             candidate: info,
             recorded_versions: BTreeMap::new(),
             replayed: 0,
@@ -341,18 +358,48 @@ impl RegionHost {
         run_id: &str,
         recorded: Recorded,
     ) -> Result<Compared, String> {
-        let RecordedInputs::Case {
-            application,
-            answers,
-        } = recorded.inputs
-        else {
-            return Err("the record holds no application (not an eligibility call)".into());
+        let (id, input, before) = match recorded.inputs {
+            RecordedInputs::Case {
+                application,
+                answers,
+            } => (
+                application.id,
+                RunInput::Eligibility(EligibilityInput {
+                    application,
+                    answers,
+                }),
+                match recorded.failure {
+                    Some(why) => Side::Failed(why),
+                    None => Side::Answered(recorded.outputs.eligibility),
+                },
+            ),
+            RecordedInputs::Appeal {
+                appeal,
+                open_incidents,
+                catalogue_version,
+                catalogue_sha256,
+            } => {
+                let catalogue = self
+                    .recorded_catalogue(&catalogue_version, &catalogue_sha256)
+                    .await?;
+                (
+                    appeal.id,
+                    RunInput::Appeal(AppealInput {
+                        appeal,
+                        catalogue,
+                        open_incidents,
+                    }),
+                    match recorded.failure {
+                        Some(why) => Side::Failed(why),
+                        None => Side::Routed(recorded.outputs.routing),
+                    },
+                )
+            }
+            RecordedInputs::Batch {} => {
+                return Err("the record holds no application or appeal (a batch run)".into());
+            }
         };
-        let id = application.id;
-        let before = match recorded.failure {
-            Some(why) => Side::Failed(why),
-            None => Side::Answered(recorded.outputs.eligibility),
-        };
+        let routing = matches!(input, RunInput::Appeal(_));
         // The candidate gets the recorded settings for the keys it declares; a key it dropped
         // is not passed, a key it added takes its default.
         let settings: Vec<(String, String)> = recorded
@@ -368,10 +415,7 @@ impl RegionHost {
             // The recorded run id: the run's seed is derived from it.
             run_id: Some(run_id.to_string()),
             limits: self.settings().limits.clone(),
-            input: RunInput::Eligibility(EligibilityInput {
-                application,
-                answers,
-            }),
+            input,
             time_zone: self.time_zone(),
         };
         let after = match run.request(plugin, self.region(), None) {
@@ -380,7 +424,12 @@ impl RegionHost {
             )),
             Ok(mut request) => {
                 request.config.parameters = parameters.to_vec();
-                side(self.runtime().run(plugin, request).await)
+                let report = self.runtime().run(plugin, request).await;
+                if routing {
+                    routed_side(report)
+                } else {
+                    side(report)
+                }
             }
         };
         Ok(Compared {
@@ -388,6 +437,32 @@ impl RegionHost {
             recorded: before,
             candidate: after,
         })
+    }
+
+    /// The catalogue a routing call was given, as the store keeps it, checked against the
+    /// record's digest; or why the record cannot be replayed.
+    async fn recorded_catalogue(
+        &self,
+        version: &str,
+        sha256: &str,
+    ) -> Result<std::sync::Arc<Catalogue>, String> {
+        let catalogue = self
+            .store()
+            .appeal_catalogue_version(version)
+            .await
+            .map_err(|e| {
+                tracing::warn!("catalogue {version} not read: {e}");
+                "the store cannot give the catalogue the call was given".to_string()
+            })?
+            .ok_or_else(|| {
+                "the catalogue the call was given is no longer in the store".to_string()
+            })?;
+        let text = serde_json::to_string(&catalogue).map_err(|e| e.to_string())?;
+        if hex::encode(Sha256::digest(text.as_bytes())) != sha256 {
+            tracing::warn!("catalogue {version} in the store differs from a record's digest");
+            return Err("the catalogue in the store is not the one the call was given".into());
+        }
+        Ok(std::sync::Arc::new(catalogue))
     }
 
     /// The candidate loaded, with what identifies it.

@@ -312,6 +312,23 @@ impl Store {
         })
     }
 
+    /// Catalogue `version` as it was loaded, active or not: what a replay of a routing call
+    /// hands the candidate.
+    pub async fn appeal_catalogue_version(
+        &self,
+        version: &str,
+    ) -> Result<Option<Catalogue>, StoreError> {
+        let row: Option<(String,)> =
+            sqlx::query_as("SELECT body FROM appeal_catalogues WHERE version = $1")
+                .bind(version.to_string())
+                .fetch_optional(self.pool())
+                .await?;
+        Ok(match row {
+            Some((body,)) => Some(serde_json::from_str(&body)?),
+            None => None,
+        })
+    }
+
     /// Names the employee who executes an authority's incidents and the curator who watches
     /// them.
     pub async fn set_appeal_authority(

@@ -9,6 +9,7 @@ use super::{
     DAY, DEFAULT_DEADLINE_DAYS, Routed, RoutingPolicy, close_task, history, insert_task, name,
     priority, set_incident, short,
 };
+use crate::commit::RoutingRecord;
 use crate::{Store, StoreError, bind_double, bind_double_as};
 
 /// A first-line specialist's classification of an appeal.
@@ -31,6 +32,8 @@ enum By<'a> {
         name: &'a str,
         run_id: &'a str,
         policy: RoutingPolicy,
+        /// The call's decision record, appended in the routing's transaction.
+        record: Option<&'a RoutingRecord<'a>>,
     },
     Specialist {
         actor: &'a str,
@@ -56,6 +59,27 @@ impl Store {
             name: routed_by,
             run_id,
             policy,
+            record: None,
+        };
+        self.route(appeal_id, routing, &by, at).await
+    }
+
+    /// [`Store::apply_routing`] for a router's call the host made: its decision record is
+    /// appended in the same transaction, so a routing the store keeps always has its record.
+    pub async fn apply_recorded_routing(
+        &self,
+        appeal_id: u64,
+        routing: &Routing,
+        routed_by: &str,
+        policy: RoutingPolicy,
+        record: &RoutingRecord<'_>,
+        at: i64,
+    ) -> Result<Routed, StoreError> {
+        let by = By::Router {
+            name: routed_by,
+            run_id: &record.report.run_id,
+            policy,
+            record: Some(record),
         };
         self.route(appeal_id, routing, &by, at).await
     }
@@ -164,7 +188,13 @@ impl Store {
                 name,
                 run_id,
                 policy,
-            } => (format!("plugin:{name}"), *run_id, *policy),
+                record,
+            } => {
+                if let Some(record) = record {
+                    self.append_routing_record(&mut tx, record).await?;
+                }
+                (format!("plugin:{name}"), *run_id, *policy)
+            }
             By::Specialist { actor } => (actor.to_string(), "appeals", RoutingPolicy::default()),
         };
         let c = &routing.classification;
@@ -383,6 +413,7 @@ impl Store {
         appeal_id: u64,
         why: &str,
         actor: &str,
+        record: Option<&RoutingRecord<'_>>,
         at: i64,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
@@ -396,6 +427,11 @@ impl Store {
         .rows_affected();
         if changed == 1 {
             history(&mut tx, appeal_id as i64, "review", Some(why), actor, at).await?;
+            // The failed call's record goes with its consequence; a call another host
+            // answered first leaves none.
+            if let Some(record) = record {
+                self.append_routing_record(&mut tx, record).await?;
+            }
         }
         tx.commit().await?;
         Ok(())

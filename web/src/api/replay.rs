@@ -1,5 +1,6 @@
-//! Replay of an eligibility rule's recorded decisions on a candidate version: what an
-//! upgrade would change, decision by decision, before anyone installs it. Auditors and
+//! Replay of an eligibility rule's recorded decisions (or an appeal router's recorded calls)
+//! on a candidate version: what an upgrade would change, decision by decision, before anyone
+//! installs it. Auditors and
 //! administrators; nothing is committed or delivered.
 
 use std::collections::BTreeMap;
@@ -55,6 +56,7 @@ pub struct ReplayCandidateView {
 pub struct ReplayDifferenceView {
     pub seq: i64,
     pub run_id: String,
+    /// The application, or for an appeal router the appeal.
     pub application: u64,
     /// `changed`, or `failed` when the candidate failed where the record did not.
     pub outcome: String,
@@ -68,6 +70,8 @@ pub struct ReplayDifferenceView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ReplayReportView {
     pub plugin: String,
+    /// `eligibility-rule` (the decisions are applications') or `appeal-routing` (appeals').
+    pub kind: String,
     pub candidate: ReplayCandidateView,
     /// Replayed decisions by the version that recorded them.
     pub recorded_versions: BTreeMap<String, u64>,
@@ -91,6 +95,7 @@ impl From<ReplayReport> for ReplayReportView {
     fn from(r: ReplayReport) -> Self {
         ReplayReportView {
             plugin: r.plugin,
+            kind: r.kind.to_string(),
             candidate: ReplayCandidateView {
                 version: r.candidate.version,
                 sha256: r.candidate.sha256,
@@ -126,7 +131,7 @@ impl From<ReplayReport> for ReplayReportView {
 /// Re-runs the plugin's recorded decisions on a candidate version and returns what would
 /// change. One replay runs at a time (503 with `Retry-After` while another does).
 #[utoipa::path(post, path = "/api/v1/plugins/{name}/replay", tag = "audit", request_body = ReplayBody,
-    params(("name" = String, Path, description = "The eligibility rule's name")),
+    params(("name" = String, Path, description = "The eligibility rule's or appeal router's name")),
     responses((status = 200, body = ReplayReportView), (status = 400, body = Problem),
         (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem),
         (status = 503, body = Problem)))]
@@ -179,7 +184,7 @@ pub struct ReplayQuery {
 /// neither the region nor its registry holds, verified against the trust store as an install
 /// would verify it. Nothing is installed, committed or delivered.
 #[utoipa::path(post, path = "/api/v1/plugins/{name}/replay/package", tag = "audit",
-    params(("name" = String, Path, description = "The eligibility rule's name"), ReplayQuery),
+    params(("name" = String, Path, description = "The eligibility rule's or appeal router's name"), ReplayQuery),
     request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The signed package file"),
     responses((status = 200, body = ReplayReportView), (status = 400, body = Problem),
         (status = 403, body = Problem), (status = 404, body = Problem), (status = 415, body = Problem),
