@@ -256,6 +256,7 @@ fn every_fixture_is_exercised() {
         include_str!("../service/tests/host.rs"),
         include_str!("../service/tests/install.rs"),
         include_str!("../service/tests/replay.rs"),
+        include_str!("../service/tests/replay_run.rs"),
         include_str!("../service/tests/common/mod.rs"),
     ]
     .concat();
