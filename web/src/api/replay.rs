@@ -219,44 +219,66 @@ async fn run(
             );
         }
     };
-    let max_differences = match range.max_differences {
-        None => 100,
-        Some(n) if n <= MAX_DIFFERENCES => n,
-        Some(n) => {
-            return Err(Problem::bad_request(format!(
-                "max_differences is {n}; give 0 to {MAX_DIFFERENCES}"
-            ))
-            .field("max_differences"));
-        }
-    };
-    let zone = state.host.time_zone();
-    let day = |text: Option<String>, field: &'static str| -> Result<Option<i64>, Problem> {
-        text.map(|t| {
-            day_start(&t, zone).ok_or_else(|| {
-                Problem::bad_request(format!("{field} `{t}` is not a date such as 2026-11-01"))
-                    .field(field)
-            })
-        })
-        .transpose()
-    };
+    let max_differences = max_differences(range.max_differences)?;
     let request = ReplayRequest {
-        since: day(range.since, "since")?,
-        until: day(range.until, "until")?,
+        since: day(state, range.since, "since")?,
+        until: day(state, range.until, "until")?,
         limit: Some(limit),
         max_differences,
         ..ReplayRequest::new(name, candidate)
     };
-    let Ok(_only) = state.replays.try_acquire() else {
+    let _only = one_replay(state)?;
+    let report = state.host.replay(&request).await.map_err(problem)?;
+    Ok(Json(report.into()))
+}
+
+/// The differences a response carries: 100 by default, at most [`MAX_DIFFERENCES`].
+pub(crate) fn max_differences(asked: Option<usize>) -> Result<usize, Problem> {
+    match asked {
+        None => Ok(100),
+        Some(n) if n <= MAX_DIFFERENCES => Ok(n),
+        Some(n) => Err(Problem::bad_request(format!(
+            "max_differences is {n}; give 0 to {MAX_DIFFERENCES}"
+        ))
+        .field("max_differences")),
+    }
+}
+
+/// The start of a day given as `YYYY-MM-DD` in the region's time zone, or the problem naming
+/// `field`.
+pub(crate) fn day(
+    state: &WebState,
+    text: Option<String>,
+    field: &'static str,
+) -> Result<Option<i64>, Problem> {
+    text.map(|t| {
+        day_start(&t, state.host.time_zone()).ok_or_else(|| {
+            Problem::bad_request(format!("{field} `{t}` is not a date such as 2026-11-01"))
+                .field(field)
+        })
+    })
+    .transpose()
+}
+
+/// The host's one replay slot: a replay runs while its request waits, so a second one is told
+/// to come back (503 with `Retry-After`) rather than queued.
+pub(crate) fn one_replay(state: &WebState) -> Result<tokio::sync::SemaphorePermit<'_>, Problem> {
+    state.replays.try_acquire().map_err(|_| {
         let mut busy = Problem::unavailable(
             "another replay is running on this host; try again when it has finished",
         );
         busy.retry_after = Some(10);
-        return Err(busy);
-    };
-    let report = state.host.replay(&request).await.map_err(|e| match e {
+        busy
+    })
+}
+
+/// A replay that could not start, as the problem a client reads.
+pub(crate) fn problem(e: ReplayError) -> Problem {
+    match e {
         ReplayError::Store(e) => e.into(),
-        e @ ReplayError::NotInstalled(_) => Problem::not_found(e.to_string()),
+        e @ (ReplayError::NotInstalled(_) | ReplayError::NoRun { .. }) => {
+            Problem::not_found(e.to_string())
+        }
         e => Problem::unprocessable(e.to_string()),
-    })?;
-    Ok(Json(report.into()))
+    }
 }

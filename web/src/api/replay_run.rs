@@ -11,17 +11,16 @@ use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use zemstvo_service::replay::run::{Emitted, RunDifference, Tally};
-use zemstvo_service::{Candidate, ReplayError, RunReplayReport, RunReplayRequest, day_start};
+use zemstvo_service::{Candidate, RunReplayReport, RunReplayRequest};
 
-use super::replay::{ReplayCandidateView, candidate_version};
+use super::replay::{
+    ReplayCandidateView, candidate_version, day, max_differences, one_replay, problem,
+};
 use super::{JsonBody, PathParam};
 use crate::auth::Principal;
 use crate::policy::Action;
 use crate::problem::Problem;
 use crate::state::WebState;
-
-/// Differences one response carries at most.
-const MAX_DIFFERENCES: usize = 1_000;
 
 /// Which run to replay, and on which version.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -205,16 +204,7 @@ pub async fn replay_run(
         None => Candidate::Installed,
         Some(v) => candidate_version(v)?,
     };
-    let max_differences = match body.max_differences {
-        None => 100,
-        Some(n) if n <= MAX_DIFFERENCES => n,
-        Some(n) => {
-            return Err(Problem::bad_request(format!(
-                "max_differences is {n}; give 0 to {MAX_DIFFERENCES}"
-            ))
-            .field("max_differences"));
-        }
-    };
+    let max_differences = max_differences(body.max_differences)?;
     if let Some(run) = &body.run
         && (run.is_empty() || run.len() > 200)
     {
@@ -223,36 +213,14 @@ pub async fn replay_run(
                 .field("run"),
         );
     }
-    let zone = state.host.time_zone();
-    let day = |text: Option<String>, field: &'static str| -> Result<Option<i64>, Problem> {
-        text.map(|t| {
-            day_start(&t, zone).ok_or_else(|| {
-                Problem::bad_request(format!("{field} `{t}` is not a date such as 2026-11-01"))
-                    .field(field)
-            })
-        })
-        .transpose()
-    };
     let request = RunReplayRequest {
         run: body.run,
-        since: day(body.since, "since")?,
-        until: day(body.until, "until")?,
+        since: day(&state, body.since, "since")?,
+        until: day(&state, body.until, "until")?,
         max_differences,
         ..RunReplayRequest::new(&name, candidate)
     };
-    let Ok(_only) = state.replays.try_acquire() else {
-        let mut busy = Problem::unavailable(
-            "another replay is running on this host; try again when it has finished",
-        );
-        busy.retry_after = Some(10);
-        return Err(busy);
-    };
-    let report = state.host.replay_run(&request).await.map_err(|e| match e {
-        ReplayError::Store(e) => e.into(),
-        e @ (ReplayError::NotInstalled(_) | ReplayError::NoRun { .. }) => {
-            Problem::not_found(e.to_string())
-        }
-        e => Problem::unprocessable(e.to_string()),
-    })?;
+    let _only = one_replay(&state)?;
+    let report = state.host.replay_run(&request).await.map_err(problem)?;
     Ok(Json(report.into()))
 }
