@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{NOW, host, install, region, vendor_key};
+use common::{NOW, host, install, region, signed_package};
 use zemstvo_service::replay::run::DataState;
 use zemstvo_service::{Candidate, RegionHost, ReplayError, ReplayRequest, RunReplayRequest};
 use zemstvo_store::testing::TestDatabase;
@@ -17,21 +17,6 @@ fn object_risk(version: &str) -> Vec<u8> {
         "1.1.0" => "fixture-object-risk-v1-1-0",
         other => panic!("no object-risk {other}"),
     })
-}
-
-/// `object-risk` at `version`, signed by the vendor the region trusts.
-async fn object_risk_package(h: &RegionHost, version: &str) -> Vec<u8> {
-    let (key, vendor) = vendor_key();
-    zemstvo_service::pack(
-        h.runtime(),
-        &object_risk(version),
-        &vendor,
-        &[&key],
-        semver::Version::new(0, 1, 0),
-    )
-    .await
-    .unwrap()
-    .to_bytes()
 }
 
 /// Runs `plugin` once now, as a scheduled run would, and returns its run id.
@@ -105,7 +90,7 @@ async fn replay_of_a_run(db: TestDatabase) {
     );
 
     // 1.1.0 from a signed package file: exactly the two objects in [1, 2) go medium → high.
-    let package = object_risk_package(&h, "1.1.0").await;
+    let package = signed_package(&h, &object_risk("1.1.0")).await;
     let candidate = h
         .replay_run(&RunReplayRequest::new(
             "object-risk",

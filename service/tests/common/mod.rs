@@ -96,10 +96,15 @@ pub fn income_rule(version: &str) -> Vec<u8> {
 /// `income-rule` at `version` as a vendor ships it: a package signed by the vendor the region
 /// trusts.
 pub async fn income_rule_package(h: &RegionHost, version: &str) -> Vec<u8> {
+    signed_package(h, &income_rule(version)).await
+}
+
+/// `component` as a vendor ships it: a package signed by the vendor the region trusts.
+pub async fn signed_package(h: &RegionHost, component: &[u8]) -> Vec<u8> {
     let (key, vendor) = vendor_key();
     zemstvo_service::pack(
         h.runtime(),
-        &income_rule(version),
+        component,
         &vendor,
         &[&key],
         semver::Version::new(0, 1, 0),
