@@ -51,6 +51,7 @@ impl Appeals<'_> {
             tracing::warn!(plugin = %installation.name, "no appeal catalogue is loaded; appeals wait (load one with `zemstvo appeals catalogue`)");
             return Ok(Vec::new());
         };
+        let catalogue_sha256 = zemstvo_store::appeals::catalogue_sha256(&catalogue)?;
         let catalogue = Arc::new(catalogue);
         let waiting = store.appeals_to_route(limit).await?;
         if waiting.is_empty() {
@@ -112,6 +113,7 @@ impl Appeals<'_> {
                 wit_version: &plugin.wit_version,
                 parameters: &parameters,
                 input: &input,
+                catalogue_sha256: &catalogue_sha256,
             };
             let result = match (&report.outputs.routing, report.succeeded()) {
                 (Some(routing), true) => store

@@ -24,7 +24,7 @@ use zemstvo_store::{StoreError, counters};
 
 use crate::host::{RegionHost, ServiceError};
 use crate::install::{InstallError, InstallOptions, InstallOutcome};
-use crate::replay::{Candidate, Compared, Comparison, ReplayError, describe};
+use crate::replay::{Candidate, Catalogues, Compared, Comparison, ReplayError, describe};
 
 /// Records compared per step; a round compares at most [`PAGES_PER_ROUND`] steps per shadow,
 /// so a shadow that fell behind catches up over a few rounds instead of holding one.
@@ -202,7 +202,10 @@ impl RegionHost {
             };
             let mut counts = ShadowCounts::default();
             let mut differences = Vec::new();
-            for (stored, result) in self.compare_page(plugin, parameters, page).await {
+            for (stored, result) in self
+                .compare_page(plugin, parameters, &Catalogues::default(), page)
+                .await
+            {
                 let Ok(c) = result else {
                     counts.skipped += 1;
                     continue;

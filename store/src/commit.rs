@@ -530,7 +530,7 @@ enum RecordedInputs<'a> {
         appeal: &'a zemstvo_core::appeals::Appeal,
         open_incidents: &'a [zemstvo_core::appeals::OpenIncident],
         catalogue_version: &'a str,
-        catalogue_sha256: String,
+        catalogue_sha256: &'a str,
     },
 }
 
@@ -665,6 +665,9 @@ pub struct RoutingRecord<'a> {
     pub wit_version: &'a str,
     pub parameters: &'a [ParameterSpec],
     pub input: &'a zemstvo_core::appeals::AppealInput,
+    /// [`crate::appeals::catalogue_sha256`] of the input's catalogue, computed once for all
+    /// the calls that share it.
+    pub catalogue_sha256: &'a str,
 }
 
 impl Store {
@@ -675,14 +678,9 @@ impl Store {
         tx: &mut sqlx::Transaction<'static, sqlx::Any>,
         r: &RoutingRecord<'_>,
     ) -> Result<Option<i64>, StoreError> {
-        use sha2::{Digest, Sha256};
         if self.records_off() {
             return Ok(None);
         }
-        let catalogue = &r.input.catalogue;
-        let catalogue_sha256 = hex::encode(Sha256::digest(
-            serde_json::to_string(&**catalogue)?.as_bytes(),
-        ));
         let what = Recorded {
             report: r.report,
             cause: "appeal",
@@ -696,8 +694,8 @@ impl Store {
         let inputs = RecordedInputs::Appeal {
             appeal: &r.input.appeal,
             open_incidents: &r.input.open_incidents,
-            catalogue_version: &catalogue.version,
-            catalogue_sha256,
+            catalogue_version: &r.input.catalogue.version,
+            catalogue_sha256: r.catalogue_sha256,
         };
         let status = if r.report.succeeded() {
             "succeeded"

@@ -14,7 +14,8 @@
 //! its report. Records are read a page at a time and at most `max_differences` differences are
 //! kept, so a replay of 100,000 decisions holds one page and the kept differences.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 use std::time::Instant;
 
 use futures_util::StreamExt;
@@ -181,6 +182,13 @@ impl ReplayReport {
     }
 }
 
+/// The catalogues recorded routing calls were given, each loaded from the store and checked
+/// against its digest once per replay (a replay of 20,000 calls shares one or two).
+#[derive(Default)]
+pub(crate) struct Catalogues(
+    tokio::sync::Mutex<HashMap<(String, String), Result<Arc<Catalogue>, String>>>,
+);
+
 /// Records read per page.
 const PAGE: u32 = 256;
 
@@ -234,6 +242,7 @@ impl RegionHost {
         }
         // The candidate's own parameter histories with the region's entries as they stand.
         let parameters = self.parameters_of(&plugin, &request.plugin).await?;
+        let catalogues = Catalogues::default();
         let mut report = ReplayReport {
             plugin: request.plugin.clone(),
             kind: plugin.kind().name(),
@@ -269,7 +278,10 @@ impl RegionHost {
                 .take((limit - taken).min(PAGE as u64) as usize)
                 .collect();
             taken += page.len() as u64;
-            for (stored, compared) in self.compare_page(&plugin, &parameters, page).await {
+            let compared = self
+                .compare_page(&plugin, &parameters, &catalogues, page)
+                .await;
+            for (stored, compared) in compared {
                 let compared = match compared {
                     Ok(compared) => compared,
                     Err(reason) => {
@@ -326,6 +338,7 @@ impl RegionHost {
         &self,
         plugin: &LoadedPlugin,
         parameters: &[ParameterSpec],
+        catalogues: &Catalogues,
         page: Vec<StoredRecord>,
     ) -> Vec<(StoredRecord, Result<Compared, String>)> {
         let parallel = self.runtime_settings().max_concurrent_runs.max(1) as usize;
@@ -338,7 +351,7 @@ impl RegionHost {
                         Err("the record's body is not one this host reads".to_string())
                     }
                     Ok(recorded) => {
-                        self.replay_one(plugin, parameters, &stored.run_id, recorded)
+                        self.replay_one(plugin, parameters, catalogues, &stored.run_id, recorded)
                             .await
                     }
                 };
@@ -355,6 +368,7 @@ impl RegionHost {
         &self,
         plugin: &LoadedPlugin,
         parameters: &[ParameterSpec],
+        catalogues: &Catalogues,
         run_id: &str,
         recorded: Recorded,
     ) -> Result<Compared, String> {
@@ -380,7 +394,7 @@ impl RegionHost {
                 catalogue_sha256,
             } => {
                 let catalogue = self
-                    .recorded_catalogue(&catalogue_version, &catalogue_sha256)
+                    .recorded_catalogue(catalogues, catalogue_version, catalogue_sha256)
                     .await?;
                 (
                     appeal.id,
@@ -440,12 +454,28 @@ impl RegionHost {
     }
 
     /// The catalogue a routing call was given, as the store keeps it, checked against the
-    /// record's digest; or why the record cannot be replayed.
+    /// record's digest (once per replay for each catalogue); or why the record cannot be
+    /// replayed.
     async fn recorded_catalogue(
+        &self,
+        catalogues: &Catalogues,
+        version: String,
+        sha256: String,
+    ) -> Result<Arc<Catalogue>, String> {
+        let mut known = catalogues.0.lock().await;
+        if let Some(found) = known.get(&(version.clone(), sha256.clone())) {
+            return found.clone();
+        }
+        let found = self.stored_catalogue(&version, &sha256).await;
+        known.insert((version, sha256), found.clone());
+        found
+    }
+
+    async fn stored_catalogue(
         &self,
         version: &str,
         sha256: &str,
-    ) -> Result<std::sync::Arc<Catalogue>, String> {
+    ) -> Result<Arc<Catalogue>, String> {
         let catalogue = self
             .store()
             .appeal_catalogue_version(version)
@@ -457,12 +487,13 @@ impl RegionHost {
             .ok_or_else(|| {
                 "the catalogue the call was given is no longer in the store".to_string()
             })?;
-        let text = serde_json::to_string(&catalogue).map_err(|e| e.to_string())?;
-        if hex::encode(Sha256::digest(text.as_bytes())) != sha256 {
+        if zemstvo_store::appeals::catalogue_sha256(&catalogue).map_err(|e| e.to_string())?
+            != sha256
+        {
             tracing::warn!("catalogue {version} in the store differs from a record's digest");
             return Err("the catalogue in the store is not the one the call was given".into());
         }
-        Ok(std::sync::Arc::new(catalogue))
+        Ok(Arc::new(catalogue))
     }
 
     /// The candidate loaded, with what identifies it.

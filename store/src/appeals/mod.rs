@@ -15,6 +15,14 @@ pub use routing::Correction;
 
 use crate::{Store, StoreError, audit, bind_double_as, now};
 
+/// The sha256 of a catalogue's canonical text: what a routing call's decision record names the
+/// catalogue by, beside its version, and what a replay checks the stored version against.
+pub fn catalogue_sha256(catalogue: &Catalogue) -> Result<String, StoreError> {
+    use sha2::{Digest, Sha256};
+    let text = serde_json::to_string(catalogue)?;
+    Ok(hex::encode(Sha256::digest(text.as_bytes())))
+}
+
 /// The `plugin` column of the tasks the appeals lifecycle creates: the cabinet shows them as
 /// the work of "appeals", whichever router classified the appeal.
 pub const TASK_SOURCE: &str = "appeals";
