@@ -186,8 +186,11 @@ impl ReplayReport {
 /// against its digest once per replay (a replay of 20,000 calls shares one or two).
 #[derive(Default)]
 pub(crate) struct Catalogues(
-    tokio::sync::Mutex<HashMap<(String, String), Result<Arc<Catalogue>, String>>>,
+    tokio::sync::Mutex<HashMap<CatalogueKey, Result<Arc<Catalogue>, String>>>,
 );
+
+/// A catalogue's version and digest, as a record names it.
+type CatalogueKey = (String, String);
 
 /// Records read per page.
 const PAGE: u32 = 256;
