@@ -28,7 +28,7 @@ use zemstvo_core::capabilities::config::{ConfigValue, ParameterSpec};
 use zemstvo_core::capabilities::smev::SmevAnswer;
 use zemstvo_core::eligibility::{Application, EligibilityInput, Outcome};
 use zemstvo_host::local::LocalRun;
-use zemstvo_host::{LoadedPlugin, PluginKind, RunInput};
+use zemstvo_host::{LoadedPlugin, PluginKind, RunInput, RunReport};
 use zemstvo_registry::{PackageName, PackageSource};
 use zemstvo_store::StoreError;
 use zemstvo_store::records::StoredRecord;
@@ -191,6 +191,14 @@ pub(crate) struct Catalogues(
 
 /// A catalogue's version and digest, as a record names it.
 type CatalogueKey = (String, String);
+
+/// What a recorded call or run was run with, besides its input and parameters.
+pub(crate) struct AsRecorded<'a> {
+    pub(crate) config: &'a BTreeMap<String, ConfigValue>,
+    pub(crate) grants: Grants,
+    pub(crate) logical_time: i64,
+    pub(crate) run_id: &'a str,
+}
 
 /// Records read per page.
 const PAGE: u32 = 256;
@@ -417,8 +425,40 @@ impl RegionHost {
             }
         };
         let routing = matches!(input, RunInput::Appeal(_));
-        // The candidate gets the recorded settings for the keys it declares; a key it dropped
-        // is not passed, a key it added takes its default.
+        let as_recorded = AsRecorded {
+            config: &recorded.config,
+            grants: recorded.grants,
+            logical_time: recorded.logical_time,
+            run_id,
+        };
+        let after = match self
+            .run_as_recorded(plugin, as_recorded, input, parameters)
+            .await
+        {
+            Err(e) => Side::Failed(format!(
+                "the candidate refuses the recorded configuration: {e}"
+            )),
+            Ok(report) if routing => routed_side(report),
+            Ok(report) => side(report),
+        };
+        Ok(Compared {
+            application: id,
+            recorded: before,
+            candidate: after,
+        })
+    }
+
+    /// Runs `plugin` as a recorded call or run was run, on `input`: the recorded logical time,
+    /// run id (the run's seed derives from it) and grants, and the recorded settings for the
+    /// keys `plugin` declares (a key it dropped is not passed, a key it added takes its
+    /// default). `Err` says why `plugin` refuses those settings; nothing is committed.
+    pub(crate) async fn run_as_recorded(
+        &self,
+        plugin: &LoadedPlugin,
+        recorded: AsRecorded<'_>,
+        input: RunInput,
+        parameters: &[ParameterSpec],
+    ) -> Result<RunReport, String> {
         let settings: Vec<(String, String)> = recorded
             .config
             .iter()
@@ -429,31 +469,16 @@ impl RegionHost {
             config: settings,
             grants: Some(recorded.grants),
             now: Some(recorded.logical_time),
-            // The recorded run id: the run's seed is derived from it.
-            run_id: Some(run_id.to_string()),
+            run_id: Some(recorded.run_id.to_string()),
             limits: self.settings().limits.clone(),
             input,
             time_zone: self.time_zone(),
         };
-        let after = match run.request(plugin, self.region(), None) {
-            Err(e) => Side::Failed(format!(
-                "the candidate refuses the recorded configuration: {e}"
-            )),
-            Ok(mut request) => {
-                request.config.parameters = parameters.to_vec();
-                let report = self.runtime().run(plugin, request).await;
-                if routing {
-                    routed_side(report)
-                } else {
-                    side(report)
-                }
-            }
-        };
-        Ok(Compared {
-            application: id,
-            recorded: before,
-            candidate: after,
-        })
+        let mut request = run
+            .request(plugin, self.region(), None)
+            .map_err(|e| e.to_string())?;
+        request.config.parameters = parameters.to_vec();
+        Ok(self.runtime().run(plugin, request).await)
     }
 
     /// The catalogue a routing call was given, as the store keeps it, checked against the

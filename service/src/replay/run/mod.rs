@@ -24,10 +24,10 @@ use zemstvo_core::capabilities::notify::Notification;
 use zemstvo_core::capabilities::smev::OutgoingRequest;
 use zemstvo_core::capabilities::tasks::Task;
 use zemstvo_core::capabilities::visit_checks::VisitException;
-use zemstvo_host::local::LocalRun;
+use zemstvo_core::report::RunOutputs;
 use zemstvo_host::{LoadedPlugin, PluginKind, RunInput, RunReport};
 
-use super::{Candidate, CandidateInfo, ReplayError};
+use super::{AsRecorded, Candidate, CandidateInfo, ReplayError};
 
 mod matching;
 
@@ -195,7 +195,7 @@ struct RecordedInputs {
     data_sha256: Option<String>,
 }
 
-#[derive(Deserialize, PartialEq)]
+#[derive(Deserialize)]
 struct RecordedOutputs {
     #[serde(default)]
     tasks: Vec<Task>,
@@ -207,6 +207,18 @@ struct RecordedOutputs {
     assessments: Assessments,
     #[serde(default)]
     visit_exceptions: Vec<VisitException>,
+}
+
+impl RecordedOutputs {
+    /// Whether a run emitted exactly what the record holds (compared in place: a risk run's
+    /// outputs can hold a million objects).
+    fn emitted_by(&self, o: &RunOutputs) -> bool {
+        self.tasks == o.tasks
+            && self.notifications == o.notifications
+            && self.smev_requests == o.smev_requests
+            && self.assessments == o.assessments
+            && self.visit_exceptions == o.visit_exceptions
+    }
 }
 
 impl RegionHost {
@@ -286,7 +298,7 @@ impl RegionHost {
         };
         let reproduced = data == DataState::Unchanged
             && recorded.failure.is_none() == before.succeeded()
-            && recorded.outputs == outputs_of(&before);
+            && recorded.outputs.emitted_by(&before.outputs);
         let mut report = RunReplayReport {
             plugin: request.plugin.clone(),
             kind: candidate.kind().name(),
@@ -364,28 +376,15 @@ impl RegionHost {
         run_id: &str,
         parameters: &[ParameterSpec],
     ) -> RunReport {
-        let settings: Vec<(String, String)> = recorded
-            .config
-            .iter()
-            .filter(|(key, _)| plugin.metadata.config.param(key).is_some())
-            .map(|(key, value)| (key.clone(), value.to_string()))
-            .collect();
-        let run = LocalRun {
-            config: settings,
-            grants: Some(recorded.grants.clone()),
-            now: Some(recorded.logical_time),
-            run_id: Some(run_id.to_string()),
-            limits: self.settings().limits.clone(),
-            input: RunInput::Batch,
-            time_zone: self.time_zone(),
+        let as_recorded = AsRecorded {
+            config: &recorded.config,
+            grants: recorded.grants.clone(),
+            logical_time: recorded.logical_time,
+            run_id,
         };
-        match run.request(plugin, self.region(), None) {
-            Ok(mut request) => {
-                request.config.parameters = parameters.to_vec();
-                self.runtime().run(plugin, request).await
-            }
-            Err(e) => refused(plugin, run_id, recorded, e.to_string()),
-        }
+        self.run_as_recorded(plugin, as_recorded, RunInput::Batch, parameters)
+            .await
+            .unwrap_or_else(|why| refused(plugin, run_id, recorded, why))
     }
 }
 
@@ -406,17 +405,6 @@ fn refused(plugin: &LoadedPlugin, run_id: &str, recorded: &Recorded, why: String
         outputs: Default::default(),
         stdout: String::new(),
         stderr: String::new(),
-    }
-}
-
-fn outputs_of(report: &RunReport) -> RecordedOutputs {
-    let o = &report.outputs;
-    RecordedOutputs {
-        tasks: o.tasks.clone(),
-        notifications: o.notifications.clone(),
-        smev_requests: o.smev_requests.clone(),
-        assessments: o.assessments.clone(),
-        visit_exceptions: o.visit_exceptions.clone(),
     }
 }
 
