@@ -277,6 +277,27 @@ test('an administrator disables a plugin, sees no next run, enables it; its form
   assert.ok(await page.getByText('Версии 9.9.9 нет ни в регионе, ни в реестре').count() > 0);
   await visit(page, 'shadow-error');
 
+  // Replaying the rule's recorded decisions on its installed version: every one is taken
+  // alike. A deviation check's recorded run is replayed the same way, from its own page.
+  await page.goto(`${base}/plugins/yugra-child-allowance`);
+  await page.getByRole('link', { name: 'Проверить другую версию на записанных решениях' }).click();
+  await visit(page, 'replay');
+  await page.getByRole('button', { name: 'Проверить' }).click();
+  await page.getByRole('heading', { name: 'Результат проверки' }).waitFor();
+  assert.ok(await page.getByText('принимает все проверенные решения так же').count() > 0);
+  await visit(page, 'replay-decisions');
+  await page.goto(`${base}/plugins/${PLUGIN}/replay`);
+  await page.getByLabel('Запуск').fill('no-such-run');
+  await page.getByRole('button', { name: 'Проверить' }).click();
+  await page.locator('.error-summary').waitFor();
+  assert.equal(await page.locator('#run').getAttribute('aria-invalid'), 'true');
+  await visit(page, 'replay-error');
+  await page.getByLabel('Запуск').fill('');
+  await page.getByRole('button', { name: 'Проверить' }).click();
+  await page.getByRole('heading', { name: 'Результат проверки' }).waitFor();
+  assert.ok(await page.locator('#tallies').count() > 0);
+  await visit(page, 'replay-run');
+
   // A run's page: its outcome, the summary and the log.
   await page.goto(`${base}/runs`);
   await page.locator('table a[href^="/runs/"]').first().click();

@@ -14,6 +14,19 @@ use crate::state::WebState;
 /// The name of the hidden field every form carries.
 pub const CSRF_FIELD: &str = "csrf";
 
+/// `01.01.2027` (or `2027-01-01`) as the host reads it.
+pub fn iso_day(typed: &str) -> Option<String> {
+    let typed = typed.trim();
+    let parts: Vec<&str> = typed.split('.').collect();
+    let iso = match parts.as_slice() {
+        [d, m, y] if d.len() <= 2 && m.len() <= 2 && y.len() == 4 => {
+            format!("{y}-{:0>2}-{:0>2}", d, m)
+        }
+        _ => typed.to_string(),
+    };
+    zemstvo_service::parameters::parse_day(&iso).map(|_| iso)
+}
+
 /// A form posted by a signed-in viewer from one of our pages.
 pub struct PostedForm {
     pub viewer: Viewer,

@@ -26,6 +26,7 @@ mod page;
 mod parameters;
 mod plugins;
 mod region;
+mod replay;
 mod session;
 mod shadow;
 mod tasks;
@@ -87,6 +88,10 @@ pub fn router() -> Router<Arc<WebState>> {
         )
         .route("/plugins/{name}/shadow/promote", post(shadow::promote))
         .route("/plugins/{name}/shadow/discard", post(shadow::discard))
+        .route(
+            "/plugins/{name}/replay",
+            get(replay::form).post(replay::replay),
+        )
         .route("/plugins/{name}/rollout", post(shadow::start_rollout))
         .route("/plugins/{name}/rollout/stop", post(shadow::stop_rollout))
         .route("/dashboard", get(dashboard::page))

@@ -20,7 +20,11 @@ use crate::problem::Problem;
 use crate::state::WebState;
 
 /// The templates, by name: embedded so that the binary is the whole site.
-const TEMPLATES: [(&str, &str); 26] = [
+const TEMPLATES: [(&str, &str); 27] = [
+    (
+        "replay.html",
+        include_str!("../../ui/templates/replay.html"),
+    ),
     ("base.html", include_str!("../../ui/templates/base.html")),
     (
         "macros.html",

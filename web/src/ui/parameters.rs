@@ -13,7 +13,7 @@ use minijinja::value::Value;
 use serde::Serialize;
 use zemstvo_core::capabilities::config::ParameterValue;
 
-use super::forms::PostedForm;
+use super::forms::{PostedForm, iso_day};
 use super::page::{FieldError, PageError, Viewer, errors_context, t, t_with};
 use super::text::{self, Arg};
 use crate::api::parameters::{ParameterView, list_of, problem};
@@ -44,19 +44,6 @@ fn day(iso: &str) -> String {
         [y, m, d] => format!("{d}.{m}.{y}"),
         _ => iso.to_string(),
     }
-}
-
-/// `01.01.2027` (or `2027-01-01`) as the host reads it.
-fn iso_day(typed: &str) -> Option<String> {
-    let typed = typed.trim();
-    let parts: Vec<&str> = typed.split('.').collect();
-    let iso = match parts.as_slice() {
-        [d, m, y] if d.len() <= 2 && m.len() <= 2 && y.len() == 4 => {
-            format!("{y}-{:0>2}-{:0>2}", d, m)
-        }
-        _ => typed.to_string(),
-    };
-    zemstvo_service::parameters::parse_day(&iso).map(|_| iso)
 }
 
 /// A parameter's unit as the page writes it: `RUB/month` is «₽ в месяц»; a unit without a

@@ -454,6 +454,7 @@ async fn plugin_page_verified(
             registry => state.host.settings().registry.is_some(),
             shadowable => viewer.may(Action::ReadAudit)
                 && loaded.as_ref().is_some_and(|p| p.kind() == zemstvo_host::PluginKind::EligibilityRule),
+            replayable => viewer.may(Action::ReadAudit),
             schedule_value => schedule_value,
             errors => errors,
             field_errors => field_errors,

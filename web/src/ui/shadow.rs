@@ -54,8 +54,9 @@ struct Summary {
     more: String,
 }
 
-/// A kind of change as people read it.
-fn kind_text(kind: &str) -> String {
+/// A kind of changed decision as people read it (a replay names the same kinds, and an
+/// appeal router's too).
+pub(super) fn kind_text(kind: &str) -> String {
     let id = match kind {
         "approved → denied" => "shadow-kind-approved-denied",
         "denied → approved" => "shadow-kind-denied-approved",
@@ -67,6 +68,15 @@ fn kind_text(kind: &str) -> String {
         "decided → asks for more" => "shadow-kind-decided-asks",
         "failed → answered" => "shadow-kind-failed-answered",
         "candidate failed" => "shadow-kind-failed",
+        "outcome changed" => "shadow-kind-outcome",
+        "category changed" => "shadow-kind-category",
+        "authority changed" => "shadow-kind-authority",
+        "routed → to a specialist" => "shadow-kind-to-specialist",
+        "to a specialist → routed" => "shadow-kind-from-specialist",
+        "merge proposal changed" => "shadow-kind-merge",
+        "urgency or impact changed" => "shadow-kind-urgency",
+        "deadline changed" => "shadow-kind-deadline",
+        "confidence changed" => "shadow-kind-confidence",
         _ => return kind.to_string(),
     };
     t(id)

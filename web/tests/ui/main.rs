@@ -245,6 +245,7 @@ mod dashboard;
 mod install;
 mod journal;
 mod plugins;
+mod replay;
 /// A refused form as the pages answer it: 422, the message twice (in the summary at the top
 /// and by its field), and what the user typed kept.
 fn assert_refused(status: StatusCode, html: &str, message: &str, typed: &str) {
