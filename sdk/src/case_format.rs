@@ -64,7 +64,78 @@ pub const SECTIONS: &[Section] = &[
                 "object",
                 "For eligibility rules: the application and the SMEV answers so far (below).",
             ),
+            (
+                "appeal",
+                "object",
+                "For appeal routers: the appeal, only the fields the case is about (below).",
+            ),
+            (
+                "catalogue",
+                "object",
+                "For appeal routers: the region's catalogue inline, shaped like a catalogue \
+                 file (`version`, `categories`, `authorities`).",
+            ),
+            (
+                "catalogue_file",
+                "string",
+                "… or a catalogue file, relative to the plugin crate, e.g. \
+                 `tests/fixtures/catalogue.json`. An appeal case needs one of the two.",
+            ),
+            (
+                "open_incidents",
+                "array",
+                "For appeal routers: the open incidents the host shows the router; default \
+                 none. Each: `id`, `category`, `place` (`{lat, lon, address}` or null), \
+                 `territory`, `opened` (seconds since the epoch), `appeals` (how many).",
+            ),
+            (
+                "open_incidents_file",
+                "string",
+                "… or a file holding that array, relative to the plugin crate.",
+            ),
             ("expect", "object, required", "What must come out (below)."),
+        ],
+    },
+    Section {
+        path: "appeal",
+        about: "The appeal an appeal router is called with; what a case leaves out is appeal 1 \
+                from `open311` received at the case's `now`, with an empty text and no \
+                service code, place or territory.",
+        fields: &[
+            ("id", "integer", "The appeal's id."),
+            (
+                "channel",
+                "string",
+                "Where it came from: `open311`, `governor-site`, `mobile-app`, …",
+            ),
+            (
+                "service_code",
+                "string",
+                "The category the applicant chose, if the channel asks for one.",
+            ),
+            ("text", "string", "What the applicant wrote."),
+            (
+                "place",
+                "object",
+                "Where: `{\"lat\": 52.6088, \"lon\": 39.5992, \"address\": \"ул. Ленина, 5\"}` \
+                 (the address is optional).",
+            ),
+            (
+                "territory",
+                "string",
+                "The territory's code (a municipality), e.g. `lipetsk`.",
+            ),
+            (
+                "received",
+                "integer",
+                "When it arrived, seconds since the epoch. Default: the case's `now` (0 \
+                 without one).",
+            ),
+            (
+                "attributes",
+                "array of [name, value]",
+                "The channel's extra fields; default none.",
+            ),
         ],
     },
     Section {
@@ -196,6 +267,7 @@ pub const SECTIONS: &[Section] = &[
                 "{count, items}",
                 "Visit exceptions recorded; `items` as below.",
             ),
+            ("routing", "object", "An appeal router's answer (below)."),
             (
                 "logs_contain",
                 "array of strings",
@@ -328,6 +400,59 @@ pub const SECTIONS: &[Section] = &[
                 "`out_of_geofence`, `too_short`, `missing_evidence` or `unverifiable`.",
             ),
             ("reason_contains", "string", "Its reason contains this."),
+        ],
+    },
+    Section {
+        path: "expect.routing",
+        about: "An appeal router's answer.",
+        fields: &[
+            (
+                "category",
+                "string or null",
+                "The category's code; `null`: no category (a specialist classifies).",
+            ),
+            (
+                "authority",
+                "string or null",
+                "The responsible authority's code; `null`: none named.",
+            ),
+            (
+                "catalogue_version",
+                "string",
+                "The catalogue version the classification names.",
+            ),
+            (
+                "needs_review",
+                "boolean",
+                "Whether a first-line specialist must look before the appeal moves on.",
+            ),
+            (
+                "urgency",
+                "string",
+                "`low`, `medium`, `high` or `critical`.",
+            ),
+            (
+                "impact",
+                "string",
+                "`individual`, `building`, `street`, `district` or `region`.",
+            ),
+            ("deadline_days", "integer", "Days to answer."),
+            (
+                "confidence_at_least",
+                "number",
+                "The classification's confidence is at least this (0 to 1).",
+            ),
+            ("confidence_below", "number", "… and below this."),
+            (
+                "merge_candidates",
+                "array of integers",
+                "The incidents proposed for merging, in the order proposed.",
+            ),
+            (
+                "trace",
+                "object of strings",
+                "A trace step's name → text its value contains: `{ \"category\": \"roads.pothole\" }`.",
+            ),
         ],
     },
 ];

@@ -189,6 +189,14 @@ impl PluginUnderTest {
             if let Some(input) = &case.application {
                 run = run.application(input.clone());
             }
+            match case.appeal_input(&self.crate_dir) {
+                Ok(Some(input)) => run = run.appeal(input),
+                Ok(None) => {}
+                Err(why) => {
+                    failures.push(format!("case `{}` ({file}):\n  - {why}", case.name));
+                    continue;
+                }
+            }
             let problems = match (run.try_execute(), &case.expect.refused_contains) {
                 (Err(refusal), Some(text)) if refusal.contains(text.as_str()) => Vec::new(),
                 (Err(refusal), _) => vec![format!("the host refused the run: {refusal}")],

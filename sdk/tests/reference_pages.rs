@@ -9,8 +9,8 @@ use std::path::Path;
 use serde::de::{self, Deserialize, Deserializer, Visitor};
 use zemstvo_sdk::case_format::{EXAMPLE, SECTIONS, markdown};
 use zemstvo_sdk::cases::{
-    Case, Expect, ExpectAssessment, ExpectDecision, ExpectException, ExpectNotification,
-    ExpectRequest, ExpectSummary, ExpectTask, Expected,
+    Case, CaseAppeal, Expect, ExpectAssessment, ExpectDecision, ExpectException,
+    ExpectNotification, ExpectRequest, ExpectRouting, ExpectSummary, ExpectTask, Expected,
 };
 use zemstvo_sdk::testing::{Application, EligibilityInput};
 
@@ -88,7 +88,7 @@ fn documented(path: &str) -> Vec<&'static str> {
 
 #[test]
 fn the_case_format_lists_exactly_the_fields_the_case_types_accept() {
-    let types: [(&str, Vec<&str>); 13] = [
+    let types: [(&str, Vec<&str>); 15] = [
         ("(the case)", fields_of::<Case>()),
         ("application", fields_of::<EligibilityInput>()),
         ("application.application", fields_of::<Application>()),
@@ -114,6 +114,8 @@ fn the_case_format_lists_exactly_the_fields_the_case_types_accept() {
             "expect.visit_exceptions.items[]",
             fields_of::<ExpectException>(),
         ),
+        ("appeal", fields_of::<CaseAppeal>()),
+        ("expect.routing", fields_of::<ExpectRouting>()),
     ];
     for (path, accepted) in &types {
         assert!(!accepted.is_empty(), "{path}: no fields recorded");

@@ -1,18 +1,17 @@
 //! The router called as a region's host calls it: this crate built for wasm32-wasip2, loaded
 //! into the real runtime, given an appeal, a catalogue and the open incidents near it. The
-//! cases in `tests/cases/` hold the rules; the SDK's case runner does not read appeals yet, so
-//! [`run_cases`] below reads them (the format is in `tests/cases/README.md`). The tests after
-//! it check what a case file cannot express: texts too large to write down, catalogues
-//! changed on the fly, exact distances, and the shipped catalogues themselves.
+//! cases in `tests/cases/` hold the rules, in the SDK's case format (`sdk/CASES.md`; what they
+//! cover is in `tests/cases/README.md`). The tests after them check what a case file cannot
+//! express: texts too large to write down, catalogues changed on the fly, exact distances,
+//! and the shipped catalogues themselves.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::Arc;
 
-use serde::{Deserialize, Deserializer};
 use zemstvo_sdk::testing::{
-    Appeal, AppealInput, Catalogue, Impact, OpenIncident, PluginUnderTest, Routing, RunReport,
-    TestRun, Urgency,
+    Appeal, AppealInput, Catalogue, OpenIncident, PluginUnderTest, Routing, RunReport, TestRun,
+    Urgency,
 };
 
 const CRATE: &str = env!("CARGO_MANIFEST_DIR");
@@ -74,197 +73,9 @@ fn step<'r>(routing: &'r Routing, name: &str) -> &'r str {
         .value
 }
 
-// The case files.
-
-/// One case of `tests/cases/*.json`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Case {
-    name: String,
-    /// The catalogue file, relative to the crate.
-    #[serde(default = "shipped_catalogue")]
-    catalogue: String,
-    #[serde(default)]
-    config: BTreeMap<String, String>,
-    /// Fields of the appeal; the others are [`appeal`]'s.
-    appeal: serde_json::Map<String, serde_json::Value>,
-    /// The open incidents: a list, or a fixture file holding one.
-    open_incidents: Option<serde_json::Value>,
-    expect: Expect,
-}
-
-fn shipped_catalogue() -> String {
-    "catalogue.json".into()
-}
-
-/// What a case expects; what it leaves out is not checked. `category` and `authority` may
-/// be `null`: expected absent.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Expect {
-    refused_contains: Option<String>,
-    #[serde(default, deserialize_with = "given")]
-    category: Option<Option<String>>,
-    #[serde(default, deserialize_with = "given")]
-    authority: Option<Option<String>>,
-    catalogue_version: Option<String>,
-    needs_review: Option<bool>,
-    urgency: Option<Urgency>,
-    impact: Option<Impact>,
-    deadline_days: Option<u32>,
-    confidence_at_least: Option<f32>,
-    confidence_below: Option<f32>,
-    /// The candidates' incident ids, in order.
-    merge_candidates: Option<Vec<u64>>,
-    /// Trace step name → text its value contains.
-    #[serde(default)]
-    trace: BTreeMap<String, String>,
-}
-
-/// A field that is there, even as `null`.
-fn given<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
-    T::deserialize(d).map(Some)
-}
-
-impl Case {
-    fn input(&self) -> AppealInput {
-        let mut fields = serde_json::to_value(appeal("", None)).unwrap();
-        fields.as_object_mut().unwrap().extend(self.appeal.clone());
-        let appeal: Appeal = serde_json::from_value(fields).expect("an appeal");
-        let incidents = match &self.open_incidents {
-            None => Vec::new(),
-            Some(serde_json::Value::String(file)) => {
-                serde_json::from_str(&read(file)).expect("open incidents")
-            }
-            Some(list) => serde_json::from_value(list.clone()).expect("open incidents"),
-        };
-        input(appeal, catalogue(&self.catalogue), incidents)
-    }
-
-    /// What did not turn out as expected.
-    fn check(&self, plugin: &PluginUnderTest) -> Vec<String> {
-        let mut run = run(plugin, self.input());
-        for (k, v) in &self.config {
-            run = run.config(k, v);
-        }
-        let expect = &self.expect;
-        let report = match (run.try_execute(), &expect.refused_contains) {
-            (Err(refusal), Some(text)) if refusal.contains(text.as_str()) => return vec![],
-            (Err(refusal), _) => return vec![format!("the host refused the run: {refusal}")],
-            (Ok(_), Some(text)) => {
-                return vec![format!("expected a refusal (`{text}`), but it ran")];
-            }
-            (Ok(report), None) => report,
-        };
-        let Some(r) = report
-            .outputs
-            .routing
-            .as_ref()
-            .filter(|_| report.succeeded())
-        else {
-            return vec![format!("the run failed: {:?}", report.failure())];
-        };
-        let c = &r.classification;
-        let mut problems = Vec::new();
-        let mut want = |what: &str, ok: bool, got: &dyn std::fmt::Debug| {
-            if !ok {
-                problems.push(format!("{what}: got {got:?}"));
-            }
-        };
-        if let Some(v) = &expect.category {
-            want(&format!("category {v:?}"), &c.category == v, &c.category);
-        }
-        if let Some(v) = &expect.authority {
-            want(&format!("authority {v:?}"), &r.authority == v, &r.authority);
-        }
-        if let Some(v) = &expect.catalogue_version {
-            let got = &c.catalogue_version;
-            want(&format!("catalogue version {v}"), got == v, got);
-        }
-        if let Some(v) = expect.needs_review {
-            want(&format!("needs_review {v}"), r.needs_review == v, &r.trace);
-        }
-        if let Some(v) = expect.urgency {
-            want(&format!("urgency {v:?}"), c.urgency == v, &c.urgency);
-        }
-        if let Some(v) = expect.impact {
-            want(&format!("impact {v:?}"), c.impact == v, &c.impact);
-        }
-        if let Some(v) = expect.deadline_days {
-            want(
-                &format!("deadline {v}"),
-                r.deadline_days == v,
-                &r.deadline_days,
-            );
-        }
-        if let Some(v) = expect.confidence_at_least {
-            want(
-                &format!("confidence ≥ {v}"),
-                c.confidence >= v,
-                &c.confidence,
-            );
-        }
-        if let Some(v) = expect.confidence_below {
-            want(
-                &format!("confidence < {v}"),
-                c.confidence < v,
-                &c.confidence,
-            );
-        }
-        if let Some(v) = &expect.merge_candidates {
-            let got: Vec<u64> = r.merge_candidates.iter().map(|m| m.incident).collect();
-            want(&format!("merge candidates {v:?}"), &got == v, &got);
-        }
-        for (name, text) in &expect.trace {
-            let value = r.trace.iter().find(|s| &s.name == name).map(|s| &s.value);
-            want(
-                &format!("trace `{name}` containing «{text}»"),
-                value.is_some_and(|v| v.contains(text.as_str())),
-                &value,
-            );
-        }
-        problems
-    }
-}
-
-/// Runs every case of `tests/cases/*.json` and panics listing each that failed.
-fn run_cases(plugin: &PluginUnderTest) {
-    let dir = Path::new(CRATE).join("tests/cases");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .collect();
-    files.sort();
-    let (mut failures, mut total) = (Vec::new(), 0);
-    for file in &files {
-        let name = file.file_name().unwrap().to_string_lossy();
-        let cases: Vec<Case> = serde_json::from_str(&std::fs::read_to_string(file).unwrap())
-            .unwrap_or_else(|e| panic!("{name}: {e}"));
-        for case in &cases {
-            total += 1;
-            let problems = case.check(plugin);
-            if !problems.is_empty() {
-                failures.push(format!(
-                    "case `{}` ({name}):\n  - {}",
-                    case.name,
-                    problems.join("\n  - ")
-                ));
-            }
-        }
-    }
-    assert!(total > 0, "no cases in {}", dir.display());
-    assert!(
-        failures.is_empty(),
-        "{} of {total} cases failed:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
-}
-
 #[test]
 fn the_rule_test_cases_hold() {
-    run_cases(&zemstvo_sdk::plugin_under_test!());
+    zemstvo_sdk::plugin_under_test!().run_cases("tests/cases");
 }
 
 // What a case cannot say.
