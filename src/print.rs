@@ -2,6 +2,7 @@
 
 use std::fmt::Write as _;
 
+use zemstvo_core::appeals::Routing;
 use zemstvo_core::capabilities::log::Level;
 use zemstvo_core::capabilities::tasks::Task;
 use zemstvo_core::eligibility::{Outcome, Verdict};
@@ -124,6 +125,9 @@ pub fn report(r: &RunReport) -> String {
     if let Some(outcome) = &o.eligibility {
         out.push_str(&eligibility(outcome));
     }
+    if let Some(r) = &o.routing {
+        out.push_str(&routing(r));
+    }
     if !o.denied.is_empty() {
         let names: Vec<String> = o.denied.iter().map(|c| c.to_string()).collect();
         let _ = writeln!(out, "denied capabilities: {}", names.join(", "));
@@ -202,6 +206,39 @@ fn eligibility(outcome: &Outcome) -> String {
                 let _ = writeln!(out, "  {} = {} ({})", step.name, step.value, step.source);
             }
         }
+    }
+    out
+}
+
+fn routing(r: &Routing) -> String {
+    let c = &r.classification;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "routing: {} (catalogue {}, confidence {:.2}), urgency {:?}, impact {:?}",
+        c.category.as_deref().unwrap_or("no category"),
+        c.catalogue_version,
+        c.confidence,
+        c.urgency,
+        c.impact
+    );
+    let _ = writeln!(
+        out,
+        "  to {}, answer due in {} days{}",
+        r.authority.as_deref().unwrap_or("no authority"),
+        r.deadline_days,
+        if r.needs_review {
+            "; a first-line specialist reviews it"
+        } else {
+            ""
+        }
+    );
+    for m in &r.merge_candidates {
+        let _ = writeln!(out, "  merge into incident {}: {}", m.incident, m.reason);
+    }
+    let _ = writeln!(out, "trace:");
+    for step in &r.trace {
+        let _ = writeln!(out, "  {} = {} ({})", step.name, step.value, step.source);
     }
     out
 }

@@ -56,6 +56,61 @@ fn run_json_is_the_run_record() {
     assert_eq!(report["outputs"]["tasks"].as_array().unwrap().len(), 2);
 }
 
+/// An appeal router run by hand: the appeal, a catalogue file beside it and an open incident
+/// 30 m away are routed and printed; a call without its catalogue is refused with what to give.
+#[test]
+fn run_routes_an_appeal_from_a_file() {
+    let cache = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let router = zemstvo_plugin_artifacts::reference("appeal-router").unwrap();
+    std::fs::copy(
+        format!("{}/catalogue.json", router.crate_dir),
+        dir.path().join("catalogue.json"),
+    )
+    .unwrap();
+    let call = |catalogue: &str| {
+        format!(
+            r#"{{"appeal": {{"id": 5, "channel": "open311", "service_code": null,
+                "text": "Большая яма на дороге у дома 5, разбитый асфальт",
+                "place": {{"lat": 52.6088, "lon": 39.5992}}, "territory": "lipetsk",
+                "received": 1773478800}},
+              {catalogue}
+              "open_incidents": [{{"id": 7, "category": "roads.pothole",
+                "place": {{"lat": 52.60907, "lon": 39.5992}}, "territory": "lipetsk",
+                "opened": 1773000000, "appeals": 2}}]}}"#
+        )
+    };
+    let file = dir.path().join("appeal.json");
+    std::fs::write(&file, call(r#""catalogue_file": "catalogue.json","#)).unwrap();
+    let out = zemstvo(
+        &["run", router.path, "--appeal", file.to_str().unwrap()],
+        cache.path(),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("routing: roads.pothole (catalogue 2026.1"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("to omsu-lipetsk, answer due in 10 days"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("merge into incident 7"), "{stdout}");
+
+    std::fs::write(&file, call("")).unwrap();
+    let out = zemstvo(
+        &["run", router.path, "--appeal", file.to_str().unwrap()],
+        cache.path(),
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("give the catalogue either inline"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
 #[test]
 fn a_bad_config_exits_2_and_names_the_key() {
     let cache = tempfile::tempdir().unwrap();

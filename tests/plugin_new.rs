@@ -5,7 +5,7 @@
 //!
 //! Cost: each generated crate is its own workspace, so its tests compile the host (wasmtime,
 //! cranelift) with its own feature set — about ten minutes on two cores the first time. The
-//! four crates share one target directory next to the workspace's (`target/plugin-new`), so
+//! five crates share one target directory next to the workspace's (`target/plugin-new`), so
 //! that cost is paid once per machine; afterwards this test takes about a minute (each crate's
 //! own build and its wasm32 build with LTO).
 
@@ -49,6 +49,7 @@ fn a_crate_of_every_kind_builds_and_passes_its_own_tests_and_packs_what_it_teste
         "eligibility-rule",
         "risk-scoring",
         "geo-check",
+        "appeal-routing",
     ] {
         let name = format!("new-{kind}");
         let out = ws.run(&[
@@ -85,6 +86,31 @@ fn a_crate_of_every_kind_builds_and_passes_its_own_tests_and_packs_what_it_teste
             log.contains("test result: ok") || stdout(&tested).contains("test result: ok"),
             "{kind}: {log}"
         );
+        if kind == "appeal-routing" {
+            // The README's `zemstvo run` line, typed in the crate: the example call is routed.
+            let build = ws
+                .command()
+                .args(["plugin", "build", &dir.display().to_string()])
+                .env("CARGO_TARGET_DIR", shared_target_dir())
+                .output()
+                .unwrap();
+            assert_success(&build);
+            let component = stdout(&build).trim().to_string();
+            let ran = ws
+                .command()
+                .current_dir(&dir)
+                .args(["run", &component, "--appeal", "tests/fixtures/appeal.json"])
+                .output()
+                .unwrap();
+            assert_success(&ran);
+            let printed = stdout(&ran);
+            assert!(
+                printed.contains("routing: roads.pothole")
+                    && printed.contains("to omsu-town, answer due in 10 days")
+                    && printed.contains("merge into incident 7"),
+                "{printed}"
+            );
+        }
         if kind != "deviation-check" {
             continue;
         }

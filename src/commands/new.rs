@@ -40,6 +40,7 @@ pub enum Kind {
     EligibilityRule,
     RiskScoring,
     GeoCheck,
+    AppealRouting,
 }
 
 impl Kind {
@@ -49,6 +50,7 @@ impl Kind {
             Kind::EligibilityRule => PluginKind::EligibilityRule,
             Kind::RiskScoring => PluginKind::RiskScoring,
             Kind::GeoCheck => PluginKind::GeoCheck,
+            Kind::AppealRouting => PluginKind::AppealRouting,
         }
     }
 
@@ -61,6 +63,7 @@ impl Kind {
                 cases: include_str!("../templates/plugin-new/deviation-check/cases.json"),
                 title: "Applications in work past their deadline",
                 capabilities: &["data.applications", "data.staff", "tasks.create"],
+                extra: &[],
             },
             Kind::EligibilityRule => KindTemplate {
                 lib: include_str!("../templates/plugin-new/eligibility-rule/lib.rs.tmpl"),
@@ -68,6 +71,7 @@ impl Kind {
                 cases: include_str!("../templates/plugin-new/eligibility-rule/cases.json"),
                 title: "A monthly payment to applicants registered in the region",
                 capabilities: &["smev.send"],
+                extra: &[],
             },
             Kind::RiskScoring => KindTemplate {
                 lib: include_str!("../templates/plugin-new/risk-scoring/lib.rs.tmpl"),
@@ -75,6 +79,7 @@ impl Kind {
                 cases: include_str!("../templates/plugin-new/risk-scoring/cases.json"),
                 title: "Risk categories of inspected objects from recent signals",
                 capabilities: &["data.objects", "assessments.write"],
+                extra: &[],
             },
             Kind::GeoCheck => KindTemplate {
                 lib: include_str!("../templates/plugin-new/geo-check/lib.rs.tmpl"),
@@ -82,6 +87,24 @@ impl Kind {
                 cases: include_str!("../templates/plugin-new/geo-check/cases.json"),
                 title: "Home-care visits out of the residence's geofence",
                 capabilities: &["data.visits", "data.citizens", "visits.record-exceptions"],
+                extra: &[],
+            },
+            Kind::AppealRouting => KindTemplate {
+                lib: include_str!("../templates/plugin-new/appeal-routing/lib.rs.tmpl"),
+                region: include_str!("../templates/plugin-new/appeal-routing/region.json"),
+                cases: include_str!("../templates/plugin-new/appeal-routing/cases.json"),
+                title: "Citizens' appeals: category, responsible authority, incident nearby",
+                capabilities: &[],
+                extra: &[
+                    (
+                        "tests/fixtures/catalogue.json",
+                        include_str!("../templates/plugin-new/appeal-routing/catalogue.json"),
+                    ),
+                    (
+                        "tests/fixtures/appeal.json",
+                        include_str!("../templates/plugin-new/appeal-routing/appeal.json"),
+                    ),
+                ],
             },
         }
     }
@@ -93,6 +116,9 @@ struct KindTemplate {
     cases: &'static str,
     title: &'static str,
     capabilities: &'static [&'static str],
+    /// More files of the kind: (path inside the crate, contents), e.g. an appeal router's
+    /// catalogue.
+    extra: &'static [(&'static str, &'static str)],
 }
 
 const CARGO_TOML: &str = include_str!("../templates/plugin-new/common/Cargo.toml.tmpl");
@@ -184,6 +210,7 @@ fn render(kind: Kind, name: &str, vendor: &str, sdk: &str) -> Vec<(&'static str,
         ("sdk_dependency", sdk.to_string()),
         ("toolchain", toolchain_channel()),
         ("zemstvo_version", env!("CARGO_PKG_VERSION").to_string()),
+        ("run_input", run_input(kind).to_string()),
     ];
     let fill = |template: &str| {
         values
@@ -192,7 +219,7 @@ fn render(kind: Kind, name: &str, vendor: &str, sdk: &str) -> Vec<(&'static str,
                 text.replace(&format!("{{{{{key}}}}}"), value)
             })
     };
-    vec![
+    let mut files = vec![
         ("Cargo.toml", fill(CARGO_TOML)),
         ("Cargo.lock", CARGO_LOCK.to_string()),
         ("rust-toolchain.toml", fill(TOOLCHAIN)),
@@ -202,7 +229,17 @@ fn render(kind: Kind, name: &str, vendor: &str, sdk: &str) -> Vec<(&'static str,
         ("tests/rules.rs", fill(RULES_RS)),
         ("tests/cases/rule.json", fill(t.cases)),
         ("tests/fixtures/region.json", fill(t.region)),
-    ]
+    ];
+    files.extend(t.extra.iter().map(|(path, text)| (*path, fill(text))));
+    files
+}
+
+/// What `zemstvo run` is given besides the component, as the README shows it.
+fn run_input(kind: Kind) -> &'static str {
+    match kind {
+        Kind::AppealRouting => "--appeal tests/fixtures/appeal.json",
+        _ => "--data tests/fixtures/region.json",
+    }
 }
 
 /// The channel of zemstvo's `rust-toolchain.toml`.

@@ -1,11 +1,12 @@
 //! `zemstvo run`: one run of a plugin against a region fixture, as a vendor tries it locally.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Args;
+use zemstvo_core::appeals::{Appeal, AppealInput, Catalogue, OpenIncident, check_catalogue};
 use zemstvo_core::capabilities::Capability;
 use zemstvo_core::capabilities::config::parse_setting;
 use zemstvo_core::eligibility::EligibilityInput;
@@ -45,6 +46,11 @@ pub struct RunArgs {
     /// For eligibility rules: a JSON file with the application and the SMEV answers so far.
     #[arg(long, value_name = "FILE.json")]
     pub application: Option<PathBuf>,
+
+    /// For appeal routers: a JSON file with the `appeal`, the region's `catalogue` (inline, or
+    /// `catalogue_file` relative to this file) and the `open_incidents` near it.
+    #[arg(long, value_name = "FILE.json", conflicts_with = "application")]
+    pub appeal: Option<PathBuf>,
 
     /// time budget of the run, in seconds.
     #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]
@@ -109,6 +115,9 @@ pub async fn run(args: RunArgs) -> Result<ExitCode, CliError> {
             .map_err(|e| CliError::Input(format!("{}: {e}", path.display())))?;
         local.input = RunInput::Eligibility(input);
     }
+    if let Some(path) = &args.appeal {
+        local.input = RunInput::Appeal(appeal_call(path)?);
+    }
     let fixture_now = region.now();
     let request = local
         .request(&plugin, Arc::new(region), fixture_now)
@@ -126,4 +135,48 @@ pub async fn run(args: RunArgs) -> Result<ExitCode, CliError> {
         None => Ok(ExitCode::SUCCESS),
         Some(reason) => Err(CliError::RunFailed(reason.to_string())),
     }
+}
+
+/// An appeal router's call as `--appeal` gives it.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AppealCall {
+    appeal: Appeal,
+    catalogue: Option<Catalogue>,
+    catalogue_file: Option<PathBuf>,
+    #[serde(default)]
+    open_incidents: Vec<OpenIncident>,
+}
+
+/// Reads `--appeal`'s file: the appeal, its catalogue (checked as a region's would be) and
+/// the open incidents.
+fn appeal_call(path: &Path) -> Result<AppealInput, CliError> {
+    let read = |path: &Path| {
+        std::fs::read_to_string(path)
+            .map_err(|e| CliError::Input(format!("cannot read {}: {e}", path.display())))
+    };
+    let call: AppealCall = serde_json::from_str(&read(path)?)
+        .map_err(|e| CliError::Input(format!("{}: {e}", path.display())))?;
+    let catalogue = match (call.catalogue, call.catalogue_file) {
+        (Some(inline), None) => inline,
+        (None, Some(file)) => {
+            let file = path.parent().unwrap_or(Path::new(".")).join(file);
+            serde_json::from_str(&read(&file)?)
+                .map_err(|e| CliError::Input(format!("{}: {e}", file.display())))?
+        }
+        _ => {
+            return Err(CliError::Input(format!(
+                "{}: give the catalogue either inline (`catalogue`) or as a file \
+                 (`catalogue_file`, relative to this file)",
+                path.display()
+            )));
+        }
+    };
+    check_catalogue(&catalogue)
+        .map_err(|e| CliError::Input(format!("{}: the catalogue: {e}", path.display())))?;
+    Ok(AppealInput {
+        appeal: call.appeal,
+        catalogue: Arc::new(catalogue),
+        open_incidents: call.open_incidents,
+    })
 }
