@@ -41,6 +41,18 @@ fn cargo(dir: &Path, args: &[&str]) -> Output {
         .expect("cargo runs")
 }
 
+/// `zemstvo plugin build DIR` into the shared target directory, which must succeed.
+fn plugin_build(ws: &Workspace, dir: &Path) -> Output {
+    let build = ws
+        .command()
+        .args(["plugin", "build", &dir.display().to_string()])
+        .env("CARGO_TARGET_DIR", shared_target_dir())
+        .output()
+        .unwrap();
+    assert_success(&build);
+    build
+}
+
 #[test]
 fn a_crate_of_every_kind_builds_and_passes_its_own_tests_and_packs_what_it_tested() {
     let ws = Workspace::new();
@@ -88,13 +100,7 @@ fn a_crate_of_every_kind_builds_and_passes_its_own_tests_and_packs_what_it_teste
         );
         if kind == "appeal-routing" {
             // The README's `zemstvo run` line, typed in the crate: the example call is routed.
-            let build = ws
-                .command()
-                .args(["plugin", "build", &dir.display().to_string()])
-                .env("CARGO_TARGET_DIR", shared_target_dir())
-                .output()
-                .unwrap();
-            assert_success(&build);
+            let build = plugin_build(&ws, &dir);
             let component = stdout(&build).trim().to_string();
             let ran = ws
                 .command()
@@ -125,13 +131,7 @@ fn a_crate_of_every_kind_builds_and_passes_its_own_tests_and_packs_what_it_teste
             .split_once(" (component sha256 ")
             .expect("path and hash");
         let sha = sha.trim_end_matches(')');
-        let build = ws
-            .command()
-            .args(["plugin", "build", &dir.display().to_string()])
-            .env("CARGO_TARGET_DIR", shared_target_dir())
-            .output()
-            .unwrap();
-        assert_success(&build);
+        let build = plugin_build(&ws, &dir);
         assert_eq!(stdout(&build).trim(), path, "{}", stderr(&build));
         assert!(stderr(&build).contains(sha), "{}", stderr(&build));
 

@@ -281,13 +281,7 @@ on_both_databases!(replaying_decisions_over_http, replay_scenario);
 /// problems that name the field, and the promotion answers with the plugin now live.
 async fn shadow_scenario(db: TestDatabase) {
     let (store, host) = region_with_plugin(&db).await;
-    let income = |v: &str| zemstvo_plugin_artifacts::fixture(&format!("fixture-income-rule-v{v}"));
-    install_signed(&host, &income("1-0-0")).await;
-    install_signed(&host, &income("1-1-0")).await;
-    host.installations()
-        .rollback("income-rule", &Default::default())
-        .await
-        .unwrap();
+    common::income_rule_live_with_candidate(&host).await;
     add_user(&store, "admin", Role::Administrator, None).await;
     add_user(&store, "auditor", Role::Auditor, None).await;
     add_user(&store, "employee", Role::Employee, Some(1)).await;
@@ -344,20 +338,7 @@ async fn shadow_scenario(db: TestDatabase) {
     assert_eq!(status, StatusCode::CONFLICT, "a second shadow: {problem}");
 
     for income in ["26000", "10000"] {
-        store
-            .submit_application(
-                &zemstvo_store::eligibility::NewApplication {
-                    citizen: 1,
-                    measure: "test-allowance".into(),
-                    channel: "portal".into(),
-                    number: None,
-                    term_days: 10,
-                    fields: vec![("income".into(), income.into())],
-                },
-                "test",
-            )
-            .await
-            .unwrap();
+        common::submit_income(&store, income).await;
     }
     host.tick().await.unwrap();
     let (status, report) = call("auditor", Method::GET, SHADOW, None).await;
@@ -414,20 +395,7 @@ async fn shadow_scenario(db: TestDatabase) {
     assert_eq!(rollout["state"], "running");
     let (status, problem) = call("admin", Method::PUT, ROLLOUT, Some(all)).await;
     assert_eq!(status, StatusCode::CONFLICT, "{problem}");
-    store
-        .submit_application(
-            &zemstvo_store::eligibility::NewApplication {
-                citizen: 1,
-                measure: "test-allowance".into(),
-                channel: "portal".into(),
-                number: None,
-                term_days: 10,
-                fields: vec![("income".into(), "27000".into())],
-            },
-            "test",
-        )
-        .await
-        .unwrap();
+    common::submit_income(&store, "27000").await;
     host.tick().await.unwrap();
     let (status, rollout) = call("auditor", Method::GET, ROLLOUT, None).await;
     assert_eq!(status, StatusCode::OK, "{rollout}");
@@ -475,7 +443,7 @@ async fn shadow_scenario(db: TestDatabase) {
     };
     let signed = zemstvo_service::pack(
         host.runtime(),
-        &income("1-0-0"),
+        &common::income_rule("1-0-0"),
         &zemstvo_registry::VendorId::new("test-vendor").unwrap(),
         &[&zemstvo_registry::SecretKey::from_seed(&[7; 32])],
         semver::Version::new(0, 1, 0),

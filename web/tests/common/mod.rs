@@ -94,6 +94,43 @@ pub async fn install_signed(host: &RegionHost, component: &[u8]) {
         .unwrap();
 }
 
+/// The test income rule at `version` (`1-0-0`, `1-1-0`): 1.0.0 approves an income up to
+/// 30,000 rubles, 1.1.0 up to 25,000.
+pub fn income_rule(version: &str) -> Vec<u8> {
+    zemstvo_plugin_artifacts::fixture(&format!("fixture-income-rule-v{version}"))
+}
+
+/// Installs income rule 1.0.0 as the live version, with 1.1.0 held by the region beside it: a
+/// candidate that decides otherwise, for replays and shadows.
+pub async fn income_rule_live_with_candidate(host: &RegionHost) {
+    install_signed(host, &income_rule("1-0-0")).await;
+    install_signed(host, &income_rule("1-1-0")).await;
+    host.installations()
+        .rollback("income-rule", &Default::default())
+        .await
+        .unwrap();
+}
+
+/// Submits an application for the income rule's measure with `income` (rubles) in its form;
+/// returns its id.
+pub async fn submit_income(store: &Store, income: &str) -> u64 {
+    store
+        .submit_application(
+            &zemstvo_store::eligibility::NewApplication {
+                citizen: 1,
+                measure: "test-allowance".into(),
+                channel: "portal".into(),
+                number: None,
+                term_days: 10,
+                fields: vec![("income".into(), income.into())],
+            },
+            "test",
+        )
+        .await
+        .unwrap()
+        .id
+}
+
 /// Adds a user with [`PASSWORD`] and the API token [`token`]`(login)`.
 pub async fn add_user(store: &Store, login: &str, role: Role, employee_id: Option<u64>) {
     store

@@ -338,14 +338,7 @@ async fn grants_and_schedule_are_set_from_the_plugin_page_and_a_wrong_value_chan
 #[tokio::test]
 async fn an_administrator_rolls_a_shadow_out_to_a_share_and_stops_it() {
     let site = site().await;
-    let income = |v: &str| zemstvo_plugin_artifacts::fixture(&format!("fixture-income-rule-v{v}"));
-    common::install_signed(&site.host, &income("1-0-0")).await;
-    common::install_signed(&site.host, &income("1-1-0")).await;
-    site.host
-        .installations()
-        .rollback("income-rule", &Default::default())
-        .await
-        .unwrap();
+    common::income_rule_live_with_candidate(&site.host).await;
     site.host
         .start_shadow(
             "income-rule",

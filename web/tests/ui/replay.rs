@@ -4,25 +4,6 @@
 
 use super::*;
 
-/// Submits an application for the income rule's measure with `income` (rubles) in its form.
-async fn submit(store: &Store, income: &str) -> u64 {
-    store
-        .submit_application(
-            &zemstvo_store::eligibility::NewApplication {
-                citizen: 1,
-                measure: "test-allowance".into(),
-                channel: "portal".into(),
-                number: None,
-                term_days: 10,
-                fields: vec![("income".into(), income.into())],
-            },
-            "test",
-        )
-        .await
-        .unwrap()
-        .id
-}
-
 /// Income rule 1.0.0 approves up to 30,000 rubles and 1.1.0 up to 25,000: of two recorded
 /// decisions, the auditor sees the installed version reproduce both and 1.1.0 turn one
 /// approval into a denial, linked to its case. A version that is not one, a day that is not a
@@ -31,16 +12,9 @@ async fn submit(store: &Store, income: &str) -> u64 {
 #[tokio::test]
 async fn an_auditor_replays_a_rules_decisions_on_another_version() {
     let site = site().await;
-    let income = |v: &str| zemstvo_plugin_artifacts::fixture(&format!("fixture-income-rule-v{v}"));
-    common::install_signed(&site.host, &income("1-0-0")).await;
-    common::install_signed(&site.host, &income("1-1-0")).await;
-    site.host
-        .installations()
-        .rollback("income-rule", &Default::default())
-        .await
-        .unwrap();
-    let flips = submit(&site.store, "26000").await;
-    submit(&site.store, "10000").await;
+    common::income_rule_live_with_candidate(&site.host).await;
+    let flips = common::submit_income(&site.store, "26000").await;
+    common::submit_income(&site.store, "10000").await;
     let decided = site.host.decisions().decide_applications(10).await.unwrap();
     assert_eq!(decided.len(), 2);
 
