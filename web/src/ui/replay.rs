@@ -24,7 +24,7 @@ use zemstvo_store::plugins::Installation;
 
 use super::forms::{PostedForm, iso_day};
 use super::page::{FieldError, PageError, Viewer, errors_context, t, t_with};
-use super::shadow::kind_text;
+use super::shadow::{held_versions, kind_text};
 use super::text::{self, Arg};
 use crate::policy::Action;
 use crate::state::WebState;
@@ -313,13 +313,7 @@ async fn page(
 ) -> Result<Response, PageError> {
     let name = &installation.name;
     // The versions the region holds: what the form offers.
-    let held: Vec<String> = state
-        .store()
-        .package_versions(name)
-        .await?
-        .into_iter()
-        .map(|(version, _)| version)
-        .collect();
+    let held = held_versions(state, name).await?;
     let (decisions, run) = match report {
         Some(Report::Decisions(r)) => (Some(Value::from_serialize(decisions_view(r))), None),
         Some(Report::Run(r)) => (None, Some(Value::from_serialize(run_view(r)))),

@@ -125,14 +125,8 @@ async fn page(
         Err(other) => return Err(Problem::unprocessable(other.to_string()).into()),
     };
     // The versions the region holds besides the live one: what the form offers first.
-    let held: Vec<String> = state
-        .store()
-        .package_versions(name)
-        .await?
-        .into_iter()
-        .map(|(version, _)| version)
-        .filter(|v| *v != installation.version)
-        .collect();
+    let mut held = held_versions(state, name).await?;
+    held.retain(|v| *v != installation.version);
     let changes: Vec<Change> = report
         .as_ref()
         .map(|r| {
@@ -185,6 +179,18 @@ async fn page(
             flash => flash,
         },
     ))
+}
+
+/// The versions of `name` the region holds packages of, which a form can name without the
+/// registry.
+pub(super) async fn held_versions(state: &WebState, name: &str) -> Result<Vec<String>, PageError> {
+    Ok(state
+        .store()
+        .package_versions(name)
+        .await?
+        .into_iter()
+        .map(|(version, _)| version)
+        .collect())
 }
 
 /// `/plugins/{name}/shadow`.
