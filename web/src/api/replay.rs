@@ -142,10 +142,7 @@ pub async fn replay(
     JsonBody(body): JsonBody<ReplayBody>,
 ) -> Result<Json<ReplayReportView>, Problem> {
     principal.require(Action::ReadAudit)?;
-    let candidate = match body.version {
-        None => Candidate::Installed,
-        Some(v) => candidate_version(v)?,
-    };
+    let candidate = candidate_or_installed(body.version)?;
     let range = ReplayQuery {
         since: body.since,
         until: body.until,
@@ -153,6 +150,12 @@ pub async fn replay(
         max_differences: body.max_differences,
     };
     run(&state, &name, candidate, range).await
+}
+
+/// The candidate a replay body names by `version`, or the installed version when it names
+/// none.
+pub(crate) fn candidate_or_installed(version: Option<String>) -> Result<Candidate, Problem> {
+    version.map_or(Ok(Candidate::Installed), candidate_version)
 }
 
 /// A candidate named by its version, or the problem naming the `version` field.

@@ -11,10 +11,10 @@ use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use zemstvo_service::replay::run::{Emitted, RunDifference, Tally};
-use zemstvo_service::{Candidate, RunReplayReport, RunReplayRequest};
+use zemstvo_service::{RunReplayReport, RunReplayRequest};
 
 use super::replay::{
-    ReplayCandidateView, candidate_version, day, max_differences, one_replay, problem,
+    ReplayCandidateView, candidate_or_installed, day, max_differences, one_replay, problem,
 };
 use super::{JsonBody, PathParam};
 use crate::auth::Principal;
@@ -200,10 +200,7 @@ pub async fn replay_run(
     JsonBody(body): JsonBody<RunReplayBody>,
 ) -> Result<Json<RunReplayView>, Problem> {
     principal.require(Action::ReadAudit)?;
-    let candidate = match body.version {
-        None => Candidate::Installed,
-        Some(v) => candidate_version(v)?,
-    };
+    let candidate = candidate_or_installed(body.version)?;
     let max_differences = max_differences(body.max_differences)?;
     if let Some(run) = &body.run
         && (run.is_empty() || run.len() > 200)
