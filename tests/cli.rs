@@ -267,6 +267,51 @@ fn demo_once_creates_tasks_once_and_finds_them_on_the_second_run() {
         .unwrap_or_else(|| panic!("{stdout}"));
     assert!(!decided.contains(": 0 applications"), "{decided}");
     assert!(decided.contains(" 0 waiting for agencies"), "{decided}");
+    // Run once, the region lives on its simulated agencies' time: the rule decides each case
+    // when its answers arrive, days after the runs' morning, never before an answer it used.
+    let cases = text(
+        &zemstvo(
+            &[
+                "cases",
+                "list",
+                "--plugin",
+                "yugra-child-allowance",
+                "--database",
+                &db,
+            ],
+            cache.path(),
+        )
+        .stdout,
+    );
+    let decided_on: Vec<(&str, &str)> = cases
+        .lines()
+        .filter(|l| l.contains(" approved ") || l.contains(" denied "))
+        .map(|l| {
+            let id = l.split_whitespace().nth(1).unwrap();
+            let day = l.rsplit(", ").next().unwrap().split(' ').next().unwrap();
+            (id, day)
+        })
+        .collect();
+    assert!(!decided_on.is_empty(), "{cases}");
+    assert!(
+        decided_on.iter().all(|(_, day)| *day >= "2026-11-23"),
+        "{cases}"
+    );
+    let days: std::collections::BTreeSet<&str> = decided_on.iter().map(|(_, d)| *d).collect();
+    assert!(
+        days.len() >= 2,
+        "decisions follow the agencies' days, not the few seconds the demo took: {cases}"
+    );
+    for (id, day) in decided_on.iter().take(5) {
+        let shown = text(&zemstvo(&["cases", "show", id, "--database", &db], cache.path()).stdout);
+        let received: Vec<&str> = shown
+            .split("received ")
+            .skip(1)
+            .map(|rest| &rest[..10])
+            .collect();
+        assert!(!received.is_empty(), "{shown}");
+        assert!(received.iter().all(|r| r <= day), "{shown}");
+    }
     // The second run on the same day finds every task already there and creates none.
     let second = zemstvo(&args, cache.path());
     assert!(second.status.success(), "{}", text(&second.stderr));

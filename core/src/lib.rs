@@ -6,6 +6,8 @@
 //!   plugin sends (`data` also holds the backend trait [`capabilities::data::RegionData`] and
 //!   the entity schema).
 //! - [`checks`] — the checks several interfaces share.
+//! - [`clock`] — the region's clock for what a case dates (wall time, or one following
+//!   simulated agencies).
 //! - [`metadata`], [`eligibility`], [`report`], [`limits`] — what plugins declare, decide and
 //!   leave behind, and what a run may consume.
 //! - [`region`] — the in-memory region, one implementation of `RegionData`.
@@ -13,6 +15,7 @@
 pub mod appeals;
 pub mod capabilities;
 pub mod checks;
+pub mod clock;
 pub mod eligibility;
 mod input;
 pub mod limits;

@@ -12,7 +12,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use common::*;
-use zemstvo_core::capabilities::smev::SmevQuery;
+use zemstvo_core::capabilities::smev::{SmevQuery, agency_profile};
+use zemstvo_core::clock::Clock;
 use zemstvo_outbox::RetryPolicy;
 use zemstvo_outbox::smev::{
     HttpSmevConfig, HttpSmevTransport, SimulatorConfig, SmevSimulator, SmevStats, SmevWorker,
@@ -88,6 +89,72 @@ async fn the_simulator_answers_like_the_agencies(db: TestDatabase) {
 on_both_databases!(
     the_simulator_answers_like_the_agencies_and_redeliveries_count_once,
     the_simulator_answers_like_the_agencies
+);
+
+/// A demonstration's clock follows the simulated agencies: each answer is dated the days its
+/// agency took after the request (not the milliseconds the simulator took), the clock moves to
+/// the latest, and nothing is dated after the clock.
+async fn a_clock_following_the_agencies(db: TestDatabase) {
+    let store = region_store(&db).await;
+    commit_requests(&store, "run-1", queries(140)).await;
+    let clock = Clock::following_agencies(NOW);
+    let simulator = Arc::new(
+        SmevSimulator::new(SimulatorConfig {
+            seconds_per_day: 0.02,
+            rejection_rate: 0.0,
+            redelivery_rate: 0.0,
+            seed: 5,
+        })
+        .with_clock(clock.clone()),
+    );
+    let worker = SmevWorker::new(store.clone(), "host-a", simulator, RetryPolicy::default())
+        .with_clock(clock.clone());
+    let mut total = SmevStats::default();
+    add(&mut total, worker.send_once(1_000).await.unwrap());
+    assert_eq!(total.sent, 140);
+    assert_eq!(clock.now(), NOW, "sending does not move the clock");
+    for _ in 0..200 {
+        add(&mut total, worker.receive_once(1_000).await.unwrap());
+        if total.applied == 140 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(total.applied, 140, "{total:?}");
+    assert!(
+        clock.now() > NOW + 86_400,
+        "the clock moved with the answers"
+    );
+    let stats = store.agency_stats(NOW).await.unwrap();
+    let answered: u64 = stats.iter().map(|s| s.answered).sum();
+    assert_eq!(answered, 140, "{stats:?}");
+    // Each agency's answers take about the days its profile says (the ISU seed's table),
+    // not the milliseconds the simulator took: within a factor of three over 20 answers.
+    for s in &stats {
+        let days = s.mean_answer_days.expect("answered");
+        let expected = agency_profile(&s.agency).expect("a seed agency").mean_answer_days;
+        assert!(
+            (expected / 3.0..expected * 3.0).contains(&days),
+            "{}: {days} days against {expected}: {stats:?}",
+            s.agency
+        );
+    }
+    let ids: Vec<u64> = (1..=50).collect();
+    let answers = store.answers_for_many(&ids).await.unwrap();
+    let received: Vec<i64> = answers.values().flatten().map(|a| a.received).collect();
+    assert!(received.len() >= 140, "{}", received.len());
+    assert!(
+        received.iter().all(|&r| r <= clock.now()),
+        "no answer is dated after the clock"
+    );
+    assert!(
+        received.iter().any(|&r| r > NOW + 86_400),
+        "answers carry their agencies' days"
+    );
+}
+on_both_databases!(
+    a_clock_following_the_agencies_dates_answers_by_their_days,
+    a_clock_following_the_agencies
 );
 
 /// Two hosts of one region, each with its own simulator on the same seed, send half the

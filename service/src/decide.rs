@@ -108,7 +108,7 @@ impl Decisions<'_> {
                 }
                 let app = candidate_case.application;
                 let answers = answers.remove(&app.id).unwrap_or_default();
-                let now = now();
+                let now = self.host.settings().clock.now();
                 // A decision rests only on what had arrived by its time: an answer another
                 // host dated by a clock ahead of ours waits for ours to pass it.
                 if answers.iter().any(|a| a.received > now) {
@@ -267,13 +267,6 @@ impl Decisions<'_> {
         }
         Ok(outcomes)
     }
-}
-
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
 }
 
 /// The measures a rule's `measures` setting lists (comma-separated); none when it has no such

@@ -150,7 +150,9 @@ impl RegionHost {
         }
         let transport: Option<Arc<dyn SmevTransport>> = match &settings.smev {
             SmevSettings::None => None,
-            SmevSettings::Simulator(c) => Some(Arc::new(SmevSimulator::new(c.clone()))),
+            SmevSettings::Simulator(c) => Some(Arc::new(
+                SmevSimulator::new(c.clone()).with_clock(settings.clock.clone()),
+            )),
             SmevSettings::Http(c) => Some(Arc::new(
                 HttpSmevTransport::new(c.clone()).map_err(ServiceError::Settings)?,
             )),
@@ -159,6 +161,7 @@ impl RegionHost {
             SmevWorker::new(store.clone(), host, t, settings.retry.clone())
                 .with_leases(settings.leases.outbox())
                 .with_stop(stopping.clone())
+                .with_clock(settings.clock.clone())
         });
         if let Some(worker) = &smev {
             worker.resume().await?;

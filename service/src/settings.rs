@@ -69,6 +69,10 @@ pub struct HostSettings {
     pub registry: Option<String>,
     pub appeals: AppealSettings,
     pub audit: AuditSettings,
+    /// What decisions, SMEV requests and answers are dated by: the wall, except in a
+    /// demonstration whose simulated agencies the clock follows. Not a configuration key.
+    #[serde(skip)]
+    pub clock: zemstvo_core::clock::Clock,
 }
 
 /// How the host signs checkpoints of the decision records (`[audit]`).
@@ -118,6 +122,7 @@ impl Default for HostSettings {
             registry: None,
             appeals: AppealSettings::default(),
             audit: AuditSettings::default(),
+            clock: zemstvo_core::clock::Clock::wall(),
         }
     }
 }

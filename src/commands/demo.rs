@@ -14,6 +14,7 @@ use std::sync::Arc;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use sha2::{Digest, Sha256};
+use zemstvo_core::clock::Clock;
 use zemstvo_core::region::InMemoryRegion;
 use zemstvo_demo::{DemoScale, application_forms, demo_region};
 use zemstvo_host::PluginKind;
@@ -38,7 +39,9 @@ pub struct DemoArgs {
     #[command(flatten)]
     pub database: DatabaseArgs,
 
-    /// Run every plugin once and exit; without it the host keeps serving the region.
+    /// Run every plugin once, let the eligibility rules decide on the simulated agencies'
+    /// time (a request's answer comes the days its agency takes after it), and exit; without
+    /// it the host keeps serving the region.
     #[arg(long)]
     pub once: bool,
 
@@ -116,6 +119,14 @@ pub async fn demo(args: DemoArgs) -> Result<ExitCode, CliError> {
     ensure_region(&store, &args, now).await?;
     let settings = HostSettings {
         smev: SmevSettings::Simulator(demo_simulator()),
+        // Run once, the region lives on the simulated agencies' time: the rules decide from
+        // the runs' time on, each when its answers arrive days later, and the cases say so.
+        // A serving demo stays on the wall clock its screens, deadlines and schedules use;
+        // its answers are dated when the host takes them.
+        clock: match serves {
+            true => Clock::wall(),
+            false => Clock::following_agencies(now),
+        },
         appeals: zemstvo_service::AppealSettings {
             first_line: Some(appeals::first_line(&store).await?),
         },

@@ -370,7 +370,9 @@ impl Store {
         .bind(verdict)
         .bind(decision.clone())
         .bind(run_id.to_string())
-        .bind(at)
+        // Dated by the call's time, as the decision is (the region's clock, which a
+        // demonstration moves with its simulated agencies), not by when the commit ran.
+        .bind(report.logical_time)
         .execute(&mut **tx)
         .await?;
         if let Some(Outcome::Decided { decision }) = &report.outputs.eligibility {

@@ -287,17 +287,20 @@ impl Store {
     /// Takes one delivery: recorded once, applied to its request once.
     pub async fn record_delivery(&self, d: &SmevDelivery) -> Result<DeliveryResult, StoreError> {
         let mut tx = self.begin_write().await?;
-        let result = record_delivery_in(&mut tx, d).await?;
+        let result = record_delivery_in(&mut tx, d, crate::now()).await?;
         tx.commit().await?;
         Ok(result)
     }
 
     /// Takes several deliveries in one transaction (one wait for the disk for the lot), each
     /// recorded once and applied to its request once, as [`Store::record_delivery`] does;
-    /// answers each one's result in order.
+    /// answers each one's result in order. `taken_at` is the moment the region takes them by
+    /// its clock (wall time, or a demonstration's clock that follows the simulated agencies):
+    /// no answer is dated after it.
     pub async fn record_deliveries(
         &self,
         deliveries: &[SmevDelivery],
+        taken_at: i64,
     ) -> Result<Vec<DeliveryResult>, StoreError> {
         if deliveries.is_empty() {
             return Ok(Vec::new());
@@ -305,7 +308,7 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let mut out = Vec::with_capacity(deliveries.len());
         for d in deliveries {
-            out.push(record_delivery_in(&mut tx, d).await?);
+            out.push(record_delivery_in(&mut tx, d, taken_at).await?);
         }
         tx.commit().await?;
         Ok(out)
@@ -385,11 +388,12 @@ impl Store {
 async fn record_delivery_in(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     d: &SmevDelivery,
+    taken_at: i64,
 ) -> Result<DeliveryResult, StoreError> {
     // An answer is never dated after the moment the region applied it: a simulator that
     // compresses agencies' days, or an adapter whose clock runs ahead, would otherwise let a
     // decision taken now rest on an answer "received" next week.
-    let received_at = d.received_at.min(crate::now());
+    let received_at = d.received_at.min(taken_at);
     let kind = match &d.outcome {
         DeliveryOutcome::Answered { .. } => "answer",
         DeliveryOutcome::Rejected { .. } => "rejection",

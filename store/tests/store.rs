@@ -567,7 +567,7 @@ async fn batched_deliveries_scenario(db: TestDatabase) {
         answered("b-3", "no-such-message"),
     ];
     assert_eq!(
-        store.record_deliveries(&batch).await.unwrap(),
+        store.record_deliveries(&batch, NOW).await.unwrap(),
         [
             DeliveryResult::Applied,
             DeliveryResult::Duplicate,
@@ -577,7 +577,7 @@ async fn batched_deliveries_scenario(db: TestDatabase) {
     );
     // Taken again later (the acknowledgement was lost): nothing changes.
     assert_eq!(
-        store.record_deliveries(&batch[..1]).await.unwrap(),
+        store.record_deliveries(&batch[..1], NOW).await.unwrap(),
         [DeliveryResult::Duplicate]
     );
     store

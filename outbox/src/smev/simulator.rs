@@ -2,7 +2,10 @@
 //! a delay drawn around its mean answer time (`zemstvo_core::capabilities::smev::
 //! AGENCY_PROFILES`: FNS 1.34 days, MVD 1.7, …; December 2022), rejects a configurable share of
 //! requests with a reason code, and now and then delivers an answer twice, as SMEV does when
-//! an acknowledgement is lost. A time scale compresses days into seconds for tests.
+//! an acknowledgement is lost. A time scale compresses days into seconds for tests and
+//! demonstrations; on the region's wall clock an answer is then dated when the region had it,
+//! and on a clock that follows the agencies ([`Clock::following_agencies`]) at its simulated
+//! arrival, the clock moving there.
 
 use std::collections::{BTreeMap, HashMap};
 use std::hash::BuildHasher;
@@ -15,6 +18,7 @@ use rand::{RngExt, SeedableRng};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use zemstvo_core::capabilities::smev::{SmevQuery, agency_profile};
+use zemstvo_core::clock::Clock;
 use zemstvo_store::smev::{DeliveryOutcome, PendingSmev, SmevDelivery};
 
 use super::SmevTransport;
@@ -52,9 +56,8 @@ struct Pending {
     subject: u64,
     /// When the answer arrives in real time (compressed by the time scale).
     due: Instant,
-    /// When it arrives in the region's time: sending plus the uncompressed delay; stamped no
-    /// later than the moment it is handed over, so with a compressed time scale the stored
-    /// answer time is when the region really had it.
+    /// When it arrives in the region's time: sending plus the uncompressed delay. The
+    /// region's clock dates it when it is handed over ([`Clock::answer_taken`]).
     received_at: i64,
 }
 
@@ -80,6 +83,8 @@ pub struct SmevSimulator {
     /// each run one, and the store takes an id it has seen for a duplicate (a delivery of
     /// another host's simulator with the same number was dropped as one before).
     instance: u64,
+    /// Dates requests and answers: the region's clock, shared with the worker and the rules.
+    clock: Clock,
     state: Mutex<State>,
 }
 
@@ -92,6 +97,7 @@ impl SmevSimulator {
         SmevSimulator {
             config,
             instance,
+            clock: Clock::wall(),
             state: Mutex::new(State {
                 rng,
                 sent: 0,
@@ -100,6 +106,12 @@ impl SmevSimulator {
                 deliveries: 0,
             }),
         }
+    }
+
+    /// Dates by `clock` (the host's) instead of the wall.
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
     }
 
     /// An answer delay in days, drawn around the agency's mean (exponential, as queueing
@@ -150,7 +162,7 @@ impl SmevSimulator {
                     delivery: SmevDelivery {
                         delivery_id,
                         message_id: p.message_id,
-                        received_at: p.received_at.min(crate::now()),
+                        received_at: self.clock.answer_taken(p.received_at),
                         outcome,
                     },
                     redeliver,
@@ -203,7 +215,7 @@ impl SmevTransport for SmevSimulator {
             &request_key[..request_key.len().min(12)],
             state.sent
         );
-        let (due, received_at) = self.schedule(&mut state.rng, &query.agency, crate::now());
+        let (due, received_at) = self.schedule(&mut state.rng, &query.agency, self.clock.now());
         state.pending.push(Pending {
             message_id: message_id.clone(),
             agency: query.agency.clone(),

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::Serialize;
+use zemstvo_core::clock::Clock;
 use zemstvo_store::smev::{DeliveryResult, OutgoingSmev};
 use zemstvo_store::{Store, StoreError, counters};
 
@@ -44,6 +45,8 @@ pub struct SmevWorker {
     /// Set when the host is shutting down: no new claims, and the rest of a batch is left for
     /// the host's release.
     stop: Arc<AtomicBool>,
+    /// Dates what is sent (the transport dates answers by the same clock).
+    clock: Clock,
 }
 
 impl SmevWorker {
@@ -60,7 +63,14 @@ impl SmevWorker {
             policy,
             leases: OutboxLeases::default(),
             stop: Arc::new(AtomicBool::new(false)),
+            clock: Clock::wall(),
         }
+    }
+
+    /// Dates sent requests by the host's clock (the one the transport dates answers by).
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
     }
 
     /// Shares the host's shutdown flag: once set, the worker finishes the item in flight and
@@ -116,7 +126,7 @@ impl SmevWorker {
                         break;
                     }
                     match self.send(out, &mut stats).await {
-                        Ok(Some(message_id)) => sent.push((out, message_id, now())),
+                        Ok(Some(message_id)) => sent.push((out, message_id, self.clock.now())),
                         Ok(None) => {}
                         Err(e) => {
                             failed = Some(e);
@@ -227,8 +237,12 @@ impl SmevWorker {
             }
         };
         // All recorded in one transaction before any is acknowledged: a crash in between
-        // means redeliveries, recognised as duplicates.
-        let results = self.store.record_deliveries(&deliveries).await?;
+        // means redeliveries, recognised as duplicates. Taken by the host's clock, which a
+        // simulator following the agencies has just moved to their answers.
+        let results = self
+            .store
+            .record_deliveries(&deliveries, self.clock.now())
+            .await?;
         let mut acked = Vec::with_capacity(deliveries.len());
         for (d, result) in deliveries.iter().zip(results) {
             match result {
