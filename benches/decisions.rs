@@ -9,7 +9,13 @@
 //! the same version (every one identical) and the decision records' average size; on SQLite
 //! the same decisions without records give the records' cost as a ratio.
 //!
-//! `ZEMSTVO_BENCH_APPLICATIONS` sets N (2,000 by default); PostgreSQL comes from
+//! Then citizens' appeals: M appeals filed as the Open311 intake files them and routed by the
+//! reference appeal router as the host's rounds route them (the catalogue and the open
+//! incidents near each appeal handed over, the incident, merge or review task committed with
+//! the routing's record), printed as appeals routed per second.
+//!
+//! `ZEMSTVO_BENCH_APPLICATIONS` sets N (2,000 by default), `ZEMSTVO_BENCH_APPEALS` sets M
+//! (2,000 by default); PostgreSQL comes from
 //! `ZEMSTVO_TEST_DATABASE_URL` and is skipped, with a line saying so, where none answers.
 
 mod common;
@@ -17,13 +23,17 @@ mod common;
 use std::sync::Arc;
 use std::time::Instant;
 
+use zemstvo_core::appeals::Place;
 use zemstvo_core::capabilities::data::Entity;
 use zemstvo_core::region::Cell;
 use zemstvo_demo::{DemoScale, application_forms, demo_region};
 use zemstvo_host::{Runtime, RuntimeSettings};
 use zemstvo_service::settings::SimulatorSettings;
-use zemstvo_service::{Candidate, HostSettings, RegionHost, ReplayRequest, SmevSettings};
+use zemstvo_service::{
+    AppealSettings, Candidate, HostSettings, RegionHost, ReplayRequest, SmevSettings,
+};
 use zemstvo_store::Store;
+use zemstvo_store::appeals::{NewAppeal, Routed};
 use zemstvo_store::eligibility::{CaseCounts, NewApplication};
 use zemstvo_store::testing::TestDatabase;
 
@@ -83,6 +93,108 @@ async fn bench() {
         }
     }
     println!("{line}");
+
+    let m: usize = std::env::var("ZEMSTVO_BENCH_APPEALS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2_000);
+    println!("{m} appeals routed by {ROUTER}");
+    let sqlite = routing("sqlite", TestDatabase::sqlite().await, &runtime, m).await;
+    let mut line = format!("appeals routed per second: sqlite {sqlite:.0}");
+    if let Some(db) = TestDatabase::postgres("bench appeals").await {
+        let pg = routing("postgres", db, &runtime, m).await;
+        line += &format!(", postgres {pg:.0}");
+    }
+    println!("{line}");
+}
+
+const ROUTER: &str = "appeal-router";
+
+/// Files `m` appeals in the demo region's regional centre — each a phrase of the catalogue
+/// in an applicant's sentence, at a point spread over ~6 × 6 km, so that nearby ones about
+/// the same problem merge — and routes them all, a thousand per round; answers appeals per
+/// second.
+async fn routing(name: &str, db: TestDatabase, runtime: &Arc<Runtime>, m: usize) -> f64 {
+    use zemstvo::commands::demo::appeals as demo_appeals;
+    let store = db.store().await;
+    let region = demo_region(DemoScale::SMALL, SEED, NOW);
+    zemstvo::commands::demo::load_region(&store, &region, SEED, &|_, _| {})
+        .await
+        .unwrap();
+    let catalogue = demo_appeals::prepare(&store).await.unwrap();
+    let settings = HostSettings {
+        host_id: "bench-appeals".into(),
+        appeals: AppealSettings {
+            first_line: Some(demo_appeals::first_line(&store).await.unwrap()),
+        },
+        ..HostSettings::default()
+    };
+    let host = RegionHost::open(store.clone(), runtime.clone(), settings)
+        .await
+        .unwrap();
+    common::install_signed(&host, |name| name == ROUTER).await;
+    let phrases: Vec<&String> = catalogue
+        .categories
+        .iter()
+        .flat_map(|c| c.phrases.iter())
+        .collect();
+    let received = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let appeal = |i: usize| {
+        // A stable spread: the same appeals on every run and every database.
+        let (u, v) = ((i * 7_919 % 1_000) as f64, (i * 104_729 % 1_000) as f64);
+        NewAppeal {
+            channel: demo_appeals::CHANNEL.into(),
+            text: format!(
+                "{} возле дома {}. Прошу принять меры.",
+                phrases[i % phrases.len()],
+                1 + i % 120
+            ),
+            place: Some(Place {
+                lat: 52.5818 + u / 1_000.0 * 0.054,
+                lon: 39.5542 + v / 1_000.0 * 0.09,
+                address: None,
+            }),
+            territory: Some("lipetsk".into()),
+            received_at: received,
+            ..NewAppeal::default()
+        }
+    };
+    // The router compiled and the region warm before the clock starts.
+    store.file_appeal(&appeal(m)).await.unwrap();
+    assert_eq!(host.appeals().route_appeals(10).await.unwrap().len(), 1);
+    let started = Instant::now();
+    for i in 0..m {
+        store.file_appeal(&appeal(i)).await.unwrap();
+    }
+    let filed = started.elapsed();
+    let route_started = Instant::now();
+    let (mut new, mut merged, mut review) = (0, 0, 0);
+    loop {
+        let round = host.appeals().route_appeals(1_000).await.unwrap();
+        if round.is_empty() {
+            break;
+        }
+        for outcome in &round {
+            match outcome.routed {
+                Some(Routed::NewIncident { .. }) => new += 1,
+                Some(Routed::Merged { .. }) => merged += 1,
+                Some(Routed::Review) | None => review += 1,
+            }
+        }
+    }
+    let elapsed = route_started.elapsed();
+    assert_eq!(new + merged + review, m, "every appeal was routed");
+    let rate = m as f64 / elapsed.as_secs_f64();
+    println!(
+        "  {name:<20} filed in {:>7.1} ms, routed in {:>8.1} ms: {rate:>7.0} appeals/s \
+         ({new} new incidents, {merged} merged, {review} to a first-line specialist)",
+        filed.as_secs_f64() * 1e3,
+        elapsed.as_secs_f64() * 1e3
+    );
+    rate
 }
 
 /// Prepares a region in `db` with the rule installed and `hosts` hosts on it, registers `n`

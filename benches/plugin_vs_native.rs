@@ -4,15 +4,20 @@
 //! region's `RegionData` backend in columnar batches).
 //!
 //! Prints the per-run instantiation time, the load time of a precompiled artifact against
-//! compiling, both run times, and last `wasm/native ratio: X.XX`.
+//! compiling, both run times, what the decision record's hash of the data a run read costs
+//! against the run, and last `wasm/native ratio: X.XX`.
 
 mod common;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use async_trait::async_trait;
 use common::{NOW, native_rule};
-use zemstvo_core::capabilities::data::Entity;
+use zemstvo_core::capabilities::data::{
+    Batch, DataError, Entity, Query, Reach, RegionData, RowCursor,
+};
+use zemstvo_host::capabilities::data::DataDigest;
 use zemstvo_host::local::LocalRun;
 use zemstvo_host::runtime::CacheOutcome;
 use zemstvo_host::{Runtime, RuntimeSettings};
@@ -123,10 +128,142 @@ async fn bench() {
         ms(wasm),
         ms(native)
     );
+    digest_cost(&runtime, &plugin, region.clone(), wasm).await;
     println!(
         "wasm/native ratio: {:.2}",
         wasm.as_secs_f64() / native.as_secs_f64()
     );
+}
+
+/// Every run's decision record keeps a sha256 of each query and batch the run read (what
+/// replay checks the region's data against). Here the batches one run read are hashed again,
+/// alone, and priced against the run that hashed them along the way.
+async fn digest_cost(
+    runtime: &Runtime,
+    plugin: &zemstvo_host::LoadedPlugin,
+    region: Arc<dyn RegionData>,
+    run: Duration,
+) {
+    let read = Arc::new(Mutex::new(Vec::new()));
+    let recording: Arc<dyn RegionData> = Arc::new(Recording {
+        inner: region,
+        read: read.clone(),
+    });
+    let request = LocalRun {
+        now: Some(NOW),
+        ..LocalRun::default()
+    }
+    .request(plugin, recording, Some(NOW))
+    .unwrap();
+    let report = runtime.run(plugin, request).await;
+    assert!(report.succeeded(), "{:?}", report.failure());
+    let read = std::mem::take(&mut *read.lock().unwrap());
+    let (rows, bytes) = read
+        .iter()
+        .flat_map(|(_, b)| b)
+        .fold((0, 0), |(r, n), b| (r + b.rows, n + batch_bytes(b)));
+    let mut times = Vec::new();
+    let mut hex = None;
+    for _ in 0..ROUNDS {
+        let started = Instant::now();
+        let mut digest = DataDigest::default();
+        for (query, batches) in &read {
+            digest.query(query);
+            batches.iter().for_each(|b| digest.batch(b));
+        }
+        hex = digest.finish();
+        times.push(started.elapsed());
+    }
+    assert_eq!(
+        hex, report.outputs.data_sha256,
+        "the bench hashes what the run hashed"
+    );
+    let digest = median(&mut times);
+    println!(
+        "data digest of the decision record: {} queries, {rows} rows, {:.1} MiB read; hashing them {:.1} ms = {:.1}% of the plugin's run",
+        read.len(),
+        bytes as f64 / (1 << 20) as f64,
+        ms(digest),
+        100.0 * digest.as_secs_f64() / run.as_secs_f64()
+    );
+}
+
+/// The columns' payload (values, text bytes and presence flags), roughly what is hashed.
+fn batch_bytes(b: &Batch) -> usize {
+    use zemstvo_core::capabilities::data::ColumnValues;
+    b.columns
+        .iter()
+        .map(|c| {
+            c.present.len()
+                + match &c.values {
+                    ColumnValues::U64(v) => v.len() * 8,
+                    ColumnValues::S64(v) => v.len() * 8,
+                    ColumnValues::U32(v) => v.len() * 4,
+                    ColumnValues::F32(v) => v.len() * 4,
+                    ColumnValues::F64(v) => v.len() * 8,
+                    ColumnValues::Flag(v) => v.len(),
+                    ColumnValues::Text(t) => t.offsets.len() * 4 + t.bytes.len(),
+                }
+        })
+        .sum()
+}
+
+type Read = Arc<Mutex<Vec<(Query, Vec<Batch>)>>>;
+
+/// The region's backend, keeping a copy of each query and batch it serves, in order.
+#[derive(Debug)]
+struct Recording {
+    inner: Arc<dyn RegionData>,
+    read: Read,
+}
+
+#[async_trait]
+impl RegionData for Recording {
+    fn region(&self) -> &str {
+        self.inner.region()
+    }
+
+    async fn open(&self, query: Query) -> Result<Box<dyn RowCursor>, DataError> {
+        let index = {
+            let mut read = self.read.lock().unwrap();
+            read.push((query.clone(), Vec::new()));
+            read.len() - 1
+        };
+        Ok(Box::new(RecordingCursor {
+            inner: self.inner.open(query).await?,
+            read: self.read.clone(),
+            index,
+        }))
+    }
+
+    async fn first_missing(&self, entity: Entity, ids: &[u64]) -> Result<Option<u64>, DataError> {
+        self.inner.first_missing(entity, ids).await
+    }
+
+    async fn citizen_reach(&self, citizen: u64) -> Result<Option<Reach>, DataError> {
+        self.inner.citizen_reach(citizen).await
+    }
+
+    async fn has_template(&self, name: &str) -> Result<Option<bool>, DataError> {
+        self.inner.has_template(name).await
+    }
+}
+
+struct RecordingCursor {
+    inner: Box<dyn RowCursor>,
+    read: Read,
+    index: usize,
+}
+
+#[async_trait]
+impl RowCursor for RecordingCursor {
+    async fn next_batch(&mut self) -> Result<Option<Batch>, DataError> {
+        let batch = self.inner.next_batch().await?;
+        if let Some(b) = &batch {
+            self.read.lock().unwrap()[self.index].1.push(b.clone());
+        }
+        Ok(batch)
+    }
 }
 
 fn ms(d: Duration) -> f64 {

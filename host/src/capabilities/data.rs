@@ -95,8 +95,9 @@ impl RunState {
 /// what it reads, so two runs of one version with equal digests read the same rows and decide
 /// alike: a replay of a batch run uses it to tell whether the region's data is still what the
 /// record was made from, without keeping the rows (a deviation check reads about a million).
+/// Public so that `cargo bench --bench plugin_vs_native` can price it against the run.
 #[derive(Default)]
-pub(crate) struct DataDigest {
+pub struct DataDigest {
     hasher: Option<Sha256>,
     /// Reused for a column's values, so hashing costs no allocation per batch.
     scratch: Vec<u8>,
@@ -111,7 +112,7 @@ impl DataDigest {
         })
     }
 
-    fn query(&mut self, query: &Query) {
+    pub fn query(&mut self, query: &Query) {
         let schema = query.schema();
         let mut text = format!("query {}", schema.name);
         for &column in &query.columns {
@@ -123,7 +124,7 @@ impl DataDigest {
         self.hasher().update(text.as_bytes());
     }
 
-    fn batch(&mut self, batch: &Batch) {
+    pub fn batch(&mut self, batch: &Batch) {
         let mut scratch = std::mem::take(&mut self.scratch);
         let h = self.hasher();
         h.update(b"batch");
@@ -153,7 +154,7 @@ impl DataDigest {
     }
 
     /// The digest in hex, or none when the run read nothing.
-    pub(crate) fn finish(self) -> Option<String> {
+    pub fn finish(self) -> Option<String> {
         self.hasher.map(|h| hex::encode(h.finalize()))
     }
 }
