@@ -170,6 +170,7 @@ mod appeal_routing {
                         territories: vec!["lipetsk-city".into()],
                     },
                 ],
+                territories: vec![],
             }),
             open_incidents: vec![
                 incident(7, "roads.pothole", 30.0),

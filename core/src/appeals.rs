@@ -98,6 +98,12 @@ pub struct Catalogue {
     pub version: String,
     pub categories: Vec<Category>,
     pub authorities: Vec<Authority>,
+    /// The outlines of the territories the authorities answer for. The host finds the
+    /// territory of an appeal that came with a point and no territory (an Open311 client
+    /// sends coordinates, never a municipality), so a city's pothole reaches the city's
+    /// administration. The router is not shown them: it reads the appeal's territory.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub territories: Vec<Territory>,
 }
 
 impl Catalogue {
@@ -105,7 +111,76 @@ impl Catalogue {
     pub fn category(&self, code: &str) -> Option<&Category> {
         self.categories.iter().find(|c| c.code == code)
     }
+
+    /// The code of the first territory (in the catalogue's order) whose outline holds the
+    /// point, its edge included; none outside them all.
+    pub fn territory_at(&self, lat: f64, lon: f64) -> Option<&str> {
+        use geo::Intersects;
+        let point = geo::Point::new(lon, lat);
+        self.territories
+            .iter()
+            .find(|t| t.boundary.polygons().intersects(&point))
+            .map(|t| t.code.as_str())
+    }
 }
+
+/// A territory (a city, a municipal district) and its outline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Territory {
+    pub code: String,
+    pub title: String,
+    pub boundary: Boundary,
+}
+
+/// An outline as a GeoJSON geometry, so a region's GIS exports it as is: a `Polygon` or a
+/// `MultiPolygon`, positions `[longitude, latitude]` in WGS 84, each ring closed (its last
+/// position its first), the first ring of a polygon its outside and the rest its holes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "coordinates")]
+pub enum Boundary {
+    Polygon(Vec<Vec<[f64; 2]>>),
+    MultiPolygon(Vec<Vec<Vec<[f64; 2]>>>),
+}
+
+impl Boundary {
+    fn parts(&self) -> Vec<&Vec<Vec<[f64; 2]>>> {
+        match self {
+            Boundary::Polygon(rings) => vec![rings],
+            Boundary::MultiPolygon(polygons) => polygons.iter().collect(),
+        }
+    }
+
+    fn polygons(&self) -> geo::MultiPolygon<f64> {
+        let ring = |r: &Vec<[f64; 2]>| -> geo::LineString<f64> {
+            r.iter().map(|&[x, y]| geo::Coord { x, y }).collect()
+        };
+        geo::MultiPolygon(
+            self.parts()
+                .into_iter()
+                .filter_map(|rings| {
+                    let (outside, holes) = rings.split_first()?;
+                    Some(geo::Polygon::new(
+                        ring(outside),
+                        holes.iter().map(ring).collect(),
+                    ))
+                })
+                .collect(),
+        )
+    }
+
+    /// Positions in all rings.
+    fn positions(&self) -> usize {
+        self.parts()
+            .iter()
+            .flat_map(|p| p.iter())
+            .map(Vec::len)
+            .sum()
+    }
+}
+
+/// The most positions all territories' outlines may hold together: enough for a region's
+/// municipalities simplified to a few metres, small enough to check every filed appeal.
+pub const MAX_BOUNDARY_POSITIONS: usize = 200_000;
 
 /// An incident still open near the appeal or on its topic.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -211,6 +286,68 @@ pub fn check_catalogue(c: &Catalogue) -> Result<(), String> {
         }
         if !seen.insert(a.code.as_str()) {
             return Err(format!("authority `{}` appears twice", a.code));
+        }
+    }
+    check_territories(c)
+}
+
+/// The outlines: bounded, each ring closed and on the globe, and — once a catalogue outlines
+/// its territories — every territory an authority names among them.
+fn check_territories(c: &Catalogue) -> Result<(), String> {
+    if c.territories.is_empty() {
+        return Ok(());
+    }
+    if c.territories.len() > MAX_CATALOGUE_ENTRIES {
+        return Err(format!(
+            "the catalogue may outline at most {MAX_CATALOGUE_ENTRIES} territories"
+        ));
+    }
+    let positions: usize = c.territories.iter().map(|t| t.boundary.positions()).sum();
+    if positions > MAX_BOUNDARY_POSITIONS {
+        return Err(format!(
+            "the territories' outlines hold {positions} positions, over {MAX_BOUNDARY_POSITIONS}; \
+             simplify them (e.g. to 10 m) before loading"
+        ));
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for t in &c.territories {
+        let code_ok =
+            !t.code.is_empty() && t.code.len() <= 100 && !t.code.chars().any(char::is_control);
+        if !code_ok || t.title.is_empty() || t.title.len() > 500 {
+            return Err(format!("territory `{}` needs a code and a title", t.code));
+        }
+        if !seen.insert(t.code.as_str()) {
+            return Err(format!("territory `{}` appears twice", t.code));
+        }
+        let parts = t.boundary.parts();
+        if parts.is_empty() || parts.iter().any(|rings| rings.is_empty()) {
+            return Err(format!("territory `{}` has an empty outline", t.code));
+        }
+        for ring in parts.iter().flat_map(|rings| rings.iter()) {
+            if ring.len() < 4 || ring.first() != ring.last() {
+                return Err(format!(
+                    "territory `{}`: each ring needs at least 4 positions, the last one equal to the first",
+                    t.code
+                ));
+            }
+            if let Some([lon, lat]) = ring
+                .iter()
+                .find(|[lon, lat]| !(-180.0..=180.0).contains(lon) || !(-90.0..=90.0).contains(lat))
+            {
+                return Err(format!(
+                    "territory `{}`: position [{lon}, {lat}] is off the globe; positions are [longitude, latitude]",
+                    t.code
+                ));
+            }
+        }
+    }
+    for a in &c.authorities {
+        if let Some(missing) = a.territories.iter().find(|t| !seen.contains(t.as_str())) {
+            return Err(format!(
+                "authority `{}` answers for territory `{missing}`, which the catalogue does not outline; \
+                 add its outline to `territories` or correct the code",
+                a.code
+            ));
         }
     }
     Ok(())
@@ -334,6 +471,7 @@ mod tests {
                     topics: vec!["roads".into()],
                     territories: vec![],
                 }],
+                territories: vec![],
             }),
             open_incidents: vec![],
         }
@@ -383,5 +521,111 @@ mod tests {
         let mut r = routing();
         r.deadline_days = 0;
         assert!(check_routing(&r, &input()).is_err());
+    }
+
+    /// A square ring around (lon, lat) with half-side `d` degrees.
+    fn square(lon: f64, lat: f64, d: f64) -> Vec<[f64; 2]> {
+        vec![
+            [lon - d, lat - d],
+            [lon + d, lat - d],
+            [lon + d, lat + d],
+            [lon - d, lat + d],
+            [lon - d, lat - d],
+        ]
+    }
+
+    fn outlined() -> Catalogue {
+        let mut c = (*input().catalogue).clone();
+        c.authorities.push(Authority {
+            code: "city-roads".into(),
+            title: "Дороги города".into(),
+            topics: vec!["roads".into()],
+            territories: vec!["city".into()],
+        });
+        c.territories = vec![
+            // The city with its lake cut out.
+            Territory {
+                code: "city".into(),
+                title: "Город".into(),
+                boundary: Boundary::Polygon(vec![
+                    square(39.6, 52.6, 0.1),
+                    square(39.6, 52.6, 0.01),
+                ]),
+            },
+            // The district around it, in two parts; the city comes first and wins inside it.
+            Territory {
+                code: "district".into(),
+                title: "Район".into(),
+                boundary: Boundary::MultiPolygon(vec![
+                    vec![square(39.6, 52.6, 0.5)],
+                    vec![square(41.0, 53.0, 0.1)],
+                ]),
+            },
+        ];
+        c
+    }
+
+    #[test]
+    fn a_point_finds_its_territory_by_the_outlines() {
+        let c = outlined();
+        assert_eq!(check_catalogue(&c), Ok(()));
+        assert_eq!(c.territory_at(52.65, 39.55), Some("city"));
+        assert_eq!(
+            c.territory_at(52.6, 39.6),
+            Some("district"),
+            "the lake is a hole"
+        );
+        assert_eq!(c.territory_at(52.9, 39.9), Some("district"));
+        assert_eq!(
+            c.territory_at(53.0, 41.0),
+            Some("district"),
+            "its second part"
+        );
+        assert_eq!(c.territory_at(55.75, 37.62), None, "outside every outline");
+        assert_eq!(
+            c.territory_at(52.7, 39.6),
+            Some("city"),
+            "an edge belongs to it"
+        );
+        // The outlines are GeoJSON geometries, positions [longitude, latitude].
+        let json = serde_json::to_value(&c.territories[0].boundary).unwrap();
+        assert_eq!(json["type"], "Polygon");
+        assert_eq!(json["coordinates"][0][0], serde_json::json!([39.5, 52.5]));
+        // A catalogue without outlines keeps its former shape (and its sha256).
+        let plain = serde_json::to_value(&*input().catalogue).unwrap();
+        assert!(plain.get("territories").is_none());
+    }
+
+    #[test]
+    fn bad_outlines_are_refused_with_what_to_fix() {
+        let refused = |change: &dyn Fn(&mut Catalogue)| {
+            let mut c = outlined();
+            change(&mut c);
+            check_catalogue(&c).unwrap_err()
+        };
+        let open = refused(&|c| {
+            c.territories[0].boundary =
+                Boundary::Polygon(vec![square(39.6, 52.6, 0.1)[..4].to_vec()])
+        });
+        assert!(open.contains("the last one equal to the first"), "{open}");
+        let swapped = refused(&|c| {
+            c.territories[0].boundary = Boundary::Polygon(vec![square(52.6, 139.6, 0.1)])
+        });
+        assert!(swapped.contains("[longitude, latitude]"), "{swapped}");
+        let empty = refused(&|c| c.territories[1].boundary = Boundary::MultiPolygon(vec![]));
+        assert!(empty.contains("empty outline"), "{empty}");
+        let twice = refused(&|c| c.territories[1].code = "city".into());
+        assert!(twice.contains("appears twice"), "{twice}");
+        let unknown = refused(&|c| c.authorities[1].territories = vec!["town".into()]);
+        assert!(
+            unknown.contains("`town`, which the catalogue does not outline"),
+            "{unknown}"
+        );
+        let huge = refused(&|c| {
+            let mut ring = vec![[39.0, 52.0]; MAX_BOUNDARY_POSITIONS];
+            ring.push([39.0, 52.0]);
+            c.territories[1].boundary = Boundary::Polygon(vec![ring]);
+        });
+        assert!(huge.contains("simplify"), "{huge}");
     }
 }

@@ -132,7 +132,9 @@ async fn a_clock_following_the_agencies(db: TestDatabase) {
     // not the milliseconds the simulator took: within a factor of three over 20 answers.
     for s in &stats {
         let days = s.mean_answer_days.expect("answered");
-        let expected = agency_profile(&s.agency).expect("a seed agency").mean_answer_days;
+        let expected = agency_profile(&s.agency)
+            .expect("a seed agency")
+            .mean_answer_days;
         assert!(
             (expected / 3.0..expected * 3.0).contains(&days),
             "{}: {days} days against {expected}: {stats:?}",

@@ -4,8 +4,6 @@
 //! merge into an open incident, or the first-line specialist's review. A tick at a time, like
 //! eligibility decisions; the appeal's state is in the store, so a restart loses nothing.
 
-use std::sync::Arc;
-
 use zemstvo_core::appeals::AppealInput;
 use zemstvo_host::local::LocalRun;
 use zemstvo_host::{PluginKind, RunInput};
@@ -52,7 +50,6 @@ impl Appeals<'_> {
             return Ok(Vec::new());
         };
         let catalogue_sha256 = zemstvo_store::appeals::catalogue_sha256(&catalogue)?;
-        let catalogue = Arc::new(catalogue);
         let waiting = store.appeals_to_route(limit).await?;
         if waiting.is_empty() {
             return Ok(Vec::new());

@@ -104,10 +104,11 @@ pub async fn appeals(args: AppealsArgs) -> Result<ExitCode, CliError> {
                 .await
                 .map_err(input)?;
             println!(
-                "catalogue {} is active: {} categories, {} authorities",
+                "catalogue {} is active: {} categories, {} authorities, {} territories outlined",
                 catalogue.version,
                 catalogue.categories.len(),
-                catalogue.authorities.len()
+                catalogue.authorities.len(),
+                catalogue.territories.len()
             );
         }
         AppealsCommand::Authority {

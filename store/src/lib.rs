@@ -219,6 +219,11 @@ pub struct Store {
     checkpoints: Option<std::sync::Arc<records::CheckpointSigner>>,
     /// Set only by [`Store::without_decision_records`], for the benchmark that prices them.
     records_off: bool,
+    /// The active appeal catalogue as last read: a version never changes content once loaded,
+    /// so a read that finds the same version active parses nothing (the public Open311
+    /// endpoints read it on every request, outlines and all).
+    catalogue:
+        std::sync::Arc<std::sync::Mutex<Option<std::sync::Arc<zemstvo_core::appeals::Catalogue>>>>,
 }
 
 impl Store {
@@ -308,6 +313,7 @@ impl Store {
             file,
             checkpoints: None,
             records_off: false,
+            catalogue: Default::default(),
         })
     }
 

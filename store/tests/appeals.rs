@@ -58,6 +58,7 @@ fn catalogue(version: &str, deadline_days: u32) -> Catalogue {
             topics: vec!["roads".into()],
             territories: vec!["lipetsk".into()],
         }],
+        territories: vec![],
     }
 }
 
@@ -133,7 +134,7 @@ async fn an_appeal_goes_from_intake_to_a_root_cause(db: TestDatabase) {
     );
     assert_eq!(
         store.appeal_catalogue().await.unwrap().unwrap(),
-        catalogue("2026.1", 30)
+        catalogue("2026.1", 30).into()
     );
     store
         .set_appeal_authority("lipetsk", executor, Some(curator))
@@ -458,6 +459,19 @@ async fn a_bad_catalogue_changes_nothing(db: TestDatabase) {
         store.appeal_catalogue().await.unwrap().unwrap().version,
         "2026.1"
     );
+    // Another host's store read 2026.1 and kept it; when this one activates 2026.2 the other
+    // reads the new version on its next call, never its kept one.
+    let other = db.store().await;
+    assert_eq!(
+        other.appeal_catalogue().await.unwrap().unwrap().version,
+        "2026.1"
+    );
+    store
+        .load_appeal_catalogue(&catalogue("2026.2", 20), "test")
+        .await
+        .unwrap();
+    let now_active = other.appeal_catalogue().await.unwrap().unwrap();
+    assert_eq!(*now_active, catalogue("2026.2", 20));
 }
 
 on_both_databases!(catalogue_checks, a_bad_catalogue_changes_nothing);

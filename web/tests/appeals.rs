@@ -53,6 +53,7 @@ fn catalogue() -> Catalogue {
                 territories: vec![],
             },
         ],
+        territories: vec![],
     }
 }
 

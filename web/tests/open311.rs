@@ -9,7 +9,7 @@ use common::serve;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use zemstvo_core::appeals::{
-    Authority, Catalogue, Category, Classification, Impact, Routing, Urgency,
+    Authority, Boundary, Catalogue, Category, Classification, Impact, Routing, Territory, Urgency,
 };
 use zemstvo_store::Store;
 use zemstvo_store::appeals::{AppealFilter, RoutingPolicy};
@@ -49,6 +49,19 @@ fn catalogue() -> Catalogue {
             title: "Управление дорог".into(),
             topics: vec!["roads".into()],
             territories: vec![],
+        }],
+        // The city's outline, simplified to a box; the point of the specification's example
+        // lies inside, Elets (52.62, 38.50) outside.
+        territories: vec![Territory {
+            code: "lipetsk".into(),
+            title: "Город Липецк".into(),
+            boundary: Boundary::Polygon(vec![vec![
+                [39.45, 52.53],
+                [39.75, 52.53],
+                [39.75, 52.68],
+                [39.45, 52.68],
+                [39.45, 52.53],
+            ]]),
         }],
     }
 }
@@ -229,6 +242,8 @@ async fn services_and_requests(db: TestDatabase) {
     assert_eq!(stored.status, "received");
     assert_eq!((stored.lat, stored.lon), (Some(52.6031), Some(39.5708)));
     assert_eq!(stored.address.as_deref(), Some("Липецк, ул. Советская, 12"));
+    // The point lies in the city's outline: the appeal is the city's, for its authority.
+    assert_eq!(stored.territory.as_deref(), Some("lipetsk"));
 
     // The same as JSON, with an address and no point.
     let (status, body) = api
@@ -392,6 +407,19 @@ async fn services_and_requests(db: TestDatabase) {
     assert_eq!(body[0]["status_notes"], "Яму заделали 3 марта");
     let (_, body) = api.get("/open311/v2/requests.json?status=closed").await;
     assert_eq!(ids(&body), vec![id.clone()]);
+
+    // A point outside every outline leaves the territory to the region (its ОИВ answers).
+    let mut elets = pothole();
+    elets[2].1 = "52.6236".into();
+    elets[3].1 = "38.5035".into();
+    let (status, body) = api.post_form(&elets).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let outside = body[0]["service_request_id"].as_str().unwrap();
+    let outside = store.appeal(outside.parse().unwrap()).await.unwrap();
+    assert_eq!(
+        outside.territory, None,
+        "outside every outline: the region's"
+    );
 }
 
 /// `YYYY-MM-DDTHH:MM:SS+HH:MM`.

@@ -5,6 +5,8 @@
 //! incident under the curator's watch, and an incident past its deadline opens a root-cause
 //! record. Every change is a line of the appeal's history, written in the change's transaction.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 use zemstvo_core::appeals::{Appeal, Catalogue, OpenIncident, Place};
 
@@ -301,6 +303,7 @@ impl Store {
             serde_json::json!({
                 "categories": catalogue.categories.len(),
                 "authorities": catalogue.authorities.len(),
+                "territories": catalogue.territories.len(),
             }),
         )
         .await?;
@@ -308,16 +311,28 @@ impl Store {
         Ok(())
     }
 
-    /// The active classifier catalogue, if the region has loaded one.
-    pub async fn appeal_catalogue(&self) -> Result<Option<Catalogue>, StoreError> {
+    /// The active classifier catalogue, if the region has loaded one. Read once per version:
+    /// while the same version stays active (on any host) this costs one indexed lookup.
+    pub async fn appeal_catalogue(&self) -> Result<Option<Arc<Catalogue>>, StoreError> {
         let row: Option<(String,)> =
-            sqlx::query_as("SELECT body FROM appeal_catalogues WHERE active = 1")
+            sqlx::query_as("SELECT version FROM appeal_catalogues WHERE active = 1")
                 .fetch_optional(self.pool())
                 .await?;
-        Ok(match row {
-            Some((body,)) => Some(serde_json::from_str(&body)?),
-            None => None,
-        })
+        let Some((version,)) = row else {
+            return Ok(None);
+        };
+        let cached =
+            |c: &Option<Arc<Catalogue>>| c.as_ref().filter(|c| c.version == version).cloned();
+        if let Some(c) = cached(&self.catalogue.lock().unwrap_or_else(|e| e.into_inner())) {
+            return Ok(Some(c));
+        }
+        // Versions are never removed, so the one just found active is there.
+        let Some(catalogue) = self.appeal_catalogue_version(&version).await? else {
+            return Ok(None);
+        };
+        let catalogue = Arc::new(catalogue);
+        *self.catalogue.lock().unwrap_or_else(|e| e.into_inner()) = Some(catalogue.clone());
+        Ok(Some(catalogue))
     }
 
     /// Catalogue `version` as it was loaded, active or not: what a replay of a routing call

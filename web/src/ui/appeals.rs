@@ -101,7 +101,7 @@ pub async fn list(
         .filter(|s| STATUSES.contains(s))
         .map(str::to_string);
     let catalogue = state.store().appeal_catalogue().await?;
-    let (categories, _) = titles(catalogue.as_ref());
+    let (categories, _) = titles(catalogue.as_deref());
     let now = unix_now();
     let rows: Vec<AppealItem> = state
         .store()
@@ -248,7 +248,7 @@ async fn appeal_page(
     } = appeal_detail(state, id).await?;
     let row = state.store().appeal(id).await?;
     let catalogue = state.store().appeal_catalogue().await?;
-    let (categories, authorities) = titles(catalogue.as_ref());
+    let (categories, authorities) = titles(catalogue.as_deref());
     let proposal = row
         .routing
         .as_deref()
@@ -355,7 +355,7 @@ async fn appeal_page(
             history => Value::from_serialize(&history),
             can_classify => can_classify,
             has_catalogue => catalogue.is_some(),
-            active_version => catalogue.as_ref().map(|c| c.version.clone()),
+            active_version => catalogue.as_deref().map(|c| c.version.clone()),
             category_choices => Value::from_serialize(&category_choices),
             authority_choices => Value::from_serialize(&authority_choices),
             merge_choices => Value::from_serialize(&merge_choices),
@@ -576,7 +576,7 @@ pub async fn dashboard_section(state: &WebState) -> Result<Value, PageError> {
     let at = unix_now();
     let report = ReportView::new(state.store().appeal_report(at).await?, at);
     let catalogue = state.store().appeal_catalogue().await?;
-    let (categories, authorities) = titles(catalogue.as_ref());
+    let (categories, authorities) = titles(catalogue.as_deref());
     let table = |id: &'static str, figures: &[crate::api::appeals::FiguresView]| FiguresTable {
         id,
         rows: figures

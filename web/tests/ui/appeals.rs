@@ -29,6 +29,7 @@ fn catalogue() -> Catalogue {
             topics: vec!["roads".into()],
             territories: vec![],
         }],
+        territories: vec![],
     }
 }
 

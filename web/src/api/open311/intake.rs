@@ -336,6 +336,13 @@ impl Fields {
         // An address without a point is kept as the appeal's address and also reaches the
         // router as an attribute (the router's place needs coordinates).
         let address_only = place.is_none().then(|| address.clone()).flatten();
+        // Open311 sends a point, never a municipality: the catalogue's outlines say whose
+        // territory it is, so that territory's authority (an ОМСУ) answers, not the region's.
+        let territory = place
+            .as_ref()
+            .zip(catalogue)
+            .and_then(|(p, c)| c.territory_at(p.lat, p.lon))
+            .map(str::to_string);
         if let Some(a) = &address_only {
             attributes.push(("address_string".to_string(), a.clone()));
         }
@@ -346,7 +353,7 @@ impl Fields {
                 text: text.clone(),
                 place,
                 address: address_only,
-                territory: None,
+                territory,
                 media_url,
                 applicant_name: name,
                 applicant_email: email,

@@ -396,7 +396,7 @@ pub async fn create_request(
     let channel = channel(&state, &pairs).await?;
     let fields = Fields::new(pairs)?;
     let catalogue = state.store().appeal_catalogue().await?;
-    let (appeal, category) = fields.appeal(channel, catalogue.as_ref())?;
+    let (appeal, category) = fields.appeal(channel, catalogue.as_deref())?;
     let id = state.store().file_appeal(&appeal).await?;
     Ok((
         StatusCode::CREATED,
@@ -479,7 +479,7 @@ pub async fn requests(
     let catalogue = store.appeal_catalogue().await?;
     Ok(Json(
         rows.iter()
-            .map(|r| public_view(r, catalogue.as_ref(), zone))
+            .map(|r| public_view(r, catalogue.as_deref(), zone))
             .collect(),
     ))
 }
@@ -518,7 +518,7 @@ pub async fn request(
     };
     let zone = region_zone(&state).await?;
     let catalogue = state.store().appeal_catalogue().await?;
-    Ok(Json(vec![public_view(&row, catalogue.as_ref(), zone)]))
+    Ok(Json(vec![public_view(&row, catalogue.as_deref(), zone)]))
 }
 
 fn service(c: &Category) -> Service {
