@@ -72,7 +72,8 @@ impl PartialEq for Clock {
     }
 }
 
-fn wall_now() -> i64 {
+/// Seconds since the Unix epoch by the wall: what leases, retries and audit entries use.
+pub fn wall_now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)

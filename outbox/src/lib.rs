@@ -155,10 +155,7 @@ where
 
 /// Seconds since the epoch, now.
 pub(crate) fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
+    zemstvo_core::clock::wall_now()
 }
 
 #[cfg(test)]

@@ -384,8 +384,5 @@ impl RegionHost {
 }
 
 pub(crate) fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
+    zemstvo_core::clock::wall_now()
 }

@@ -545,10 +545,7 @@ fn outbox_kind(table: &str) -> &'static str {
 
 /// Seconds since the epoch, now.
 pub(crate) fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
+    zemstvo_core::clock::wall_now()
 }
 
 /// `postgres://user:secret@host/db` → `postgres://user:***@host/db`.
