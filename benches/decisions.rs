@@ -15,7 +15,7 @@
 //! the routing's record), printed as appeals routed per second.
 //!
 //! `ZEMSTVO_BENCH_APPLICATIONS` sets N (2,000 by default), `ZEMSTVO_BENCH_APPEALS` sets M
-//! (2,000 by default); PostgreSQL comes from
+//! (2,000 by default), `ZEMSTVO_BENCH_ONLY=appeals` runs the appeals alone; PostgreSQL comes from
 //! `ZEMSTVO_TEST_DATABASE_URL` and is skipped, with a line saying so, where none answers.
 
 mod common;
@@ -56,6 +56,9 @@ async fn bench() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(2_000);
     let runtime = Arc::new(Runtime::new(RuntimeSettings::default()).unwrap());
+    if std::env::var("ZEMSTVO_BENCH_ONLY").is_ok_and(|v| v == "appeals") {
+        return appeals(&runtime).await;
+    }
     println!("{n} applications decided by {RULE}, SMEV answering at once");
     if std::env::var("ZEMSTVO_BENCH_ONLY").is_ok_and(|v| v == "postgres-2") {
         if let Some(db) = TestDatabase::postgres("bench decisions 2").await {
@@ -93,16 +96,19 @@ async fn bench() {
         }
     }
     println!("{line}");
+    appeals(&runtime).await;
+}
 
+async fn appeals(runtime: &Arc<Runtime>) {
     let m: usize = std::env::var("ZEMSTVO_BENCH_APPEALS")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(2_000);
     println!("{m} appeals routed by {ROUTER}");
-    let sqlite = routing("sqlite", TestDatabase::sqlite().await, &runtime, m).await;
+    let sqlite = routing("sqlite", TestDatabase::sqlite().await, runtime, m).await;
     let mut line = format!("appeals routed per second: sqlite {sqlite:.0}");
     if let Some(db) = TestDatabase::postgres("bench appeals").await {
-        let pg = routing("postgres", db, &runtime, m).await;
+        let pg = routing("postgres", db, runtime, m).await;
         line += &format!(", postgres {pg:.0}");
     }
     println!("{line}");
@@ -143,17 +149,19 @@ async fn routing(name: &str, db: TestDatabase, runtime: &Arc<Runtime>, m: usize)
         .unwrap()
         .as_secs() as i64;
     let appeal = |i: usize| {
-        // A stable spread: the same appeals on every run and every database.
-        let (u, v) = ((i * 7_919 % 1_000) as f64, (i * 104_729 % 1_000) as f64);
+        // A stable spread: the same appeals on every run and every database. 1,000 places;
+        // the 1,001st appeal reports the first one's problem again, 20 m north, and merges.
+        let (n, again) = (i % 1_000, (i / 1_000) as f64);
+        let (u, v) = ((n * 7_919 % 1_000) as f64, (n * 104_729 % 1_000) as f64);
         NewAppeal {
             channel: demo_appeals::CHANNEL.into(),
             text: format!(
                 "{} возле дома {}. Прошу принять меры.",
-                phrases[i % phrases.len()],
-                1 + i % 120
+                phrases[n % phrases.len()],
+                1 + n % 120
             ),
             place: Some(Place {
-                lat: 52.5818 + u / 1_000.0 * 0.054,
+                lat: 52.5818 + u / 1_000.0 * 0.054 + again * 0.000_18,
                 lon: 39.5542 + v / 1_000.0 * 0.09,
                 address: None,
             }),
