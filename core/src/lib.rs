@@ -6,6 +6,7 @@
 //!   plugin sends (`data` also holds the backend trait [`capabilities::data::RegionData`] and
 //!   the entity schema).
 //! - [`checks`] — the checks several interfaces share.
+//! - [`territories`] — the outlines of an appeal catalogue's territories.
 //! - [`clock`] — the region's clock for what a case dates (wall time, or one following
 //!   simulated agencies).
 //! - [`metadata`], [`eligibility`], [`report`], [`limits`] — what plugins declare, decide and
@@ -22,6 +23,7 @@ pub mod limits;
 pub mod metadata;
 pub mod region;
 pub mod report;
+pub mod territories;
 
 pub use capabilities::{Capability, Grants};
 pub use input::RunInput;
