@@ -35,11 +35,6 @@ impl Clock {
         }
     }
 
-    /// Whether this clock follows simulated agencies rather than the wall.
-    pub fn is_simulated(&self) -> bool {
-        self.following.is_some()
-    }
-
     pub fn now(&self) -> i64 {
         match &self.following {
             Some(t) => t.load(Ordering::SeqCst),

@@ -24,7 +24,7 @@ pub enum Boundary {
 }
 
 impl Boundary {
-    pub(crate) fn parts(&self) -> Vec<&Vec<Vec<[f64; 2]>>> {
+    fn parts(&self) -> Vec<&Vec<Vec<[f64; 2]>>> {
         match self {
             Boundary::Polygon(rings) => vec![rings],
             Boundary::MultiPolygon(polygons) => polygons.iter().collect(),
@@ -50,7 +50,7 @@ impl Boundary {
     }
 
     /// Positions in all rings.
-    pub(crate) fn positions(&self) -> usize {
+    fn positions(&self) -> usize {
         self.parts()
             .iter()
             .flat_map(|p| p.iter())

@@ -123,9 +123,10 @@ pub async fn demo(args: DemoArgs) -> Result<ExitCode, CliError> {
         // the runs' time on, each when its answers arrive days later, and the cases say so.
         // A serving demo stays on the wall clock its screens, deadlines and schedules use;
         // its answers are dated when the host takes them.
-        clock: match serves {
-            true => Clock::wall(),
-            false => Clock::following_agencies(now),
+        clock: if serves {
+            Clock::wall()
+        } else {
+            Clock::following_agencies(now)
         },
         appeals: zemstvo_service::AppealSettings {
             first_line: Some(appeals::first_line(&store).await?),
